@@ -1,0 +1,183 @@
+"""Call a chat model with retries (honouring ``Retry-After``) and fall back to cheaper models.
+
+:class:`ModelChain` holds the models in order (Mistral-Nemotron, then Mistral-NeMo 12B by default).
+A retryable failure (429, 5xx, timeout, dropped connection, empty answer) is retried on the same
+model with exponential backoff, or after the server's ``Retry-After`` when it gave one; when the
+retries are used up, or the server asks for a longer wait than ``max_delay``, the next model
+answers. A non-retryable failure (400, 401, 404…) stops at once with a clear error: sending the
+same request elsewhere would fail the same way and hide a bug.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from dataclasses import dataclass, field
+from typing import Any, Awaitable, Callable, Sequence
+
+from langchain_core.messages import AIMessage, BaseMessage
+
+from nemotron_agents.errors import ModelCallError, ModelUnavailableError
+from nemotron_agents.models.failures import classify
+
+__all__ = ["ModelChain", "CallOutcome", "EmptyResponseError", "model_id"]
+
+
+class EmptyResponseError(Exception):
+    """The model answered with neither text nor tool calls; counted as a retryable failure."""
+
+
+def model_id(model: Any) -> str:
+    """The model id of a chat model, bound or not (``"unknown"`` when it has none)."""
+    bound = getattr(model, "bound", model)  # RunnableBinding from bind_tools
+    for attr in ("model", "model_name", "model_id"):
+        value = getattr(bound, attr, None)
+        if isinstance(value, str) and value:
+            return value
+    return type(bound).__name__
+
+
+@dataclass
+class CallOutcome:
+    """What one logical model call produced.
+
+    Attributes:
+        message: The answer.
+        model: Id of the model that answered.
+        fallback: True when it was not the first model.
+        failures: ``(model, error message)`` for each failed attempt before the answer.
+    """
+
+    message: AIMessage
+    model: str
+    fallback: bool
+    failures: list[tuple[str, str]] = field(default_factory=list)
+
+    def usage(self) -> dict[str, dict[str, int]]:
+        """Token counts of this call keyed by model id, in the graph state's ``usage`` shape."""
+        meta = self.message.usage_metadata or {}
+        counts = {k: int(meta.get(k, 0)) for k in ("input_tokens", "output_tokens", "total_tokens")}
+        return {self.model: {**counts, "calls": 1}}
+
+    def turn(self, node: str) -> dict[str, Any]:
+        """A record of this call for the graph state's ``turns``."""
+        return {
+            "node": node,
+            "model": self.model,
+            "fallback": self.fallback,
+            "failures": [list(f) for f in self.failures],
+        }
+
+
+def _is_empty(message: AIMessage) -> bool:
+    text = message.content if isinstance(message.content, str) else str(message.content or "")
+    return not text.strip() and not message.tool_calls and not message.invalid_tool_calls
+
+
+@dataclass
+class ModelChain:
+    """Models tried in order, each with retries.
+
+    Attributes:
+        models: Chat models (already bound to tools) in order of preference.
+        max_retries: Extra attempts per model for a retryable failure.
+        initial_delay: Backoff before the first retry, in seconds.
+        backoff_factor: Multiplier of the delay per retry.
+        max_delay: Longest wait; a ``Retry-After`` above it skips to the next model at once.
+        jitter: Fraction of random spread added to each backoff delay (0 turns it off).
+        sleep: ``time.sleep`` replacement (tests pass a recorder).
+        asleep: ``asyncio.sleep`` replacement.
+    """
+
+    models: Sequence[Any]
+    max_retries: int = 2
+    initial_delay: float = 1.0
+    backoff_factor: float = 2.0
+    max_delay: float = 30.0
+    jitter: float = 0.1
+    sleep: Callable[[float], None] = time.sleep
+    asleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+
+    def __post_init__(self) -> None:
+        if not self.models:
+            raise ValueError("ModelChain needs at least one model")
+
+    def _delay(self, retry: int, error: ModelCallError) -> float | None:
+        """Seconds to wait before retry number ``retry`` (1-based), or None to move on."""
+        if retry > self.max_retries:
+            return None
+        if error.retry_after is not None:
+            return error.retry_after if error.retry_after <= self.max_delay else None
+        delay = min(self.max_delay, self.initial_delay * self.backoff_factor ** (retry - 1))
+        return delay * (1 + random.uniform(0, self.jitter)) if self.jitter else delay
+
+    def _failure(self, exc: BaseException, model: Any) -> ModelCallError:
+        if isinstance(exc, EmptyResponseError):
+            return ModelCallError(str(exc), retryable=True, model=model_id(model))
+        return classify(exc, model=getattr(model, "bound", model))
+
+    def _give_up(self, attempts: list[tuple[str, BaseException]]) -> ModelUnavailableError:
+        tried = ", ".join(dict.fromkeys(m for m, _ in attempts))
+        last = attempts[-1][1]
+        return ModelUnavailableError(
+            f"No model could answer after {len(attempts)} attempts (tried {tried}); last error: {last}",
+            attempts=attempts,
+        )
+
+    def invoke(self, messages: Sequence[BaseMessage], config: Any = None) -> CallOutcome:
+        """Call the models in order until one answers (sync)."""
+        attempts: list[tuple[str, BaseException]] = []
+        for position, model in enumerate(self.models):
+            retry = 0
+            while True:
+                try:
+                    answer = model.invoke(list(messages), config=config)
+                    if _is_empty(answer):
+                        raise EmptyResponseError(f"{model_id(model)} returned an empty answer")
+                    return self._outcome(answer, model, position, attempts)
+                except Exception as exc:  # noqa: BLE001 - every failure is classified below
+                    error = self._failure(exc, model)
+                    attempts.append((model_id(model), error))
+                    if not error.retryable:
+                        raise error from exc
+                    retry += 1
+                    delay = self._delay(retry, error)
+                    if delay is None:
+                        break
+                    self.sleep(delay)
+        raise self._give_up(attempts)
+
+    async def ainvoke(self, messages: Sequence[BaseMessage], config: Any = None) -> CallOutcome:
+        """Call the models in order until one answers (async)."""
+        attempts: list[tuple[str, BaseException]] = []
+        for position, model in enumerate(self.models):
+            retry = 0
+            while True:
+                try:
+                    answer = await model.ainvoke(list(messages), config=config)
+                    if _is_empty(answer):
+                        raise EmptyResponseError(f"{model_id(model)} returned an empty answer")
+                    return self._outcome(answer, model, position, attempts)
+                except Exception as exc:  # noqa: BLE001 - every failure is classified below
+                    error = self._failure(exc, model)
+                    attempts.append((model_id(model), error))
+                    if not error.retryable:
+                        raise error from exc
+                    retry += 1
+                    delay = self._delay(retry, error)
+                    if delay is None:
+                        break
+                    await self.asleep(delay)
+        raise self._give_up(attempts)
+
+    @staticmethod
+    def _outcome(
+        answer: AIMessage, model: Any, position: int, attempts: list[tuple[str, BaseException]]
+    ) -> CallOutcome:
+        return CallOutcome(
+            message=answer,
+            model=model_id(model),
+            fallback=position > 0,
+            failures=[(m, str(e)) for m, e in attempts],
+        )

@@ -1,0 +1,223 @@
+"""A chat model whose decisions a test writes as plain Python.
+
+:class:`ScriptedChatModel` is a real LangChain ``BaseChatModel``: it binds tools (and records the
+schemas it received), streams text and tool-call chunks the way ``ChatNVIDIA`` does, and reports
+usage. Its answers come from either
+
+* a function ``script(messages, tools) -> AIMessage | str | list[ToolCall]``, or
+* a list of turns, consumed one per call, where a turn is an ``AIMessage``, a ``str`` (text
+  answer), a list of tool calls (see :func:`tool_call`), a function as above, or an exception
+  instance, which is raised (to script a 429 or a timeout).
+
+Example:
+    >>> from nemotron_agents.testing import ScriptedChatModel, tool_call
+    >>> model = ScriptedChatModel(turns=[[tool_call("add", {"a": 1, "b": 2})], "It is 3."])
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+from typing import Any, Callable, Iterator, Literal, Sequence, Union
+
+from langchain_core.callbacks import CallbackManagerForLLMRun
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, ToolCall
+from langchain_core.messages.tool import tool_call_chunk
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from langchain_core.utils.function_calling import convert_to_openai_tool
+from pydantic import ConfigDict, Field, PrivateAttr
+
+__all__ = ["ScriptedChatModel", "ScriptExhaustedError", "tool_call", "ScriptFunction", "Turn"]
+
+ScriptFunction = Callable[[list[BaseMessage], list[dict[str, Any]]], Union[AIMessage, str, list]]
+Turn = Union[AIMessage, str, list, ScriptFunction, BaseException]
+
+
+class ScriptExhaustedError(AssertionError):
+    """The model was called more often than the test scripted turns for."""
+
+
+def tool_call(name: str, args: dict[str, Any] | None = None, *, id: str | None = None) -> ToolCall:
+    """A tool call for a scripted turn; the id defaults to a fresh 9-character one (as Mistral's)."""
+    return ToolCall(name=name, args=dict(args or {}), id=id or uuid.uuid4().hex[:9], type="tool_call")
+
+
+def _approx_tokens(text: str) -> int:
+    # Same rule of thumb as the NIM emulator: about four characters per token.
+    return max(1, (len(text) + 3) // 4) if text else 0
+
+
+def _message_text(message: BaseMessage) -> str:
+    text = message.content if isinstance(message.content, str) else json.dumps(message.content)
+    calls = getattr(message, "tool_calls", None)
+    return text + (json.dumps(calls, default=str) if calls else "")
+
+
+class ScriptedChatModel(BaseChatModel):
+    """Offline chat model driven by a script; see the module docstring.
+
+    Attributes:
+        script: Function deciding every answer (exclusive with ``turns``).
+        turns: Answers consumed in order, one per call.
+        model: Model id reported in ``response_metadata`` (the agent records usage under it).
+        stream_style: ``"incremental"`` streams each call's id and name first and its arguments
+            in fragments (OpenAI style); ``"whole"`` sends every call complete in one chunk.
+        calls: Every call received: ``{"messages", "tools", "kwargs"}``, oldest first.
+        bound_tools: The tool schemas (OpenAI format) of the last ``bind_tools`` call.
+    """
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    script: Any = None
+    turns: list[Any] = Field(default_factory=list)
+    model: str = "scripted"
+    stream_style: Literal["incremental", "whole"] = "incremental"
+
+    _index: int = PrivateAttr(default=0)
+    _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
+    _calls: list[dict[str, Any]] = PrivateAttr(default_factory=list)
+    _bound_tools: list[dict[str, Any]] = PrivateAttr(default_factory=list)
+
+    def __init__(self, script: Any = None, **kwargs: Any) -> None:
+        if isinstance(script, (list, tuple)):
+            kwargs["turns"] = list(script)
+            script = None
+        super().__init__(script=script, **kwargs)
+        if self.script is None and not self.turns:
+            raise ValueError("ScriptedChatModel needs a script function or a non-empty list of turns")
+        if self.script is not None and self.turns:
+            raise ValueError("pass either a script function or turns, not both")
+
+    @property
+    def _llm_type(self) -> str:
+        return "scripted"
+
+    @property
+    def calls(self) -> list[dict[str, Any]]:
+        return self._calls
+
+    @property
+    def bound_tools(self) -> list[dict[str, Any]]:
+        return self._bound_tools
+
+    @property
+    def turns_left(self) -> int:
+        """Scripted turns not yet used (0 for a script function)."""
+        return max(0, len(self.turns) - self._index)
+
+    def bind_tools(
+        self, tools: Sequence[Any], *, tool_choice: Any = None, **kwargs: Any
+    ) -> Any:
+        schemas = [convert_to_openai_tool(t) for t in tools]
+        self._bound_tools = schemas
+        if tool_choice is not None:
+            kwargs["tool_choice"] = tool_choice
+        return self.bind(tools=schemas, **kwargs)
+
+    # -- answering -----------------------------------------------------------------------------
+
+    def _next_answer(self, messages: list[BaseMessage], kwargs: dict[str, Any]) -> AIMessage:
+        tools = list(kwargs.get("tools") or [])
+        with self._lock:
+            self._calls.append({"messages": list(messages), "tools": tools, "kwargs": dict(kwargs)})
+            if self.script is not None:
+                turn: Any = self.script
+            else:
+                if self._index >= len(self.turns):
+                    raise ScriptExhaustedError(
+                        f"ScriptedChatModel {self.model!r} was called {self._index + 1} times but "
+                        f"only {len(self.turns)} turns were scripted; last message: "
+                        f"{messages[-1].content if messages else None!r}"
+                    )
+                turn = self.turns[self._index]
+                self._index += 1
+        if isinstance(turn, BaseException):
+            raise turn
+        if callable(turn) and not isinstance(turn, AIMessage):
+            turn = turn(list(messages), tools)
+        return self._to_message(turn, messages)
+
+    def _to_message(self, turn: Any, messages: list[BaseMessage]) -> AIMessage:
+        if isinstance(turn, BaseException):
+            raise turn
+        if isinstance(turn, str):
+            message = AIMessage(content=turn)
+        elif isinstance(turn, list):
+            message = AIMessage(content="", tool_calls=[dict(c) for c in turn])
+        elif isinstance(turn, AIMessage):
+            message = turn.model_copy()
+        else:
+            raise TypeError(
+                "a scripted turn must be an AIMessage, a str, a list of tool calls, a function "
+                f"or an exception, got {type(turn).__name__}"
+            )
+        if message.usage_metadata is None:
+            prompt = sum(_approx_tokens(_message_text(m)) for m in messages)
+            completion = _approx_tokens(_message_text(message))
+            message.usage_metadata = {
+                "input_tokens": prompt,
+                "output_tokens": completion,
+                "total_tokens": prompt + completion,
+            }
+        message.response_metadata = {**message.response_metadata, "model_name": self.model}
+        return message
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        message = self._next_answer(messages, kwargs)
+        return ChatResult(generations=[ChatGeneration(message=message)])
+
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        message = self._next_answer(messages, kwargs)
+        for chunk in self._chunks(message):
+            if run_manager and isinstance(chunk.content, str) and chunk.content:
+                run_manager.on_llm_new_token(chunk.content, chunk=ChatGenerationChunk(message=chunk))
+            yield ChatGenerationChunk(message=chunk)
+
+    def _chunks(self, message: AIMessage) -> Iterator[AIMessageChunk]:
+        text = message.content if isinstance(message.content, str) else ""
+        for start in range(0, len(text), 8):
+            yield AIMessageChunk(content=text[start : start + 8], id=message.id)
+        for index, call in enumerate(message.tool_calls):
+            args = json.dumps(call["args"])
+            if self.stream_style == "whole":
+                yield AIMessageChunk(
+                    content="",
+                    tool_call_chunks=[tool_call_chunk(name=call["name"], args=args, id=call["id"], index=index)],
+                )
+                continue
+            yield AIMessageChunk(
+                content="",
+                tool_call_chunks=[tool_call_chunk(name=call["name"], args="", id=call["id"], index=index)],
+            )
+            for start in range(0, len(args), 10):
+                yield AIMessageChunk(
+                    content="",
+                    tool_call_chunks=[tool_call_chunk(args=args[start : start + 10], index=index)],
+                )
+        for index, bad in enumerate(message.invalid_tool_calls, start=len(message.tool_calls)):
+            yield AIMessageChunk(
+                content="",
+                tool_call_chunks=[
+                    tool_call_chunk(name=bad.get("name"), args=bad.get("args"), id=bad.get("id"), index=index)
+                ],
+            )
+        yield AIMessageChunk(
+            content="",
+            usage_metadata=message.usage_metadata,
+            response_metadata=message.response_metadata,
+            chunk_position="last",
+        )

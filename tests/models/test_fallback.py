@@ -1,0 +1,81 @@
+import pytest
+from langchain_core.messages import AIMessage, HumanMessage
+
+from nemotron_agents.errors import ModelRequestError, ModelUnavailableError
+from nemotron_agents.models.fallback import ModelChain
+from nemotron_agents.testing import ScriptedChatModel
+
+HI = [HumanMessage("hi")]
+
+
+def rate_limited(after="1"):
+    return Exception(f"[429] Too Many Requests\n{{'retry-after': {after}}}")
+
+
+def chain(*models, **kw):
+    delays = []
+    c = ModelChain(list(models), sleep=delays.append, jitter=0, **kw)
+
+    async def asleep(d):
+        delays.append(d)
+
+    c.asleep = asleep
+    return c, delays
+
+
+def test_retry_then_success_on_primary():
+    primary = ScriptedChatModel([Exception("[503] Service Unavailable"), "ok"], model="p")
+    c, delays = chain(primary, ScriptedChatModel(["fb"], model="f"), initial_delay=0.5)
+    out = c.invoke(HI)
+    assert (out.message.content, out.model, out.fallback) == ("ok", "p", False)
+    assert delays == [0.5] and len(out.failures) == 1
+
+
+def test_backoff_grows_then_fallback_answers():
+    primary = ScriptedChatModel([Exception("[500] boom")] * 3, model="p")
+    c, delays = chain(primary, ScriptedChatModel(["from fallback"], model="f"), max_retries=2, initial_delay=1)
+    out = c.invoke(HI)
+    assert (out.message.content, out.model, out.fallback) == ("from fallback", "f", True)
+    assert delays == [1, 2]
+    assert [m for m, _ in out.failures] == ["p", "p", "p"]
+
+
+def test_retry_after_is_honoured_and_a_long_one_skips_to_fallback():
+    primary = ScriptedChatModel([rate_limited(2), rate_limited(600)], model="p")
+    c, delays = chain(primary, ScriptedChatModel(["fb"], model="f"), max_delay=30)
+    out = c.invoke(HI)
+    assert delays == [2.0] and out.model == "f"
+
+
+def test_non_retryable_stops_without_fallback():
+    fallback = ScriptedChatModel(["never"], model="f")
+    c, _ = chain(ScriptedChatModel([Exception("[400] Unexpected role 'user' after role 'tool'")], model="p"), fallback)
+    with pytest.raises(ModelRequestError, match="HTTP 400 from p: .*Unexpected role"):
+        c.invoke(HI)
+    assert fallback.calls == []
+
+
+def test_all_down_raises_unavailable_with_every_attempt():
+    c, _ = chain(
+        ScriptedChatModel([TimeoutError("t")] * 2, model="p"),
+        ScriptedChatModel([ConnectionError("c")] * 2, model="f"),
+        max_retries=1,
+    )
+    with pytest.raises(ModelUnavailableError) as info:
+        c.invoke(HI)
+    assert [m for m, _ in info.value.attempts] == ["p", "p", "f", "f"]
+    assert "tried p, f" in str(info.value)
+
+
+def test_empty_answer_counts_as_failure():
+    c, _ = chain(ScriptedChatModel([AIMessage(""), AIMessage("")], model="p"), ScriptedChatModel(["real"], model="f"), max_retries=1)
+    out = c.invoke(HI)
+    assert out.model == "f" and "empty answer" in out.failures[0][1]
+
+
+async def test_async_path_same_policy():
+    primary = ScriptedChatModel([Exception("[502] Bad Gateway"), "ok"], model="p")
+    c, delays = chain(primary, initial_delay=0.25)
+    out = await c.ainvoke(HI)
+    assert out.message.content == "ok" and delays == [0.25]
+    assert out.usage() == {"p": {"input_tokens": 1, "output_tokens": 1, "total_tokens": 2, "calls": 1}}
