@@ -84,7 +84,11 @@ class Settings(BaseModel):
 
     @model_validator(mode="after")
     def _check_ranges(self) -> "Settings":
-        problems = check_sampling({name: getattr(self, name) for name in _SAMPLING})
+        problems = [
+            f"{name} ({ENV_VARS[name]}) {problem.split(' ', 1)[1]}"
+            for name in _SAMPLING
+            for problem in check_sampling({name: getattr(self, name)})
+        ]
         if problems:
             raise ValueError("; ".join(problems))
         if not self.model.strip() or not self.fallback_model.strip():

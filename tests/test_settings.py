@@ -24,12 +24,12 @@ def test_env_is_read_and_overrides_win():
 @pytest.mark.parametrize(
     ("var", "value", "fragment"),
     [
-        ("NEMOTRON_TEMPERATURE", "2.5", "temperature must be a number in [0, 2]"),
-        ("NEMOTRON_TOP_P", "0", "top_p must be a number in (0, 1]"),
-        ("NEMOTRON_MAX_TOKENS", "0", "max_tokens must be an integer in [1, 128000]"),
-        ("NEMOTRON_FREQUENCY_PENALTY", "-3", "frequency_penalty must be a number in [-2, 2]"),
-        ("NEMOTRON_PRESENCE_PENALTY", "2.1", "presence_penalty must be a number in [-2, 2]"),
-        ("NEMOTRON_SEED", "-1", "seed must be an integer"),
+        ("NEMOTRON_TEMPERATURE", "2.5", "temperature (NEMOTRON_TEMPERATURE) must be a number in [0, 2]"),
+        ("NEMOTRON_TOP_P", "0", "top_p (NEMOTRON_TOP_P) must be a number in (0, 1]"),
+        ("NEMOTRON_MAX_TOKENS", "0", "max_tokens (NEMOTRON_MAX_TOKENS) must be an integer in [1, 128000]"),
+        ("NEMOTRON_FREQUENCY_PENALTY", "-3", "frequency_penalty (NEMOTRON_FREQUENCY_PENALTY) must be a number in [-2, 2]"),
+        ("NEMOTRON_PRESENCE_PENALTY", "2.1", "presence_penalty (NEMOTRON_PRESENCE_PENALTY) must be a number in [-2, 2]"),
+        ("NEMOTRON_SEED", "-1", "seed (NEMOTRON_SEED) must be an integer"),
         ("NEMOTRON_TIMEOUT", "abc", "NEMOTRON_TIMEOUT"),
     ],
 )
