@@ -1,1 +1,16 @@
-"""tools."""
+"""Tools: typed functions and external schemas the model can call, checked before they run.
+
+* :func:`tool` makes a :class:`Tool` of a typed, documented function.
+* :func:`from_json_schema` / :func:`from_openai_tool` make one of an external definition
+  (OpenAI tool JSON, or BFCL's dialect with ``dialect="bfcl"``).
+* :class:`ToolRegistry` holds the tools an agent offers, by name.
+* :func:`wire_name` maps any name to one NIM accepts (``math.factorial`` → ``math_factorial``).
+"""
+
+from nemotron_agents.tools.base import Tool
+from nemotron_agents.tools.decorator import tool
+from nemotron_agents.tools.names import wire_name
+from nemotron_agents.tools.registry import ToolRegistry
+from nemotron_agents.tools.schema import from_json_schema, from_openai_tool
+
+__all__ = ["tool", "Tool", "ToolRegistry", "from_json_schema", "from_openai_tool", "wire_name"]

@@ -1,0 +1,81 @@
+"""Between :class:`~nemotron_agents.tools.Tool` and LangChain's ``BaseTool``, both ways."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from langchain_core.tools import BaseTool, StructuredTool, ToolException
+from langchain_core.utils.function_calling import convert_to_openai_tool
+
+from nemotron_agents.errors import ToolCallError, ToolDefinitionError
+from nemotron_agents.tools.base import Tool
+from nemotron_agents.tools.names import wire_name
+from nemotron_agents.tools.schema import schema_model
+
+__all__ = ["to_langchain", "from_langchain"]
+
+
+def to_langchain(tool: Tool) -> StructuredTool:
+    """Return a ``StructuredTool`` that sends ``tool``'s schema and runs through it.
+
+    The JSON Schema itself is the ``args_schema`` (not the pydantic model) so that
+    ``convert_to_openai_tool`` sends exactly :attr:`Tool.parameters`, aliases included, and the
+    arguments reach :meth:`Tool.validate` untouched. Errors for the model are raised as
+    ``ToolException`` and ``handle_tool_error=True`` turns them into an error ``ToolMessage``.
+    """
+
+    def run(**kwargs: Any) -> str:
+        try:
+            return tool.format_output(tool.run(kwargs))
+        except ToolCallError as exc:
+            raise ToolException(str(exc)) from exc
+
+    async def arun(**kwargs: Any) -> str:
+        try:
+            return tool.format_output(await tool.arun(kwargs))
+        except ToolCallError as exc:
+            raise ToolException(str(exc)) from exc
+
+    return StructuredTool(
+        name=tool.name,
+        description=tool.description,
+        args_schema=copy.deepcopy(tool.parameters),
+        func=run,
+        coroutine=arun,
+        handle_tool_error=True,
+        tags=sorted(tool.tags) or None,
+        metadata={
+            "source_name": tool.source_name,
+            "requires_approval": tool.requires_approval,
+            "timeout": tool.timeout,
+            "max_output_chars": tool.max_output_chars,
+        },
+    )
+
+
+def from_langchain(base_tool: BaseTool, **options: Any) -> Tool:
+    """Wrap a LangChain tool; see :meth:`Tool.from_langchain`."""
+    if not isinstance(base_tool, BaseTool):
+        raise ToolDefinitionError(f"Expected a LangChain BaseTool, got {type(base_tool).__name__}.")
+    parameters = convert_to_openai_tool(base_tool)["function"]["parameters"]
+    schema = base_tool.tool_call_schema
+    model = schema_model(base_tool.name, parameters)[0] if isinstance(schema, dict) else schema
+
+    def invoke(**kwargs: Any) -> Any:
+        return base_tool.invoke(kwargs)
+
+    async def ainvoke(**kwargs: Any) -> Any:
+        return await base_tool.ainvoke(kwargs)
+
+    options.setdefault("tags", base_tool.tags or ())
+    return Tool(
+        name=wire_name(base_tool.name),
+        source_name=base_tool.name,
+        description=base_tool.description,
+        args_model=model,
+        parameters=parameters,
+        func=invoke,
+        coroutine=ainvoke,
+        **options,
+    )
