@@ -1,1 +1,6 @@
-"""agents."""
+"""The reusable tool-calling state machine and its nodes."""
+
+from nemotron_agents.agents.build import build_agent
+from nemotron_agents.agents.state import AgentState, InputState, ModelTurn, OutputState
+
+__all__ = ["build_agent", "AgentState", "InputState", "OutputState", "ModelTurn"]

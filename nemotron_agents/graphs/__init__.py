@@ -1,1 +1,28 @@
-"""graphs."""
+"""Ready example graphs. Nothing in the library imports this package.
+
+``GRAPHS`` maps each graph's name (as the CLI and ``langgraph.json`` use it) to its module; every
+module has ``build_graph(*, model, fallback_model, settings, checkpointer, ...)``, ``graph`` and
+``DESCRIPTION``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+__all__ = ["GRAPHS", "load_graph_module"]
+
+GRAPHS: dict[str, str] = {
+    "calculator": "nemotron_agents.graphs.calculator",
+}
+
+
+def load_graph_module(name: str) -> ModuleType:
+    """Import the module of graph ``name``.
+
+    Raises:
+        KeyError: Unknown name; the message lists the known graphs.
+    """
+    if name not in GRAPHS:
+        raise KeyError(f"Unknown graph {name!r}. Available graphs: {', '.join(sorted(GRAPHS))}")
+    return importlib.import_module(GRAPHS[name])

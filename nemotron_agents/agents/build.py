@@ -1,0 +1,194 @@
+"""``build_agent``: the tool-calling state machine, compiled.
+
+```
+START ─► [summarize] ─► agent ──(tool calls / malformed calls)──► tools ─┬─► agent
+             ▲            │                                           ├─► summarize (history over budget)
+             │            └─(final answer)─► END                      ├─► finish (step limit) ─► END
+             └────────────────────────────────────────────────────────└─► END (structured answer given)
+```
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Sequence
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
+from langchain_core.utils.function_calling import convert_to_openai_tool
+from langgraph.graph import END, START, StateGraph
+from pydantic import BaseModel
+
+from nemotron_agents.agents.finish import make_finish_node
+from nemotron_agents.agents.model_node import make_model_node, steps_so_far
+from nemotron_agents.agents.state import AgentState, InputState, OutputState
+from nemotron_agents.agents.summarize import make_summarize_node, needs_summary
+from nemotron_agents.agents.tools_node import ResponseTool, make_tools_node
+from nemotron_agents.errors import ConfigError
+from nemotron_agents.models.factory import fallback_model as default_fallback
+from nemotron_agents.models.factory import primary_model
+from nemotron_agents.models.fallback import ModelChain
+from nemotron_agents.settings import Settings
+from nemotron_agents.tools import ToolRegistry
+
+__all__ = ["build_agent"]
+
+_NAME_RE = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
+
+
+def _is_nvidia(model: Any) -> bool:
+    return type(model).__name__ == "ChatNVIDIA"
+
+
+def _response_tool(response_format: type[BaseModel]) -> tuple[ResponseTool, dict[str, Any]]:
+    if not (isinstance(response_format, type) and issubclass(response_format, BaseModel)):
+        raise ConfigError(
+            f"response_format must be a pydantic BaseModel class, got {response_format!r}"
+        )
+    name = response_format.__name__ if _NAME_RE.match(response_format.__name__) else "final_answer"
+    schema = convert_to_openai_tool(response_format)
+    schema["function"]["name"] = name
+    if not schema["function"].get("description"):
+        schema["function"]["description"] = f"Give the final answer as a {name} object."
+    return ResponseTool(name=name, schema=response_format), schema
+
+
+def _bind(model: Any, schemas: list[dict[str, Any]], *, required: bool, role: str) -> Any:
+    if not schemas:
+        return model
+    try:
+        return model.bind_tools(schemas, **({"tool_choice": "any"} if required else {}))
+    except NotImplementedError:
+        raise ConfigError(
+            f"The {role} model {type(model).__name__} cannot bind tools (bind_tools is not "
+            "implemented); use ChatNVIDIA, ScriptedChatModel or another tool-calling chat model."
+        ) from None
+
+
+def build_agent(
+    *,
+    model: BaseChatModel | None = None,
+    tools: ToolRegistry | Sequence[Any] = (),
+    fallback_model: BaseChatModel | None | bool = None,
+    summarizer: BaseChatModel | None = None,
+    system_prompt: str | None = None,
+    max_steps: int = 25,
+    max_history_tokens: int | None = None,
+    response_format: type[BaseModel] | None = None,
+    checkpointer: Any = None,
+    settings: Settings | None = None,
+    max_retries: int | None = None,
+    initial_delay: float = 1.0,
+    max_delay: float = 30.0,
+    name: str = "agent",
+) -> Any:
+    """Build and compile the tool-calling agent graph.
+
+    Building makes no network call and needs no API key.
+
+    Args:
+        model: Any tool-calling chat model; ``None`` means Mistral-Nemotron from ``settings``.
+        tools: A :class:`ToolRegistry`, or tools / LangChain tools / typed functions to put in one.
+        fallback_model: Model that answers when ``model`` keeps failing with retryable errors.
+            ``None`` means Mistral-NeMo 12B when ``model`` is ``None`` or a ``ChatNVIDIA``, else no
+            fallback; ``False`` turns fallback off.
+        summarizer: Model that writes history summaries. ``None`` means Mistral-NeMo 12B when the
+            primary is NVIDIA's, else the primary model.
+        system_prompt: Sent first in every model request; not stored in the state.
+        max_steps: Most model calls in one run; then the run ends with a "stopped after N steps"
+            answer (never a ``GraphRecursionError``).
+        max_history_tokens: When the history passes this many (approximate) tokens, older
+            messages are replaced by a summary. ``None`` never summarises.
+        response_format: A pydantic model; the model gives its final answer through a tool of
+            that shape and the validated object lands in ``structured_response``.
+        checkpointer: LangGraph checkpointer, to resume threads (after an interrupt, an approval
+            or a failed endpoint).
+        settings: Endpoint, models and sampling; ``Settings.from_env()`` when omitted.
+        max_retries: Retries per model for retryable failures; ``settings.max_retries`` if None.
+        initial_delay: First backoff delay in seconds (doubles per retry).
+        max_delay: Longest backoff; a longer ``Retry-After`` moves to the fallback at once.
+        name: Name of the compiled graph.
+
+    Returns:
+        A compiled LangGraph graph with nodes ``agent``, ``tools``, ``finish`` and, when
+        ``max_history_tokens`` is set, ``summarize``.
+
+    Raises:
+        ConfigError: An argument is out of range or a model cannot bind tools.
+    """
+    if max_steps < 1:
+        raise ConfigError(f"max_steps must be at least 1, got {max_steps}")
+    if max_history_tokens is not None and max_history_tokens < 100:
+        raise ConfigError(f"max_history_tokens must be at least 100 (or None), got {max_history_tokens}")
+    settings = settings or Settings.from_env()
+    registry = tools if isinstance(tools, ToolRegistry) else ToolRegistry(tools)
+
+    primary = model if model is not None else primary_model(settings)
+    if fallback_model is None and (model is None or _is_nvidia(model)):
+        fallback = default_fallback(settings)
+    else:
+        fallback = fallback_model or None
+    if summarizer is None and max_history_tokens:
+        summarizer = default_fallback(settings) if _is_nvidia(primary) else primary
+
+    schemas = list(registry.to_openai())
+    response_tool = None
+    if response_format is not None:
+        response_tool, schema = _response_tool(response_format)
+        if response_tool.name in registry:
+            raise ConfigError(f"response_format's tool name {response_tool.name!r} clashes with a registered tool")
+        schemas.append(schema)
+    required = response_format is not None
+    models = [_bind(primary, schemas, required=required, role="primary")]
+    if fallback is not None:
+        models.append(_bind(fallback, schemas, required=required, role="fallback"))
+    retries = settings.max_retries if max_retries is None else max_retries
+    chain = ModelChain(models, max_retries=retries, initial_delay=initial_delay, max_delay=max_delay)
+
+    def route_after_agent(state: AgentState) -> str:
+        last = state["messages"][-1]
+        if isinstance(last, HumanMessage):  # structured-output nudge
+            return "finish" if steps_so_far(state) >= max_steps else "agent"
+        if isinstance(last, AIMessage) and (last.tool_calls or last.invalid_tool_calls):
+            return "tools"
+        return END
+
+    def route_after_tools(state: AgentState) -> str:
+        if response_tool is not None and _answered_structured(state, response_tool.name):
+            return END
+        if steps_so_far(state) >= max_steps:
+            return "finish"
+        if needs_summary(state, max_history_tokens):
+            return "summarize"
+        return "agent"
+
+    graph = StateGraph(AgentState, input_schema=InputState, output_schema=OutputState)
+    graph.add_node("agent", make_model_node(chain, system_prompt=system_prompt, response_tool=response_tool and response_tool.name))
+    graph.add_node("tools", make_tools_node(registry, response_tool=response_tool))
+    graph.add_node("finish", make_finish_node(max_steps=max_steps))
+    graph.add_conditional_edges("agent", route_after_agent, ["tools", "agent", "finish", END])
+    after_tools = ["agent", "finish", END]
+    if max_history_tokens:
+        summary_chain = ModelChain([summarizer], max_retries=retries, initial_delay=initial_delay, max_delay=max_delay)
+        graph.add_node("summarize", make_summarize_node(summary_chain, max_history_tokens=max_history_tokens))
+        graph.add_conditional_edges(
+            START, lambda s: "summarize" if needs_summary(s, max_history_tokens) else "agent", ["summarize", "agent"]
+        )
+        graph.add_edge("summarize", "agent")
+        after_tools.append("summarize")
+    else:
+        graph.add_edge(START, "agent")
+    graph.add_conditional_edges("tools", route_after_tools, after_tools)
+    graph.add_edge("finish", END)
+    compiled = graph.compile(checkpointer=checkpointer, name=name)
+    # Our own step limit ends runs; LangGraph's recursion limit is only a backstop above it.
+    return compiled.with_config(recursion_limit=max_steps * 3 + 10)
+
+
+def _answered_structured(state: AgentState, tool_name: str) -> bool:
+    for message in reversed(state["messages"]):
+        if isinstance(message, AIMessage):
+            return False
+        if isinstance(message, ToolMessage) and message.name == tool_name and message.status != "error":
+            return True
+    return False

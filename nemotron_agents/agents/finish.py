@@ -1,0 +1,36 @@
+"""The ``finish`` node: end a run that used up its step budget with an answer, not an exception."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langchain_core.messages import AIMessage, ToolMessage
+from langchain_core.runnables import RunnableLambda
+
+from nemotron_agents.agents.state import AgentState
+
+__all__ = ["make_finish_node", "STOPPED_TEMPLATE"]
+
+STOPPED_TEMPLATE = (
+    "I stopped after {steps} steps without reaching a final answer (the limit is max_steps="
+    "{steps}). {last}Ask again with more detail, or raise max_steps."
+)
+
+
+def make_finish_node(*, max_steps: int) -> RunnableLambda:
+    """Build the node that writes the "stopped after N steps" answer."""
+
+    def finish(state: AgentState) -> dict[str, Any]:
+        last = ""
+        for message in reversed(state.get("messages") or []):
+            if isinstance(message, ToolMessage):
+                text = message.content if isinstance(message.content, str) else str(message.content)
+                last = f"The last tool result ({message.name}) was: {text[:300]}. "
+                break
+        answer = AIMessage(
+            content=STOPPED_TEMPLATE.format(steps=max_steps, last=last),
+            response_metadata={"stopped": "max_steps", "max_steps": max_steps},
+        )
+        return {"messages": [answer]}
+
+    return RunnableLambda(finish, name="finish")

@@ -1,0 +1,106 @@
+"""The ``agent`` node: one model call, with Mistral hygiene, retries and fallback."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
+from langchain_core.runnables import RunnableConfig, RunnableLambda
+
+from nemotron_agents.agents.state import AgentState
+from nemotron_agents.models.fallback import CallOutcome, ModelChain
+from nemotron_agents.models.hygiene import prepare_messages
+
+__all__ = ["make_model_node", "steps_so_far", "STRUCTURED_NUDGE"]
+
+#: Sent when ``response_format`` is set and the model answered in prose instead of the tool.
+STRUCTURED_NUDGE = "Give your final answer by calling the `{name}` tool, not as text."
+
+
+def steps_so_far(state: AgentState) -> int:
+    """Model calls made in this run: a run starts when the last message is the user's."""
+    messages = state.get("messages") or []
+    if messages and isinstance(messages[-1], HumanMessage) and not _is_nudge(messages[-1]):
+        return 0
+    return int(state.get("steps") or 0)
+
+
+def _is_nudge(message: BaseMessage) -> bool:
+    return bool(message.additional_kwargs.get("nemotron_agents_nudge"))
+
+
+def _fresh_id() -> str:
+    return uuid.uuid4().hex[:9]
+
+
+def _with_unique_ids(message: AIMessage) -> AIMessage:
+    """Give every call an id, unique within the turn (some models send none or repeat one)."""
+    seen: set[str] = set()
+    calls, bad = [], []
+    for call in message.tool_calls:
+        cid = call.get("id") or _fresh_id()
+        cid = _fresh_id() if cid in seen else cid
+        seen.add(cid)
+        calls.append({**call, "id": cid})
+    for call in message.invalid_tool_calls:
+        cid = call.get("id") or _fresh_id()
+        cid = _fresh_id() if cid in seen else cid
+        seen.add(cid)
+        bad.append({**call, "id": cid})
+    return message.model_copy(update={"tool_calls": calls, "invalid_tool_calls": bad})
+
+
+def make_model_node(
+    chain: ModelChain,
+    *,
+    system_prompt: str | None = None,
+    response_tool: str | None = None,
+) -> RunnableLambda:
+    """Build the node that asks the model for the next step.
+
+    Args:
+        chain: Models (bound to the tools) in order of preference, with retry settings.
+        system_prompt: Prepended to every request; never stored in state.
+        response_tool: Name of the structured-output tool, when ``response_format`` is set.
+
+    Returns:
+        A runnable with sync and async paths, usable as a LangGraph node.
+    """
+
+    def _request(state: AgentState) -> list[BaseMessage]:
+        head = [SystemMessage(content=system_prompt)] if system_prompt else []
+        return prepare_messages(head + list(state["messages"]))
+
+    def _update(state: AgentState, outcome: CallOutcome) -> dict[str, Any]:
+        message = _with_unique_ids(outcome.message)
+        message.response_metadata = {
+            **message.response_metadata,
+            "answered_by": outcome.model,
+            "fallback": outcome.fallback,
+        }
+        new: list[BaseMessage] = [message]
+        if response_tool and not message.tool_calls and not message.invalid_tool_calls:
+            new.append(
+                HumanMessage(
+                    content=STRUCTURED_NUDGE.format(name=response_tool),
+                    additional_kwargs={"nemotron_agents_nudge": True},
+                )
+            )
+        update: dict[str, Any] = {
+            "messages": new,
+            "steps": steps_so_far(state) + 1,
+            "usage": outcome.usage(),
+            "turns": [outcome.turn("agent")],
+        }
+        if response_tool and steps_so_far(state) == 0:
+            update["structured_response"] = None  # a new run must not return the last run's answer
+        return update
+
+    def call_model(state: AgentState, config: RunnableConfig) -> dict[str, Any]:
+        return _update(state, chain.invoke(_request(state), config=config))
+
+    async def acall_model(state: AgentState, config: RunnableConfig) -> dict[str, Any]:
+        return _update(state, await chain.ainvoke(_request(state), config=config))
+
+    return RunnableLambda(call_model, afunc=acall_model, name="agent")

@@ -1,0 +1,71 @@
+"""The agent's graph state: the messages plus what the run measured.
+
+Everything here is plain data (no model objects, no secrets), so any checkpointer can save it.
+"""
+
+from __future__ import annotations
+
+import operator
+from typing import Annotated, Any, TypedDict
+
+from langchain_core.messages import AnyMessage
+from langgraph.graph.message import add_messages
+
+__all__ = ["AgentState", "InputState", "OutputState", "ModelTurn", "merge_usage"]
+
+
+def merge_usage(
+    left: dict[str, dict[str, int]] | None, right: dict[str, dict[str, int]] | None
+) -> dict[str, dict[str, int]]:
+    """Add per-model token counts: ``{model: {"input_tokens", "output_tokens", "total_tokens", "calls"}}``."""
+    merged = {model: dict(counts) for model, counts in (left or {}).items()}
+    for model, counts in (right or {}).items():
+        into = merged.setdefault(model, {})
+        for key, value in counts.items():
+            into[key] = into.get(key, 0) + int(value or 0)
+    return merged
+
+
+class ModelTurn(TypedDict, total=False):
+    """One model call as the run saw it.
+
+    Attributes:
+        node: ``"agent"`` or ``"summarize"``.
+        model: Id of the model that answered (absent when none did).
+        fallback: True when the first model failed and a later one answered.
+        failures: ``[model, error]`` pairs of the attempts that failed first.
+    """
+
+    node: str
+    model: str
+    fallback: bool
+    failures: list[list[str]]
+
+
+class InputState(TypedDict):
+    """What a caller sends: new messages."""
+
+    messages: Annotated[list[AnyMessage], add_messages]
+
+
+class OutputState(TypedDict, total=False):
+    """What a caller gets back."""
+
+    messages: Annotated[list[AnyMessage], add_messages]
+    structured_response: Any
+    usage: Annotated[dict[str, dict[str, int]], merge_usage]
+    turns: Annotated[list[ModelTurn], operator.add]
+
+
+class AgentState(OutputState, total=False):
+    """Full state of the tool-calling agent.
+
+    Attributes:
+        messages: The conversation (with ``add_messages``; the summariser may replace old ones).
+        structured_response: The validated ``response_format`` object, once the model gave it.
+        usage: Tokens per model id, accumulated over the thread.
+        turns: One :class:`ModelTurn` per model call, accumulated over the thread.
+        steps: Model calls in the current run (reset when a run starts from a user message).
+    """
+
+    steps: int

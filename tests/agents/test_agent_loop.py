@@ -1,0 +1,126 @@
+import pytest
+from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
+from langgraph.checkpoint.memory import InMemorySaver
+
+from nemotron_agents.agents import build_agent
+from nemotron_agents.testing import ScriptedChatModel, tool_call
+from nemotron_agents.tools import ToolRegistry
+
+
+def agent(model, registry, **kw):
+    kw.setdefault("fallback_model", False)
+    kw.setdefault("initial_delay", 0)
+    return build_agent(model=model, tools=registry, **kw)
+
+
+def tool_messages(result):
+    return [m for m in result["messages"] if isinstance(m, ToolMessage)]
+
+
+def test_tool_loop_answers_and_counts_usage(registry):
+    model = ScriptedChatModel([[tool_call("add", {"a": 2, "b": 3})], "2 + 3 = 5"], model="nemotron")
+    result = agent(model, registry, system_prompt="Use tools.").invoke({"messages": [HumanMessage("2+3?")]})
+    assert result["messages"][-1].content == "2 + 3 = 5"
+    (tm,) = tool_messages(result)
+    assert tm.content == "5" and tm.status == "success" and tm.name == "add"
+    assert result["usage"]["nemotron"]["calls"] == 2
+    assert result["usage"]["nemotron"]["total_tokens"] > 0
+    assert [t["model"] for t in result["turns"]] == ["nemotron", "nemotron"]
+    # the system prompt goes first in every request but is never stored
+    assert all(isinstance(c["messages"][0], SystemMessage) for c in model.calls)
+    assert not any(isinstance(m, SystemMessage) for m in result["messages"])
+    # the model was offered the registry's tools
+    assert {t["function"]["name"] for t in model.bound_tools} == set(registry.names())
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+async def test_parallel_calls_run_concurrently(mode, rendezvous):
+    rv = rendezvous
+    registry = ToolRegistry([rv.make_tool()])
+    model = ScriptedChatModel([[tool_call("meet", {"name": "a"}), tool_call("meet", {"name": "b"})], "both met"])
+    graph = agent(model, registry)
+    inputs = {"messages": [HumanMessage("meet")]}
+    result = graph.invoke(inputs) if mode == "sync" else await graph.ainvoke(inputs)
+    assert sorted(m.content for m in tool_messages(result)) == ["a met", "b met"]
+    assert result["messages"][-1].content == "both met"
+
+
+@pytest.mark.parametrize(
+    ("call", "expected"),
+    [
+        (tool_call("nope", {}), ["Unknown tool 'nope'", "add", "convert", "kaboom"]),
+        (tool_call("add", {"a": "two", "b": 1}), ["'add'", "a", "integer"]),
+        (tool_call("add", {"a": 1}), ["'add'", "b", "required"]),
+        (tool_call("add", {"a": 1, "b": 2, "c": 3}), ["c"]),
+        (tool_call("convert", {"value": 1, "unit": "mile"}), ["unit", "'m'", "'km'"]),
+        (tool_call("kaboom", {"reason": "test"}), ["kaboom", "RuntimeError", "kaboom: test"]),
+        (tool_call("slow", {"seconds": 5}), ["slow", "0.2"]),
+    ],
+    ids=["unknown", "wrong-type", "missing", "extra", "enum", "exception", "timeout"],
+)
+async def test_tool_failures_go_back_to_the_model_and_the_run_continues(registry, call, expected):
+    model = ScriptedChatModel([[call], "recovered"])
+    result = await agent(model, registry).ainvoke({"messages": [HumanMessage("go")]})
+    (tm,) = tool_messages(result)
+    assert tm.status == "error" and tm.tool_call_id == call["id"]
+    for fragment in expected:
+        assert fragment in tm.content
+    # the model saw the error in its next request, then answered
+    assert model.calls[1]["messages"][-1].content == tm.content
+    assert result["messages"][-1].content == "recovered"
+
+
+def test_malformed_tool_call_json_goes_back_in_the_same_run(registry):
+    bad = AIMessage(
+        "",
+        invalid_tool_calls=[
+            {"name": "add", "args": '{"a": 1, "b":', "id": "Bad123xyz", "error": "Unterminated JSON", "type": "invalid_tool_call"}
+        ],
+    )
+    model = ScriptedChatModel([bad, [tool_call("add", {"a": 1, "b": 2})], "3"])
+    result = agent(model, registry).invoke({"messages": [HumanMessage("1+2")]})
+    first, second = tool_messages(result)
+    assert first.status == "error" and first.tool_call_id == "Bad123xyz"
+    assert "not valid JSON" in first.content and '{"a": 1, "b":' in first.content
+    assert second.content == "3" and result["messages"][-1].content == "3"
+    assert len(model.calls) == 3
+
+
+def test_oversized_output_is_truncated_with_a_marker(registry):
+    model = ScriptedChatModel([[tool_call("shout", {"word": "ab", "times": 500})], "done"])
+    (tm,) = tool_messages(agent(model, registry).invoke({"messages": [HumanMessage("x")]}))
+    assert tm.content.startswith("ab" * 10)
+    assert "1000" in tm.content and "truncated" in tm.content
+    assert len(tm.content) < 200
+
+
+def test_step_limit_ends_with_an_answer_not_an_exception(registry):
+    model = ScriptedChatModel(lambda messages, tools: [tool_call("add", {"a": 1, "b": 1})])
+    result = agent(model, registry, max_steps=3).invoke({"messages": [HumanMessage("loop")]})
+    final = result["messages"][-1]
+    assert isinstance(final, AIMessage) and "stopped after 3 steps" in final.content
+    assert final.response_metadata["stopped"] == "max_steps"
+    assert len(model.calls) == 3
+    assert len(tool_messages(result)) == 3  # every call has its result
+
+
+def test_step_counter_resets_for_each_new_question(registry):
+    turns = [[tool_call("add", {"a": 1, "b": 1})], "two", [tool_call("add", {"a": 2, "b": 2})], "four"]
+    graph = agent(ScriptedChatModel(turns), registry, max_steps=2, checkpointer=InMemorySaver())
+    config = {"configurable": {"thread_id": "t"}}
+    assert graph.invoke({"messages": [HumanMessage("1+1")]}, config)["messages"][-1].content == "two"
+    assert graph.invoke({"messages": [HumanMessage("2+2")]}, config)["messages"][-1].content == "four"
+
+
+def test_duplicate_and_missing_call_ids_are_made_unique(registry):
+    calls = [
+        {"name": "add", "args": {"a": 1, "b": 1}, "id": "", "type": "tool_call"},
+        {"name": "add", "args": {"a": 2, "b": 2}, "id": "same", "type": "tool_call"},
+        {"name": "add", "args": {"a": 3, "b": 3}, "id": "same", "type": "tool_call"},
+    ]
+    model = ScriptedChatModel([AIMessage("", tool_calls=calls), "ok"])
+    result = agent(model, registry).invoke({"messages": [HumanMessage("x")]})
+    ids = [c["id"] for c in result["messages"][1].tool_calls]
+    assert len(set(ids)) == 3 and all(ids)
+    assert [m.tool_call_id for m in tool_messages(result)] == ids
+    assert [m.content for m in tool_messages(result)] == ["2", "4", "6"]

@@ -1,0 +1,84 @@
+import random
+
+from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
+
+from nemotron_agents.agents import build_agent
+from nemotron_agents.agents.summarize import SUMMARY_PREFIX, safe_cut
+from nemotron_agents.testing import ScriptedChatModel, tool_call
+
+
+def random_history(rng: random.Random, turns: int):
+    messages = []
+    for t in range(turns):
+        messages.append(HumanMessage("question " + "x" * rng.randint(0, 400)))
+        for s in range(rng.randint(0, 3)):
+            calls = [tool_call("add", {"a": i, "b": t}, id=f"c{t}_{s}_{i}") for i in range(rng.randint(1, 3))]
+            messages.append(AIMessage("", tool_calls=calls))
+            messages += [ToolMessage("r" * rng.randint(1, 600), tool_call_id=c["id"]) for c in calls]
+        messages.append(AIMessage("answer " + "y" * rng.randint(0, 300)))
+    return messages
+
+
+def test_cut_never_separates_a_call_from_its_results():
+    rng = random.Random(7)
+    checked = 0
+    for _ in range(300):
+        history = random_history(rng, rng.randint(1, 6))
+        for keep in (1, 50, 200, 800):
+            cut = safe_cut(history, keep)
+            head, tail = history[:cut], history[cut:]
+            head_calls = {c["id"] for m in head if isinstance(m, AIMessage) for c in m.tool_calls}
+            tail_calls = {c["id"] for m in tail if isinstance(m, AIMessage) for c in m.tool_calls}
+            head_results = {m.tool_call_id for m in head if isinstance(m, ToolMessage)}
+            tail_results = {m.tool_call_id for m in tail if isinstance(m, ToolMessage)}
+            assert not (head_calls & tail_results), (cut, keep)
+            assert not (tail_calls & head_results), (cut, keep)
+            assert tail and not isinstance(tail[0], ToolMessage)
+            checked += 1
+    assert checked == 1200
+
+
+def test_partial_intersection_case():
+    # LangChain #38352: an AIMessage with two calls whose results straddle the cut
+    history = [
+        HumanMessage("q"),
+        AIMessage("", tool_calls=[tool_call("add", {}, id="A"), tool_call("add", {}, id="B")]),
+        ToolMessage("a" * 2000, tool_call_id="A"),
+        ToolMessage("b", tool_call_id="B"),
+        AIMessage("done"),
+    ]
+    assert safe_cut(history, keep_tokens=20) in (1, 4)
+    assert safe_cut(history, keep_tokens=20) != 3
+
+
+def test_summary_replaces_old_messages_and_runs_on_the_summarizer(registry):
+    old = random_history(random.Random(1), 4)
+    model = ScriptedChatModel([[tool_call("add", {"a": 1, "b": 1})], "two"], model="nemotron")
+    summarizer = ScriptedChatModel(["The user asked four questions about sums."], model="nemo-12b")
+    graph = build_agent(model=model, tools=registry, summarizer=summarizer, max_history_tokens=400, fallback_model=False)
+    result = graph.invoke({"messages": [*old, HumanMessage("1+1?")]})
+    messages = result["messages"]
+    assert isinstance(messages[0], SystemMessage) and messages[0].content.startswith(SUMMARY_PREFIX)
+    assert "four questions" in messages[0].content
+    assert messages[-1].content == "two"
+    assert len(messages) < len(old)
+    assert "nemo-12b" in result["usage"] and "nemotron" in result["usage"]
+    assert [t["node"] for t in result["turns"]].count("summarize") >= 1
+    # what the summariser saw was a plain transcript, not tool-protocol messages
+    sent = summarizer.calls[0]["messages"]
+    assert [type(m) for m in sent] == [SystemMessage, HumanMessage]
+    assert "[called add(" in sent[1].content
+    # and every kept result still has its call
+    calls = {c["id"] for m in messages if isinstance(m, AIMessage) for c in m.tool_calls}
+    assert all(m.tool_call_id in calls for m in messages if isinstance(m, ToolMessage))
+
+
+def test_failed_summarizer_keeps_the_whole_history(registry):
+    old = random_history(random.Random(2), 4)
+    model = ScriptedChatModel(["fine"], model="nemotron")
+    summarizer = ScriptedChatModel([Exception("[400] Bad Request\nnope")], model="nemo-12b")
+    graph = build_agent(model=model, tools=registry, summarizer=summarizer, max_history_tokens=400, fallback_model=False)
+    result = graph.invoke({"messages": [*old, HumanMessage("hi")]})
+    assert len(result["messages"]) == len(old) + 2
+    assert result["turns"][0]["node"] == "summarize" and "400" in result["turns"][0]["failures"][0][1]
+    assert result["messages"][-1].content == "fine"
