@@ -21,7 +21,7 @@ from nemotron_agents.errors import (
     ModelRequestError,
 )
 
-__all__ = ["RETRYABLE_STATUSES", "classify", "is_retryable", "parse_retry_after"]
+__all__ = ["RETRYABLE_STATUSES", "classify", "is_retryable", "parse_retry_after", "forget_last_response"]
 
 #: HTTP statuses worth another try (rate limit, server errors, gateway trouble).
 RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
@@ -92,15 +92,31 @@ def parse_retry_after(value: Any) -> float | None:
     return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
 
 
+def _clients(model: Any) -> list[Any]:
+    # ChatNVIDIA keeps the last HTTP response on its sync and its async client.
+    return [c for c in (getattr(model, "_client", None), getattr(model, "_async_client", None)) if c is not None]
+
+
+def forget_last_response(model: Any) -> None:
+    """Clear the responses ``ChatNVIDIA`` remembers, so a later failure never reads a stale one."""
+    for client in _clients(getattr(model, "bound", model)):
+        try:
+            client.last_response = None
+        except (AttributeError, ValueError, TypeError):  # not ChatNVIDIA's client: nothing cached
+            pass
+
+
 def _retry_after_of(exc: BaseException, model: Any) -> float | None:
-    # The bare Exception carries no headers; ChatNVIDIA keeps the last response on its client.
-    client = getattr(model, "_client", None)
-    response = getattr(client, "last_response", None)
-    headers = getattr(response, "headers", None)
-    if headers is not None and _status_of(exc) == getattr(response, "status_code", getattr(response, "status", None)):
-        found = parse_retry_after(headers.get("Retry-After"))
-        if found is not None:
-            return found
+    # The bare Exception carries no headers: read them from the response the client kept.
+    status = _status_of(exc)
+    for client in _clients(model):
+        response = getattr(client, "last_response", None)
+        code = getattr(response, "status_code", getattr(response, "status", None))
+        headers = getattr(response, "headers", None)
+        if headers is not None and code == status:
+            found = parse_retry_after(headers.get("Retry-After"))
+            if found is not None:
+                return found
     response = getattr(exc, "response", None)
     headers = getattr(response, "headers", None)
     if headers is not None:

@@ -19,7 +19,7 @@ from typing import Any, Awaitable, Callable, Sequence
 from langchain_core.messages import AIMessage, BaseMessage
 
 from nemotron_agents.errors import ModelCallError, ModelUnavailableError
-from nemotron_agents.models.failures import classify
+from nemotron_agents.models.failures import classify, forget_last_response
 
 __all__ = ["ModelChain", "CallOutcome", "EmptyResponseError", "model_id"]
 
@@ -131,6 +131,7 @@ class ModelChain:
         for position, model in enumerate(self.models):
             retry = 0
             while True:
+                forget_last_response(model)
                 try:
                     answer = model.invoke(list(messages), config=config)
                     if _is_empty(answer):
@@ -154,6 +155,7 @@ class ModelChain:
         for position, model in enumerate(self.models):
             retry = 0
             while True:
+                forget_last_response(model)
                 try:
                     answer = await model.ainvoke(list(messages), config=config)
                     if _is_empty(answer):

@@ -1,0 +1,225 @@
+"""Command line: ``nemotron-agents run | list | tools | emulator``.
+
+``run`` streams each step of a graph (model turn, tool calls with arguments, tool results, final
+answer, tokens per model); ``--json`` prints one machine-readable result instead. ``--offline``
+answers from the bundled NIM emulator, so it runs with no key and no network.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import sys
+import uuid
+from typing import Any, Iterator, Sequence
+
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
+from rich.console import Console
+
+from nemotron_agents.errors import ConfigError, MissingCredentialsError, ModelCallError
+from nemotron_agents.graphs import GRAPHS, load_graph_module
+from nemotron_agents.settings import Settings
+
+__all__ = ["main", "build_parser"]
+
+OFFLINE_NOTICE = (
+    "Offline mode: answers come from the local NIM emulator (rule-based), not from a model."
+)
+EXIT_USAGE = 2
+EXIT_FAILED = 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (exposed for documentation and tests)."""
+    parser = argparse.ArgumentParser(prog="nemotron-agents", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run a graph on a prompt and show every step")
+    run.add_argument("graph", help=f"graph name: {', '.join(sorted(GRAPHS))}")
+    run.add_argument("prompt", help="the user's message")
+    run.add_argument("--json", action="store_true", help="print one JSON result instead of the steps")
+    run.add_argument("--offline", action="store_true", help="answer from the local NIM emulator (no key, no network)")
+    run.add_argument("--model", help="primary model id (NEMOTRON_MODEL)")
+    run.add_argument("--fallback-model", help="fallback model id (NEMO_MODEL)")
+    run.add_argument("--base-url", help="self-hosted NIM URL, e.g. http://localhost:8000/v1 (NVIDIA_BASE_URL)")
+    run.add_argument("--max-steps", type=int, default=None, help="most model calls for this question")
+    run.add_argument("--thread-id", default=None, help="thread id to report (default: a new one)")
+
+    sub.add_parser("list", help="list the example graphs")
+
+    tools = sub.add_parser("tools", help="list a graph's tools and their parameters")
+    tools.add_argument("graph", help=f"graph name: {', '.join(sorted(GRAPHS))}")
+
+    emu = sub.add_parser("emulator", help="serve the NIM emulator until Ctrl-C")
+    emu.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (0 = any free port)")
+    emu.add_argument("--hosted", action="store_true", help="behave like NVIDIA's hosted catalog (keys required)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``nemotron-agents`` console script; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    out = Console(soft_wrap=True)
+    err = Console(stderr=True, soft_wrap=True)
+    try:
+        if args.command == "list":
+            return _list(out)
+        if args.command == "tools":
+            return _tools(out, args.graph)
+        if args.command == "emulator":
+            from nemotron_agents.testing.emulator import run_emulator
+
+            run_emulator(port=args.port, hosted=args.hosted)
+            return 0
+        return _run(out, args)
+    except MissingCredentialsError as exc:
+        err.print(f"[bold red]Error:[/] {exc}", highlight=False)
+        err.print("Or try it without a key: add --offline to answer from the local NIM emulator.", highlight=False)
+        return EXIT_USAGE
+    except (ConfigError, KeyError) as exc:
+        err.print(f"[bold red]Error:[/] {exc.args[0] if exc.args else exc}", highlight=False)
+        return EXIT_USAGE
+    except ModelCallError as exc:
+        err.print(f"[bold red]Model call failed:[/] {exc}", highlight=False)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        err.print("Interrupted.")
+        return 130
+
+
+def _list(out: Console) -> int:
+    for name in sorted(GRAPHS):
+        out.print(f"[bold]{name}[/]  {load_graph_module(name).DESCRIPTION}", highlight=False)
+    return 0
+
+
+def _tools(out: Console, graph_name: str) -> int:
+    for spec in _graph_tools(load_graph_module(graph_name)):
+        fn = spec["function"]
+        out.print(f"[bold]{fn['name']}[/]: {fn['description']}", highlight=False)
+        props = fn["parameters"].get("properties", {})
+        required = set(fn["parameters"].get("required", []))
+        for pname, pschema in props.items():
+            kind = pschema.get("type") or "any"
+            flag = "required" if pname in required else "optional"
+            extra = f" one of {pschema['enum']}" if "enum" in pschema else ""
+            out.print(f"  - {pname} ({kind}, {flag}){extra}: {pschema.get('description', '')}", highlight=False)
+    return 0
+
+
+def _graph_tools(module: Any) -> list[dict[str, Any]]:
+    registry = getattr(module, "TOOLS", None)
+    if registry is None:
+        raise ConfigError(f"graph module {module.__name__} has no TOOLS registry")
+    return registry.to_openai()
+
+
+@contextlib.contextmanager
+def _endpoint(args: argparse.Namespace) -> Iterator[Settings]:
+    overrides = {"model": args.model, "fallback_model": args.fallback_model, "base_url": args.base_url}
+    if not args.offline:
+        settings = Settings.from_env(**overrides)
+        settings.require_endpoint()
+        yield settings
+        return
+    from nemotron_agents.testing.emulator import NIMEmulator
+
+    with NIMEmulator() as emulator:
+        overrides.update(base_url=emulator.base_url, api_key="offline")
+        yield Settings.from_env(**overrides)
+
+
+def _run(out: Console, args: argparse.Namespace) -> int:
+    module = load_graph_module(args.graph)
+    with _endpoint(args) as settings:
+        if args.offline and not args.json:
+            out.print(f"[yellow]{OFFLINE_NOTICE}[/]", highlight=False)
+        options = {"settings": settings}
+        if args.max_steps is not None:
+            options["max_steps"] = args.max_steps
+        graph = module.build_graph(**options)
+        thread_id = args.thread_id or uuid.uuid4().hex
+        config = {"configurable": {"thread_id": thread_id}}
+        final: dict[str, Any] = {}
+        for update in graph.stream({"messages": [HumanMessage(args.prompt)]}, config, stream_mode="updates"):
+            for node, change in update.items():
+                if not change:
+                    continue
+                if not args.json:
+                    _show(out, node, change)
+                _accumulate(final, change)
+    if args.json:
+        print(json.dumps(_result(args, final, thread_id), ensure_ascii=False, indent=2))
+    else:
+        _show_usage(out, final.get("usage", {}))
+    return 0
+
+
+def _accumulate(final: dict[str, Any], change: dict[str, Any]) -> None:
+    final.setdefault("messages", []).extend(m for m in change.get("messages", []) if isinstance(m, BaseMessage))
+    for model, counts in (change.get("usage") or {}).items():
+        into = final.setdefault("usage", {}).setdefault(model, {})
+        for key, value in counts.items():
+            into[key] = into.get(key, 0) + value
+    final.setdefault("turns", []).extend(change.get("turns") or [])
+    if change.get("structured_response") is not None:
+        final["structured_response"] = change["structured_response"]
+
+
+def _show(out: Console, node: str, change: dict[str, Any]) -> None:
+    turns = change.get("turns") or []
+    for message in change.get("messages", []):
+        if isinstance(message, AIMessage):
+            who = message.response_metadata.get("answered_by", "")
+            fell_back = " (fallback)" if message.response_metadata.get("fallback") else ""
+            for turn in turns:
+                for model, error in turn.get("failures", []):
+                    out.print(f"[red]  ! {model}: {error}[/]", highlight=False)
+            for call in message.tool_calls:
+                out.print(f"[cyan]→ {call['name']}[/]({json.dumps(call['args'], ensure_ascii=False)})  [dim]{who}{fell_back}[/]", highlight=False)
+            for bad in message.invalid_tool_calls:
+                out.print(f"[red]→ malformed call to {bad.get('name')}: {bad.get('args')!r}[/]", highlight=False)
+            if isinstance(message.content, str) and message.content.strip():
+                label = "Answer" if not message.tool_calls else "Model"
+                out.print(f"[bold green]{label}:[/] {message.content.strip()}  [dim]{who}{fell_back}[/]", highlight=False)
+        elif isinstance(message, ToolMessage):
+            colour = "red" if message.status == "error" else "magenta"
+            text = message.content if isinstance(message.content, str) else json.dumps(message.content)
+            out.print(f"[{colour}]← {message.name}: {text}[/]", highlight=False)
+    if node == "summarize":
+        out.print("[dim]  (older messages summarised)[/]")
+
+
+def _show_usage(out: Console, usage: dict[str, dict[str, int]]) -> None:
+    for model, counts in usage.items():
+        out.print(
+            f"[dim]tokens {model}: {counts.get('input_tokens', 0)} in, {counts.get('output_tokens', 0)} out, "
+            f"{counts.get('calls', 0)} call(s)[/]",
+            highlight=False,
+        )
+
+
+def _result(args: argparse.Namespace, final: dict[str, Any], thread_id: str) -> dict[str, Any]:
+    messages = final.get("messages", [])
+    answer = next((m.content for m in reversed(messages) if isinstance(m, AIMessage) and not m.tool_calls), None)
+    structured = final.get("structured_response")
+    return {
+        "graph": args.graph,
+        "offline": bool(args.offline),
+        "thread_id": thread_id,
+        "answer": answer,
+        "structured_response": structured.model_dump() if hasattr(structured, "model_dump") else structured,
+        "tool_calls": [
+            {"name": c["name"], "args": c["args"]} for m in messages if isinstance(m, AIMessage) for c in m.tool_calls
+        ],
+        "tool_results": [
+            {"name": m.name, "status": m.status, "content": m.content} for m in messages if isinstance(m, ToolMessage)
+        ],
+        "usage": final.get("usage", {}),
+        "turns": final.get("turns", []),
+    }
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,242 @@
+"""The emulated endpoint without HTTP: authorise, validate, decide, shape.
+
+:class:`Engine` turns a request into an :class:`Outcome` (an error reply, a dropped connection,
+or a completion to send whole or streamed); :mod:`.handler` only does the socket work.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+import time
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Any
+
+from nemotron_agents.testing.emulator.catalog import ModelConfig
+from nemotron_agents.testing.emulator.envelopes import (
+    ApiError,
+    ErrorReply,
+    nvcf_error,
+    vllm_error,
+)
+from nemotron_agents.testing.emulator.faults import Fault, FaultBook
+from nemotron_agents.testing.emulator.gateway import Gateway
+from nemotron_agents.testing.emulator.policies import Policy, auto_reply
+from nemotron_agents.testing.emulator.protocol import check_chat_request, parse_body
+from nemotron_agents.testing.emulator.recording import RecordedRequest
+from nemotron_agents.testing.emulator.replies import Reply, coerce_reply
+from nemotron_agents.testing.emulator.responses import Completion
+from nemotron_agents.testing.emulator.scripts import ScriptBook
+from nemotron_agents.testing.emulator.shaping import corrupt, limit_tokens
+from nemotron_agents.testing.emulator.tokens import IdSource, prompt_tokens
+from nemotron_agents.testing.emulator.validation import (
+    ValidationOptions,
+    validate_chat_request,
+)
+
+__all__ = ["Outcome", "Engine"]
+
+
+@dataclass
+class Outcome:
+    """What to send back.
+
+    Attributes:
+        error: An error reply to send instead of a completion.
+        drop: Close the connection before sending anything.
+        completion: The completion to send.
+        stream: Send it as SSE.
+        include_usage: Add the final usage chunk to the stream.
+        style: Tool-call style of the stream.
+        drop_after: Close the connection after this many SSE events (or, non-streaming, after
+            half the body).
+    """
+
+    error: ErrorReply | None = None
+    drop: bool = False
+    completion: Completion | None = None
+    stream: bool = False
+    include_usage: bool = False
+    style: str = "incremental"
+    drop_after: int | None = None
+
+
+class Engine:
+    """State and decisions of one emulator (thread-safe).
+
+    Args:
+        catalog: Served models by id.
+        options: Validation strictness.
+        hosted: Answer like NVIDIA's hosted API (auth required, NVCF error shapes).
+        api_keys: Keys accepted; ``None`` accepts any (and, when not hosted, none).
+        default_policy: Policy of models without their own.
+        honour_guided_json: Whether ``guided_json`` / ``nvext.guided_json`` shape the output.
+        seed: Seed of generated ids.
+    """
+
+    def __init__(
+        self,
+        *,
+        catalog: dict[str, ModelConfig],
+        options: ValidationOptions,
+        hosted: bool,
+        api_keys: Collection[str] | None,
+        default_policy: Policy,
+        honour_guided_json: bool,
+        seed: int,
+    ) -> None:
+        self.catalog = catalog
+        self.options = options
+        self.gateway = Gateway(hosted=hosted, api_keys=api_keys)
+        self.default_policy = default_policy
+        self.honour_guided_json = honour_guided_json
+        self.ids = IdSource(seed)
+        self.faults = FaultBook()
+        self.scripts = ScriptBook()
+        self.policies: dict[str, Policy] = {}
+        self.stopping = threading.Event()
+
+    # --- listing -------------------------------------------------------------------------
+
+    def models_body(self) -> dict[str, Any]:
+        """``GET /v1/models``."""
+        created = int(time.time())
+        data = [
+            {
+                "id": m.id,
+                "object": "model",
+                "created": created,
+                "owned_by": m.owned_by,
+                "root": m.id,
+                "parent": None,
+            }
+            for m in self.catalog.values()
+        ]
+        return {"object": "list", "data": data}
+
+    # --- faults ----------------------------------------------------------------------------
+
+    def _pre_fault(self, fault: Fault, record: RecordedRequest) -> Outcome | None:
+        """Act on a before-the-model fault; ``None`` means carry on (a finished delay)."""
+        record.fault = fault.kind
+        if fault.kind == "delay":
+            self.stopping.wait(float(fault.get("seconds", 1.0)))
+            return None
+        if fault.kind == "disconnect":
+            return Outcome(drop=True)
+        if fault.kind == "bad_request":
+            return Outcome(error=vllm_error(fault.get("message", "Bad request")))
+        status = {
+            "rate_limit": 429,
+            "server_error": 500,
+            "unavailable": 503,
+            "unauthorized": 401,
+            "forbidden": 403,
+        }[fault.kind]
+        retry_after = fault.get("retry_after", 1 if fault.kind == "rate_limit" else None)
+        headers = {}
+        if retry_after is not None:
+            headers["Retry-After"] = str(int(retry_after) if float(retry_after).is_integer() else retry_after)
+        message = fault.get("message")
+        if fault.kind == "forbidden":
+            message = message or "Authorization failed"
+        return Outcome(error=self.gateway.error(status, message, headers))
+
+    # --- the model -------------------------------------------------------------------------
+
+    def _decide(self, body: dict[str, Any], model: str) -> Reply:
+        policy = self.policies.get(model, self.default_policy)
+        if policy == "auto":
+            return auto_reply(body, ids=self.ids.tool_call_id, honour_guided_json=self.honour_guided_json)
+        if policy == "scripted":
+            reply = self.scripts.pop(model)
+            if reply is None:
+                message = (
+                    f"NIMEmulator: no scripted reply left for model '{model}'; queue more with "
+                    f"script() or set_policy(model, 'auto')"
+                )
+                raise ApiError(vllm_error(message, type="EmulatorScriptExhausted"))
+            return reply
+        spec = policy(body)  # type: ignore[operator]
+        if spec is None:
+            return auto_reply(body, ids=self.ids.tool_call_id, honour_guided_json=self.honour_guided_json)
+        return coerce_reply(spec)
+
+    def _finish_ids(self, reply: Reply) -> Reply:
+        calls = tuple(
+            c if c.id else dataclasses.replace(c, id=self.ids.tool_call_id()) for c in reply.tool_calls
+        )
+        return dataclasses.replace(reply, tool_calls=calls)
+
+    def _model_config(self, body: dict[str, Any]) -> ModelConfig:
+        model = body.get("model") or next(iter(self.catalog))  # vLLM: no model = the served one
+        config = self.catalog.get(model)
+        if config is not None:
+            return config
+        if self.gateway.hosted:
+            raise ApiError(nvcf_error(404, f"Function '{model}': Not found for account 'nim-emulator'"))
+        message = f"The model `{model}` does not exist."
+        raise ApiError(vllm_error(message, status=404, type="NotFoundError", param="model"))
+
+    def _answer(
+        self, body: dict[str, Any], model: str, record: RecordedRequest
+    ) -> Outcome | tuple[Reply, Fault | None]:
+        """The policy's reply and the reply fault to apply, or an outcome when a scripted
+        gateway fault ends the call."""
+        reply = self._decide(body, model)
+        while reply.fault is not None and reply.fault.before_model:
+            if (outcome := self._pre_fault(reply.fault, record)) is not None:
+                return outcome
+            reply = self._decide(body, model)  # a scripted delay, then the next scripted reply
+        if reply.fault is not None:  # a scripted reply fault corrupts what auto would answer
+            fault = reply.fault
+            reply = auto_reply(body, ids=self.ids.tool_call_id, honour_guided_json=self.honour_guided_json)
+            return reply, fault
+        return reply, self.faults.take(model, before_model=False)
+
+    def chat(self, raw: bytes, headers: dict[str, str], record: RecordedRequest) -> Outcome:
+        """Answer ``POST /v1/chat/completions``, in a real endpoint's order: key, gateway faults,
+        schema, model, Mistral rules / context / sampling, then the model's answer.
+
+        Raises:
+            ApiError: For every refusal (auth, schema, model, validation).
+        """
+        self.gateway.authorize(headers)
+        body = parse_body(raw)
+        record.body = body
+        model_hint = body.get("model") if isinstance(body, dict) else None
+        used: set[int] = set()
+        while (fault := self.faults.take(model_hint, before_model=True, used=used)) is not None:
+            if (outcome := self._pre_fault(fault, record)) is not None:
+                return outcome
+        body = check_chat_request(body)
+        config = self._model_config(body)
+        validate_chat_request(body, config, self.options)
+
+        answer = self._answer(body, config.id, record)
+        if isinstance(answer, Outcome):
+            return answer
+        reply, reply_fault = answer
+        if reply_fault is not None:
+            record.fault = reply_fault.kind
+            reply = corrupt(reply, reply_fault, body, self.ids.tool_call_id)
+        max_tokens = body.get("max_completion_tokens") or body.get("max_tokens")
+        reply = limit_tokens(self._finish_ids(reply), max_tokens)
+        kind = reply_fault.kind if reply_fault is not None else None
+        completion = Completion(
+            reply=reply,
+            model=config.id,
+            id=self.ids.completion_id(),
+            created=int(time.time()),
+            prompt_tokens=prompt_tokens(body["messages"], body.get("tools")),
+            empty_choices=kind == "empty_choices",
+        )
+        options = body.get("stream_options") or {}
+        return Outcome(
+            completion=completion,
+            stream=bool(body.get("stream")),
+            include_usage=bool(options.get("include_usage")),
+            style=config.stream_style,
+            drop_after=int(reply_fault.get("after_chunks", 2)) if kind == "disconnect_mid_stream" else None,
+        )

@@ -1,0 +1,242 @@
+"""Make JSON values that satisfy a JSON schema, filled from the user's words where possible.
+
+Used for tool-call arguments and for ``response_format`` / ``guided_json`` output. Supported:
+``$ref`` into ``$defs``/``definitions``, ``anyOf``/``oneOf`` (first non-null branch),
+``allOf`` (merged), ``const``, ``enum``, ``default``, the basic types, ``format`` (date,
+date-time, time, email, uri, uuid), string ``minLength``/``maxLength``, numeric bounds and
+``minItems``. ``pattern`` is not honoured.
+
+Values come from :class:`TextHints`, in this order: numbers in the text for number/integer
+fields (in order of appearance), an enum value the text mentions, then for strings a quoted
+phrase, then a capitalised name not at a sentence start ("Paris"), then the whole text.
+Otherwise the schema's ``default``, its lower bound, or a plain placeholder.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+__all__ = ["TextHints", "make_value"]
+
+_NUMBER_RE = re.compile(r"(?<![A-Za-z_\d.])-?\d+(?:\.\d+)?")
+_QUOTED_RE = re.compile(r"\"([^\"]+)\"|“([^”]+)”|(?<![A-Za-z])'([^']+)'(?![A-Za-z])")
+_WORD_RE = re.compile(r"[A-Za-z][A-Za-z0-9'\-]*")
+_FORMATS = {
+    "date": "2024-01-01",
+    "date-time": "2024-01-01T00:00:00Z",
+    "time": "00:00:00",
+    "email": "user@example.com",
+    "uri": "https://example.com",
+    "url": "https://example.com",
+    "uuid": "00000000-0000-4000-8000-000000000000",
+}
+_MAX_DEPTH = 8
+
+
+class TextHints:
+    """Values found in a user's text, each used once.
+
+    Args:
+        text: The user's message.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.text = text.strip()
+        self.lower = self.text.lower()
+        self.numbers = [float(m.group()) for m in _NUMBER_RE.finditer(self.text)]
+        self.quoted = [next(g for g in m.groups() if g) for m in _QUOTED_RE.finditer(self.text)]
+        self.names = self._proper_names(self.text)
+
+    @staticmethod
+    def _proper_names(text: str) -> list[str]:
+        names: list[list[str]] = []
+        prev_end = -1  # end of the previous capitalised word, to join "New York"
+        for match in _WORD_RE.finditer(text):
+            word = match.group()
+            before = text[: match.start()].rstrip()
+            sentence_start = not before or before[-1] in ".!?:\n"
+            if not word[0].isupper() or sentence_start or word == "I":
+                prev_end = -1
+                continue
+            if names and text[prev_end : match.start()] == " ":
+                names[-1].append(word)
+            else:
+                names.append([word])
+            prev_end = match.end()
+        return [" ".join(parts) for parts in names]
+
+    def take_number(self) -> float | None:
+        """The next number in the text."""
+        return self.numbers.pop(0) if self.numbers else None
+
+    def take_string(self) -> str | None:
+        """The next quoted phrase, else the next capitalised name."""
+        if self.quoted:
+            return self.quoted.pop(0)
+        if self.names:
+            return self.names.pop(0)
+        return None
+
+    def mentioned(self, values: list[Any]) -> Any:
+        """The first of ``values`` the text mentions as a word (case-insensitive; ``_`` or ``-``
+        may be spoken as a space), or None."""
+        for value in values:
+            if not isinstance(value, str):
+                continue
+            # "percent_change" may be written "percent change" or "percent-change"
+            spoken = "[ _-]".join(re.escape(part) for part in re.split(r"[_-]", value.lower()))
+            if re.search(rf"(?<!\w){spoken}(?!\w)", self.lower):
+                # A quoted enum value is spoken for: no string field should take it as well.
+                self.quoted = [q for q in self.quoted if q.lower() != value.lower()]
+                return value
+        return None
+
+
+def _resolve(schema: Any, root: dict[str, Any]) -> dict[str, Any]:
+    seen = 0
+    while isinstance(schema, dict) and isinstance(schema.get("$ref"), str) and seen < _MAX_DEPTH:
+        ref = schema["$ref"]
+        target: Any = root
+        if ref.startswith("#"):
+            for part in [p for p in ref[1:].split("/") if p]:
+                target = (
+                    target.get(part.replace("~1", "/").replace("~0", "~"), {})
+                    if isinstance(target, dict)
+                    else {}
+                )
+        else:
+            target = {}
+        extra = {k: v for k, v in schema.items() if k != "$ref"}
+        schema = {**target, **extra}
+        seen += 1
+    return schema if isinstance(schema, dict) else {}
+
+
+def _pick_branch(schema: dict[str, Any], root: dict[str, Any]) -> dict[str, Any]:
+    for key in ("anyOf", "oneOf"):
+        branches = schema.get(key)
+        if isinstance(branches, list) and branches:
+            resolved = [_resolve(b, root) for b in branches]
+            chosen = next((b for b in resolved if b.get("type") != "null"), resolved[0])
+            rest = {k: v for k, v in schema.items() if k != key}
+            return {**chosen, **rest}
+    if isinstance(schema.get("allOf"), list):
+        merged: dict[str, Any] = {}
+        for part in schema["allOf"]:
+            part = _resolve(part, root)
+            props = {**merged.get("properties", {}), **part.get("properties", {})}
+            required = list(dict.fromkeys(merged.get("required", []) + part.get("required", [])))
+            merged = {**merged, **part, "properties": props, "required": required}
+        rest = {k: v for k, v in schema.items() if k != "allOf"}
+        return {**merged, **rest}
+    return schema
+
+
+def _type_of(schema: dict[str, Any]) -> str:
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        kind = next((k for k in kind if k != "null"), "null")
+    if isinstance(kind, str):
+        return kind
+    if "properties" in schema:
+        return "object"
+    if "items" in schema:
+        return "array"
+    return "string"
+
+
+def _number(schema: dict[str, Any], hints: TextHints, integer: bool) -> int | float:
+    value = hints.take_number()
+    if value is None:
+        value = schema.get("default")
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        value = schema.get("minimum", schema.get("exclusiveMinimum", 0))
+        if "exclusiveMinimum" in schema and "minimum" not in schema:
+            value += 1
+    low, high = schema.get("minimum"), schema.get("maximum")
+    if isinstance(low, (int, float)):
+        value = max(value, low)
+    if isinstance(high, (int, float)):
+        value = min(value, high)
+    return int(value) if integer or float(value).is_integer() else value
+
+
+def _string(schema: dict[str, Any], hints: TextHints, name: str) -> str:
+    if schema.get("format") in _FORMATS:
+        return _FORMATS[schema["format"]]
+    value = hints.take_string()
+    if value is None:
+        default = schema.get("default")
+        value = default if isinstance(default, str) else (hints.text or name or "example")
+    low, high = schema.get("minLength"), schema.get("maxLength")
+    if isinstance(high, int):
+        value = value[:high]
+    if isinstance(low, int) and len(value) < low:
+        value = value + "x" * (low - len(value))
+    return value
+
+
+def make_value(
+    schema: Any,
+    hints: TextHints,
+    *,
+    root: dict[str, Any] | None = None,
+    name: str = "",
+    all_properties: bool = False,
+    _depth: int = 0,
+) -> Any:
+    """A value valid against ``schema``.
+
+    Args:
+        schema: The JSON schema.
+        hints: Values from the user's text (consumed as used).
+        root: Document ``$ref`` pointers resolve against (defaults to ``schema``).
+        name: Property name, the placeholder of a string with nothing better.
+        all_properties: Fill every property of objects, not only required ones and optional
+            enums the text mentions (tool arguments fill only those; structured output fills all).
+    """
+    root = root if root is not None else (schema if isinstance(schema, dict) else {})
+    schema = _pick_branch(_resolve(schema, root), root)
+    if "const" in schema:
+        return schema["const"]
+    if isinstance(schema.get("enum"), list) and schema["enum"]:
+        values = schema["enum"]
+        found = hints.mentioned(values)
+        if found is not None:
+            return found
+        return schema["default"] if schema.get("default") in values else values[0]
+    kind = _type_of(schema)
+    if _depth > _MAX_DEPTH:
+        return {"object": {}, "array": [], "string": "", "boolean": False, "null": None}.get(kind, 0)
+    if kind == "object":
+        props = schema.get("properties") or {}
+        required = set(schema.get("required") or [])
+        resolved = {prop: _pick_branch(_resolve(sub, root), root) for prop, sub in props.items()}
+        enums = {p for p, sub in resolved.items() if isinstance(sub.get("enum"), list) and sub["enum"]}
+        filled: dict[str, Any] = {}
+        # Enum fields first, so the words they claim are not also taken by free-text fields.
+        for prop in sorted(props, key=lambda p: p not in enums):
+            wanted = prop in required or all_properties
+            if prop in enums and not wanted:
+                wanted = hints.mentioned(resolved[prop]["enum"]) is not None
+            if wanted:
+                filled[prop] = make_value(
+                    props[prop], hints, root=root, name=prop, all_properties=all_properties, _depth=_depth + 1
+                )
+        return {prop: filled[prop] for prop in props if prop in filled}
+    if kind == "array":
+        count = max(1, int(schema.get("minItems", 1)))
+        items = schema.get("items", {})
+        return [
+            make_value(items, hints, root=root, name=name, all_properties=all_properties, _depth=_depth + 1)
+            for _ in range(count)
+        ]
+    if kind in ("integer", "number"):
+        return _number(schema, hints, integer=kind == "integer")
+    if kind == "boolean":
+        default = schema.get("default")
+        return default if isinstance(default, bool) else False
+    if kind == "null":
+        return None
+    return _string(schema, hints, name)

@@ -1,0 +1,294 @@
+"""``NIMEmulator``: a loopback HTTP server that answers like a Mistral NIM."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Collection, Iterable
+from http.server import ThreadingHTTPServer
+from typing import Any, Self
+
+from nemotron_agents.models.sampling import CONTEXT_WINDOW
+from nemotron_agents.testing.emulator.catalog import (
+    DEFAULT_MODELS,
+    ModelConfig,
+    StreamStyle,
+    build_catalog,
+)
+from nemotron_agents.testing.emulator.engine import Engine
+from nemotron_agents.testing.emulator.faults import Fault
+from nemotron_agents.testing.emulator.handler import EmulatorHandler
+from nemotron_agents.testing.emulator.policies import Policy
+from nemotron_agents.testing.emulator.recording import RecordedRequest
+from nemotron_agents.testing.emulator.replies import ReplyLike
+from nemotron_agents.testing.emulator.validation import ValidationOptions
+
+__all__ = ["NIMEmulator"]
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    block_on_close = False
+
+    def __init__(self, address: tuple[str, int], engine: Engine, recorder: Any) -> None:
+        self.engine = engine
+        self.recorder = recorder
+        self.open_sockets: set[socket.socket] = set()
+        self._sockets_lock = threading.Lock()
+        if ":" in address[0]:
+            self.address_family = socket.AF_INET6
+        super().__init__(address, EmulatorHandler)
+
+    def get_request(self) -> tuple[socket.socket, Any]:
+        conn, addr = super().get_request()
+        with self._sockets_lock:
+            self.open_sockets.add(conn)
+        return conn, addr
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._sockets_lock:
+            self.open_sockets.discard(request)
+        super().shutdown_request(request)
+
+    def close_open_sockets(self) -> None:
+        # Idle keep-alive connections would otherwise hold handler threads after stop().
+        with self._sockets_lock:
+            sockets = list(self.open_sockets)
+        for conn in sockets:
+            try:
+                conn.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+
+class NIMEmulator:
+    """A NIM chat-completions endpoint for ``mistralai/mistral-nemotron`` and
+    ``nv-mistralai/mistral-nemo-12b-instruct`` on 127.0.0.1, for tests and offline demos.
+
+    It validates requests as a vLLM-served Mistral NIM does (schema, model, sampling ranges,
+    128k context, Mistral's conversation rules via mistral-common) and answers with the exact
+    error bodies, non-streaming or as SSE, with usage. What the "model" says is decided per model
+    by a policy (``"auto"``, ``"scripted"`` or a callable); faults can be injected per model.
+    It never answers 202 (ChatNVIDIA would poll NVIDIA's cloud).
+
+    Example:
+        >>> with NIMEmulator() as emu:  # doctest: +SKIP
+        ...     llm = ChatNVIDIA(model="mistralai/mistral-nemotron", base_url=emu.base_url, api_key="x")
+        ...     emu.inject("rate_limit", retry_after=2)
+        ...     llm.invoke("hi")  # raises "[429] ..."
+
+    Args:
+        host: Address to bind. Keep the loopback default unless you mean to serve a network.
+        port: Port to bind; 0 picks a free one (read it back from :attr:`port`).
+        models: Served models: ids or :class:`ModelConfig`.
+        hosted: Behave like ``integrate.api.nvidia.com``: a bearer key is required (a missing
+            key or ChatNVIDIA's ``**********`` placeholder gets 401 with an empty body and
+            ``WWW-Authenticate``), and gateway errors use NVCF's ``{status, title, detail}``.
+            When false (a local NIM), any key or none is accepted.
+        api_keys: Accept only these keys (hosted: others get 403; local: 401 as vLLM's
+            ``--api-key`` does). ``None`` accepts any.
+        policy: Policy of every model without its own: ``"auto"``, ``"scripted"`` or a callable
+            ``(request_body) -> ReplyLike | None``.
+        nemotron_validator: mistral-common tokenizer version whose validator checks
+            Mistral-Nemotron (and any other plain model id except NeMo 12B, which uses
+            ``"v3"``); ``None`` disables Mistral's rules for them. Default ``"v11"``: content and
+            tool calls may share a turn, tool results must answer the calls by id.
+        stream_style: ``"incremental"`` or ``"whole"`` tool-call deltas for plain model ids.
+        validation_mode: mistral-common mode, ``"test"`` (what vLLM uses) or ``"serving"``.
+        truncate_tool_call_ids: Cut ids longer than nine characters to their last nine before
+            validating, as vLLM does for Mistral tokenizers (so ``call_…`` ids of nine trailing
+            alphanumerics pass).
+        reject_user_after_tool: Refuse ``user`` right after ``tool`` as NIM's mistral-common does.
+        honour_guided_json: Shape output by top-level ``guided_json`` / ``nvext.guided_json``
+            as older vLLM does; ``False`` ignores them as current vLLM does (prose comes back).
+        context_window: Tokens prompt plus ``max_tokens`` may use.
+        seed: Seed of tool-call and completion ids.
+    """
+
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        models: Iterable[str | ModelConfig] = DEFAULT_MODELS,
+        hosted: bool = False,
+        api_keys: Collection[str] | None = None,
+        policy: Policy = "auto",
+        nemotron_validator: str | None = "v11",
+        stream_style: StreamStyle = "incremental",
+        validation_mode: str = "test",
+        truncate_tool_call_ids: bool = False,
+        reject_user_after_tool: bool = True,
+        honour_guided_json: bool = True,
+        context_window: int = CONTEXT_WINDOW,
+        seed: int = 0,
+    ) -> None:
+        _check_policy(policy)
+        self.host = host
+        self._requested_port = port
+        self.requests: list[RecordedRequest] = []
+        self._engine = Engine(
+            catalog=build_catalog(
+                tuple(models), nemotron_validator=nemotron_validator, stream_style=stream_style
+            ),
+            options=ValidationOptions(
+                mode=validation_mode,
+                truncate_tool_call_ids=truncate_tool_call_ids,
+                reject_user_after_tool=reject_user_after_tool,
+                context_window=context_window,
+            ),
+            hosted=hosted,
+            api_keys=api_keys,
+            default_policy=policy,
+            honour_guided_json=honour_guided_json,
+            seed=seed,
+        )
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+
+    # --- lifecycle -------------------------------------------------------------------------
+
+    def start(self) -> Self:
+        """Bind and serve in a daemon thread; returns ``self``. Idempotent."""
+        if self._server is not None:
+            return self
+        self._engine.stopping.clear()
+        self._server = _Server((self.host, self._requested_port), self._engine, self.requests.append)
+        self._thread = threading.Thread(
+            target=self._serve, args=(self._server,), name="nim-emulator", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def _serve(self, server: _Server) -> None:
+        # handle_request() instead of serve_forever(): stop() wakes it with a connection, so
+        # stopping takes no poll interval (it adds up over hundreds of tests).
+        server.timeout = 1.0
+        while not self._engine.stopping.is_set():
+            server.handle_request()
+
+    def stop(self) -> None:
+        """Stop serving, drop open connections and cut injected delays short. Idempotent."""
+        server, self._server = self._server, None
+        if server is None:
+            return
+        self._engine.stopping.set()
+        try:  # wake the accept loop
+            socket.create_connection(server.server_address[:2], timeout=1).close()
+        except OSError:
+            pass
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+        server.close_open_sockets()
+        server.server_close()
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    async def __aenter__(self) -> Self:
+        return self.start()  # binding is immediate; nothing to await
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    @property
+    def running(self) -> bool:
+        """Whether the server is serving."""
+        return self._server is not None
+
+    @property
+    def port(self) -> int:
+        """The bound port (the requested one before :meth:`start`)."""
+        return self._server.server_address[1] if self._server else self._requested_port
+
+    @property
+    def base_url(self) -> str:
+        """``http://127.0.0.1:PORT/v1``, the ``base_url`` for ChatNVIDIA or openai clients.
+
+        Raises:
+            RuntimeError: Before :meth:`start`.
+        """
+        if self._server is None:
+            raise RuntimeError("NIMEmulator is not running; call start() or use it as a context manager")
+        host = "127.0.0.1" if self.host in ("", "0.0.0.0") else self.host
+        host = f"[{host}]" if ":" in host else host
+        return f"http://{host}:{self.port}/v1"
+
+    @property
+    def models(self) -> dict[str, ModelConfig]:
+        """Served models by id (configs may be edited, e.g. ``stream_style``)."""
+        return self._engine.catalog
+
+    # --- behaviour -------------------------------------------------------------------------
+
+    def set_policy(self, model: str | None, policy: Policy) -> None:
+        """Use ``policy`` for ``model`` (``None``: the default of every model)."""
+        _check_policy(policy)
+        if model is None:
+            self._engine.default_policy = policy
+        else:
+            self._engine.policies[model] = policy
+
+    def script(self, model: str | None, replies: Iterable[ReplyLike]) -> None:
+        """Queue replies, one per call, and switch ``model`` to the ``"scripted"`` policy.
+
+        Args:
+            model: Model whose calls take the replies; ``None``: any model (the default
+                policy becomes ``"scripted"``).
+            replies: Each a :data:`ReplyLike`: ``"text"``, ``ToolCall(name, args)``,
+                ``(name, args)``, a list of calls (parallel), ``Reply(...)`` or ``Fault(...)``.
+                When the queue runs dry the next call gets a 400 saying so.
+        """
+        self._engine.scripts.add(model, replies)
+        self.set_policy(model, "scripted")
+
+    def inject(
+        self, fault: str | Fault, *, model: str | None = None, times: int | None = 1, **params: Any
+    ) -> None:
+        """Make the next ``times`` chat calls fail (``times=None``: every call until cleared).
+
+        Args:
+            fault: A kind from :data:`FAULT_KINDS` (see :mod:`.faults` for each one's effect
+                and parameters) or a :class:`Fault`.
+            model: Only calls to this model; ``None``: any.
+            times: How many calls; ``None`` for all.
+            **params: Parameters of the kind, e.g. ``retry_after=2`` or ``seconds=1.5``.
+        """
+        if isinstance(fault, str):
+            fault = Fault(fault, **params)
+        elif params:
+            raise TypeError("pass parameters inside the Fault, or pass the fault kind as a string")
+        self._engine.faults.add(fault, model=model, times=times)
+
+    def clear_faults(self) -> None:
+        """Forget every pending fault."""
+        self._engine.faults.clear()
+
+    def reset(self) -> None:
+        """Forget recorded requests, faults, scripts and per-model policies."""
+        self.requests.clear()
+        self._engine.faults.clear()
+        self._engine.scripts.clear()
+        self._engine.policies.clear()
+
+    @property
+    def chat_requests(self) -> list[RecordedRequest]:
+        """Recorded ``POST /v1/chat/completions`` requests."""
+        return [
+            r
+            for r in self.requests
+            if r.method == "POST" and r.path.rstrip("/").endswith("/chat/completions")
+        ]
+
+    def __repr__(self) -> str:
+        where = self.base_url if self.running else "stopped"
+        return f"NIMEmulator({where}, models={list(self.models)}, hosted={self._engine.gateway.hosted})"
+
+
+def _check_policy(policy: Policy) -> None:
+    if not (policy in ("auto", "scripted") or callable(policy)):
+        raise ValueError(f"policy must be 'auto', 'scripted' or a callable, got {policy!r}")
