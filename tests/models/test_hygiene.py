@@ -118,3 +118,55 @@ def test_malformed_calls_are_sent_with_empty_arguments_and_their_result():
 def test_mistral_tool_call_id_shape():
     ids = {mistral_tool_call_id(f"call_{i}") for i in range(2000)}
     assert len(ids) == 2000 and all(ID.match(i) for i in ids)
+
+
+# --- property: any messy history becomes one that mistral-common accepts -------------------
+
+import random  # noqa: E402
+
+import pytest  # noqa: E402
+
+from nemotron_agents.testing.emulator.catalog import ModelConfig  # noqa: E402
+from nemotron_agents.testing.emulator.validation import ValidationOptions, validate_chat_request  # noqa: E402
+
+BAD_IDS = ["call_{}", "toolu_0{}XYZ", "{}", "c-{}", "AbC123xY{}", ""]
+
+
+def messy_history(rng: random.Random):
+    messages = [SystemMessage("sys")] if rng.random() < 0.5 else []
+    for turn in range(rng.randint(1, 5)):
+        messages.append(HumanMessage(f"q{turn}"))
+        if rng.random() < 0.2:
+            messages.append(SystemMessage("mid-conversation note"))
+        for step in range(rng.randint(0, 3)):
+            calls = [
+                call("add", rng.choice(BAD_IDS).format(f"{turn}{step}{i}"), a=i)
+                for i in range(rng.randint(1, 3))
+            ]
+            text = "thinking" if rng.random() < 0.3 else ""
+            streamed = rng.random() < 0.5  # streamed turns lack additional_kwargs["tool_calls"]
+            ai = AIMessage(text, tool_calls=calls)
+            if not streamed:
+                ai.additional_kwargs["tool_calls"] = [
+                    {"id": c["id"], "type": "function", "function": {"name": "add", "arguments": "{}"}} for c in calls
+                ]
+            messages.append(ai)
+            for c in calls:
+                if rng.random() < 0.85:
+                    messages.append(ToolMessage("r", tool_call_id=c["id"]))
+            if rng.random() < 0.1:
+                messages.append(ToolMessage("orphan", tool_call_id="nowhere"))
+        if rng.random() < 0.7:
+            messages.append(AIMessage(rng.choice(["answer", ""])))
+    messages.append(HumanMessage("last question"))
+    return messages
+
+
+@pytest.mark.parametrize("validator", ["v3", "v7", "v11", "v13"])
+def test_random_histories_pass_mistral_validation(validator):
+    rng = random.Random(validator)
+    config = ModelConfig("m", validator=validator)
+    options = ValidationOptions(mode="serving")
+    for _ in range(150):
+        body = {"model": "m", "messages": wire(messy_history(rng))}
+        validate_chat_request(body, config, options)
