@@ -333,3 +333,32 @@ def test_token_estimate():
     assert count_tokens("") == 0 and count_tokens("abcd") == 1 and count_tokens("abcde") == 2
     assert prompt_tokens([{"role": "user", "content": "abcd"}]) == 5  # 4 framing + 1
     assert prompt_tokens([{"role": "user", "content": [{"type": "text", "text": "abcd"}]}]) == 5
+
+
+def _calculator_body(text: str) -> dict:
+    from nemotron_agents.tools.builtin import CALCULATOR_TOOLS
+
+    return {"messages": [{"role": "user", "content": text}], "tools": [t.to_openai() for t in CALCULATOR_TOOLS]}
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "args"),
+    [
+        ("What is 2 ** 10 + sqrt(16)?", "calculate", {"expression": "2 ** 10 + sqrt(16)"}),
+        ("Convert 5 miles to km", "convert_units", {"value": 5, "from_unit": "miles", "to_unit": "km"}),
+        ("What is 15% of 240?", "percentage", {"operation": "percent_of", "a": 15, "b": 240}),
+        ("percent change from 50 to 75", "percentage", {"operation": "percent_change", "a": 50, "b": 75}),
+    ],
+)
+def test_auto_fills_expressions_and_several_strings_from_the_text(text, name, args):
+    reply = auto_reply(_calculator_body(text), ids=IdSource(0).tool_call_id)
+    (call,) = reply.tool_calls
+    assert (call.name, call.arguments) == (name, args)
+
+
+def test_find_expression_needs_an_operator():
+    from nemotron_agents.testing.emulator.schema_values import find_expression
+
+    assert find_expression("what is (1 + 2) * 3 today") == "(1 + 2) * 3"
+    assert find_expression("15% of 240") is None
+    assert find_expression("room 101") is None

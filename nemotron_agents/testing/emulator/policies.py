@@ -15,7 +15,8 @@
    best tool is called when it scores at least 2, and every other tool whose *name* the text
    mentions is called in parallel with it (unless ``parallel_tool_calls`` is false). Words
    match loosely (``%`` is "percent", "percent" matches "percentage"; see :func:`relevance`).
-   Arguments come from :func:`~.schema_values.make_value`.
+   An arithmetic expression in the text adds 2 points to a tool with an ``expression``
+   parameter. Arguments come from :func:`~.schema_values.make_value`.
 4. After tool results (last message ``tool``), the answer quotes them:
    ``"Tool results: get_weather returned sunny."``.
 5. Otherwise it echoes the user: ``"You said: <text>"``.
@@ -34,7 +35,7 @@ from nemotron_agents.testing.emulator.replies import (
     ReplyLike,
     ToolCall,
 )
-from nemotron_agents.testing.emulator.schema_values import TextHints, make_value
+from nemotron_agents.testing.emulator.schema_values import EXPR_FIELDS, TextHints, find_expression, make_value
 
 __all__ = ["Policy", "auto_reply", "relevance", "user_text"]
 
@@ -179,7 +180,10 @@ def relevance(text: str, tool: dict[str, Any]) -> tuple[int, bool]:
     name_words = _words(fn.get("name", ""))
     name_hits = _hits(said, name_words)
     desc_hits = _hits(said, _words(fn.get("description", "")) - name_words)
-    return 3 * name_hits + desc_hits, name_hits > 0
+    # An arithmetic expression in the text is what an ``expression`` parameter is for.
+    params = (fn.get("parameters") or {}).get("properties") or {}
+    expression = 2 if find_expression(text) and EXPR_FIELDS & set(params) else 0
+    return 3 * name_hits + desc_hits + expression, name_hits > 0
 
 
 def _call(tool: dict[str, Any], hints: TextHints, ids: Callable[[], str]) -> ToolCall:
@@ -256,8 +260,9 @@ def auto_reply(body: dict[str, Any], *, ids: Callable[[], str], honour_guided_js
     """
     messages = body.get("messages") or []
     text = user_text(messages)
-    hints = TextHints(text)
     tools = body.get("tools") or []
+    tool_words = {w for t in tools for w in _words(str(t.get("function", {}).get("name", "")))}
+    hints = TextHints(text, skip_words=_STOP_WORDS | tool_words)
     choice = body.get("tool_choice", "auto" if tools else "none")
     forced = choice == "required" or isinstance(choice, dict)
     last_role = messages[-1].get("role") if messages else None

@@ -7,8 +7,10 @@ date-time, time, email, uri, uuid), string ``minLength``/``maxLength``, numeric 
 ``minItems``. ``pattern`` is not honoured.
 
 Values come from :class:`TextHints`, in this order: numbers in the text for number/integer
-fields (in order of appearance), an enum value the text mentions, then for strings a quoted
-phrase, then a capitalised name not at a sentence start ("Paris"), then the whole text.
+fields (in order of appearance), an enum value the text mentions, then for strings an arithmetic
+expression (for a field named like ``expression``), a quoted phrase, a capitalised name not at a
+sentence start ("Paris"), the next content word when an object needs several strings
+("5 miles to km" gives "miles", "km"), then the whole text.
 Otherwise the schema's ``default``, its lower bound, or a plain placeholder.
 """
 
@@ -17,11 +19,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
-__all__ = ["TextHints", "make_value"]
+__all__ = ["TextHints", "make_value", "find_expression", "EXPR_FIELDS"]
 
 _NUMBER_RE = re.compile(r"(?<![A-Za-z_\d.])-?\d+(?:\.\d+)?")
 _QUOTED_RE = re.compile(r"\"([^\"]+)\"|“([^”]+)”|(?<![A-Za-z])'([^']+)'(?![A-Za-z])")
 _WORD_RE = re.compile(r"[A-Za-z][A-Za-z0-9'\-]*")
+# Numbers, function calls, parentheses and operators: "2 ** 10 + sqrt(16)".
+_EXPR_RE = re.compile(r"(?:\d+(?:\.\d+)?|[a-z]+\(|[()+\-*/^%,]|[ \t])+")
+EXPR_FIELDS = frozenset({"expression", "expr", "formula", "equation"})
 _FORMATS = {
     "date": "2024-01-01",
     "date-time": "2024-01-01T00:00:00Z",
@@ -41,12 +46,16 @@ class TextHints:
         text: The user's message.
     """
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, *, skip_words: frozenset[str] = frozenset()) -> None:
         self.text = text.strip()
         self.lower = self.text.lower()
         self.numbers = [float(m.group()) for m in _NUMBER_RE.finditer(self.text)]
         self.quoted = [next(g for g in m.groups() if g) for m in _QUOTED_RE.finditer(self.text)]
         self.names = self._proper_names(self.text)
+        self.words = [w for w in _WORD_RE.findall(self.text) if w.lower() not in skip_words and len(w) > 1]
+        self.expression = find_expression(self.text)
+        #: Set while filling an object that needs several free-text strings.
+        self.prefer_words = False
 
     @staticmethod
     def _proper_names(text: str) -> list[str]:
@@ -65,6 +74,10 @@ class TextHints:
                 names.append([word])
             prev_end = match.end()
         return [" ".join(parts) for parts in names]
+
+    def take_word(self) -> str | None:
+        """The next content word (stop words and the tool's own name words are skipped)."""
+        return self.words.pop(0) if self.words else None
 
     def take_number(self) -> float | None:
         """The next number in the text."""
@@ -91,6 +104,17 @@ class TextHints:
                 self.quoted = [q for q in self.quoted if q.lower() != value.lower()]
                 return value
         return None
+
+
+def find_expression(text: str) -> str | None:
+    """The longest arithmetic expression in ``text`` (with an operator or a function call)."""
+    best = None
+    for match in _EXPR_RE.finditer(text.lower()):
+        candidate = match.group().strip(" \t,")
+        has_operator = re.search(r"[+\-*/^]|[a-z]+\(", candidate)
+        if re.search(r"\d", candidate) and has_operator and (best is None or len(candidate) > len(best)):
+            best = candidate
+    return best
 
 
 def _resolve(schema: Any, root: dict[str, Any]) -> dict[str, Any]:
@@ -165,7 +189,12 @@ def _number(schema: dict[str, Any], hints: TextHints, integer: bool) -> int | fl
 def _string(schema: dict[str, Any], hints: TextHints, name: str) -> str:
     if schema.get("format") in _FORMATS:
         return _FORMATS[schema["format"]]
+    if name.lower() in EXPR_FIELDS and hints.expression:
+        value, hints.expression = hints.expression, None
+        return value
     value = hints.take_string()
+    if value is None and hints.prefer_words:
+        value = hints.take_word()
     if value is None:
         default = schema.get("default")
         value = default if isinstance(default, str) else (hints.text or name or "example")
@@ -215,6 +244,11 @@ def make_value(
         resolved = {prop: _pick_branch(_resolve(sub, root), root) for prop, sub in props.items()}
         enums = {p for p, sub in resolved.items() if isinstance(sub.get("enum"), list) and sub["enum"]}
         filled: dict[str, Any] = {}
+        free_text = [
+            p for p, sub in resolved.items()
+            if p not in enums and _type_of(sub) == "string" and (p in required or all_properties)
+        ]
+        outer, hints.prefer_words = hints.prefer_words, len(free_text) >= 2
         # Enum fields first, so the words they claim are not also taken by free-text fields.
         for prop in sorted(props, key=lambda p: p not in enums):
             wanted = prop in required or all_properties
@@ -224,6 +258,7 @@ def make_value(
                 filled[prop] = make_value(
                     props[prop], hints, root=root, name=prop, all_properties=all_properties, _depth=_depth + 1
                 )
+        hints.prefer_words = outer
         return {prop: filled[prop] for prop in props if prop in filled}
     if kind == "array":
         count = max(1, int(schema.get("minItems", 1)))
