@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib.util
 import json
 import sys
 import uuid
@@ -123,6 +124,10 @@ def _endpoint(args: argparse.Namespace) -> Iterator[Settings]:
         settings.require_endpoint()
         yield settings
         return
+    if importlib.util.find_spec("mistral_common") is None:
+        raise ConfigError(
+            "--offline needs the emulator extra (mistral-common): pip install 'nemotron-agents[emulator]'"
+        )
     from nemotron_agents.testing.emulator import NIMEmulator
 
     with NIMEmulator() as emulator:

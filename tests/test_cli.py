@@ -62,3 +62,25 @@ def test_offline_run_json(capsys):
     assert "36" in result["tool_results"][0]["content"]
     assert "36" in result["answer"]
     assert result["usage"]["mistralai/mistral-nemotron"]["calls"] == 2
+
+
+def test_emulator_command_serves_until_stopped():
+    import re
+    import signal
+    import urllib.request
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "nemotron_agents.cli", "emulator", "--port", "0"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        line = proc.stdout.readline()
+        base = re.search(r"http://127\.0\.0\.1:\d+/v1", line).group()
+        with urllib.request.urlopen(f"{base}/models", timeout=5) as response:
+            ids = [m["id"] for m in json.load(response)["data"]]
+        assert ids == ["mistralai/mistral-nemotron", "nv-mistralai/mistral-nemo-12b-instruct"]
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=10)
+    assert proc.returncode == 0
