@@ -5,7 +5,9 @@ A retryable failure (429, 5xx, timeout, dropped connection, empty answer) is ret
 model with exponential backoff, or after the server's ``Retry-After`` when it gave one; when the
 retries are used up, or the server asks for a longer wait than ``max_delay``, the next model
 answers. A non-retryable failure (400, 401, 404…) stops at once with a clear error: sending the
-same request elsewhere would fail the same way and hide a bug.
+same request elsewhere would fail the same way and hide a bug. (Written here rather than with
+LangChain's ``ModelFallbackMiddleware``, which falls back on every exception, 400s included,
+and neither retries nor reads ``Retry-After``.)
 """
 
 from __future__ import annotations
@@ -125,6 +127,27 @@ class ModelChain:
             attempts=attempts,
         )
 
+    def _after_failure(
+        self, exc: Exception, model: Any, retry: int, attempts: list[tuple[str, BaseException]]
+    ) -> float | None:
+        """Record a failed attempt; the delay before retry number ``retry``, or None to move on.
+
+        Raises:
+            ModelCallError: The failure is not retryable.
+        """
+        error = self._failure(exc, model)
+        attempts.append((model_id(model), error))
+        if not error.retryable:
+            raise error from exc
+        return self._delay(retry, error)
+
+    @staticmethod
+    def _checked(answer: AIMessage, model: Any) -> AIMessage:
+        if _is_empty(answer):
+            raise EmptyResponseError(f"{model_id(model)} returned an empty answer")
+        return answer
+
+    # invoke and ainvoke are twins: only the call and the sleep differ.
     def invoke(self, messages: Sequence[BaseMessage], config: Any = None) -> CallOutcome:
         """Call the models in order until one answers (sync)."""
         attempts: list[tuple[str, BaseException]] = []
@@ -133,20 +156,14 @@ class ModelChain:
             while True:
                 forget_last_response(model)
                 try:
-                    answer = model.invoke(list(messages), config=config)
-                    if _is_empty(answer):
-                        raise EmptyResponseError(f"{model_id(model)} returned an empty answer")
+                    answer = self._checked(model.invoke(list(messages), config=config), model)
                     return self._outcome(answer, model, position, attempts)
-                except Exception as exc:  # noqa: BLE001 - every failure is classified below
-                    error = self._failure(exc, model)
-                    attempts.append((model_id(model), error))
-                    if not error.retryable:
-                        raise error from exc
+                except Exception as exc:  # noqa: BLE001 - every failure is classified
                     retry += 1
-                    delay = self._delay(retry, error)
-                    if delay is None:
-                        break
-                    self.sleep(delay)
+                    delay = self._after_failure(exc, model, retry, attempts)
+                if delay is None:
+                    break
+                self.sleep(delay)
         raise self._give_up(attempts)
 
     async def ainvoke(self, messages: Sequence[BaseMessage], config: Any = None) -> CallOutcome:
@@ -157,20 +174,14 @@ class ModelChain:
             while True:
                 forget_last_response(model)
                 try:
-                    answer = await model.ainvoke(list(messages), config=config)
-                    if _is_empty(answer):
-                        raise EmptyResponseError(f"{model_id(model)} returned an empty answer")
+                    answer = self._checked(await model.ainvoke(list(messages), config=config), model)
                     return self._outcome(answer, model, position, attempts)
-                except Exception as exc:  # noqa: BLE001 - every failure is classified below
-                    error = self._failure(exc, model)
-                    attempts.append((model_id(model), error))
-                    if not error.retryable:
-                        raise error from exc
+                except Exception as exc:  # noqa: BLE001 - every failure is classified
                     retry += 1
-                    delay = self._delay(retry, error)
-                    if delay is None:
-                        break
-                    await self.asleep(delay)
+                    delay = self._after_failure(exc, model, retry, attempts)
+                if delay is None:
+                    break
+                await self.asleep(delay)
         raise self._give_up(attempts)
 
     @staticmethod
