@@ -12,7 +12,7 @@ from typing import Any
 
 from langchain_core.rate_limiters import InMemoryRateLimiter
 
-from nemotron_agents.settings import Settings
+from nemotron_agents.settings import HOSTED_BASE_URL, Settings
 
 __all__ = ["build_chat_model", "primary_model", "fallback_model", "rate_limiter"]
 
@@ -60,8 +60,9 @@ def build_chat_model(model_id: str, settings: Settings | None = None, **override
     # ChatNVIDIA has no named argument for the penalties; model_kwargs go into every payload.
     if sampling:
         kwargs["model_kwargs"] = sampling
-    if settings.base_url:
-        kwargs["base_url"] = settings.base_url
+    # Always explicit: ChatNVIDIA would otherwise read NVIDIA_BASE_URL itself, and an empty
+    # value (as a blank line in a .env file gives) makes it refuse to build.
+    kwargs["base_url"] = settings.base_url or HOSTED_BASE_URL
     if settings.api_key is not None:
         kwargs["api_key"] = settings.api_key.get_secret_value()
     rpm = settings.effective_requests_per_minute
