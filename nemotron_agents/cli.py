@@ -78,8 +78,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         err.print(f"[bold red]Error:[/] {exc}", highlight=False)
         err.print("Or try it without a key: add --offline to answer from the local NIM emulator.", highlight=False)
         return EXIT_USAGE
-    except (ConfigError, KeyError) as exc:
-        err.print(f"[bold red]Error:[/] {exc.args[0] if exc.args else exc}", highlight=False)
+    except ConfigError as exc:
+        err.print(f"[bold red]Error:[/] {exc}", highlight=False)
         return EXIT_USAGE
     except ModelCallError as exc:
         err.print(f"[bold red]Model call failed:[/] {exc}", highlight=False)

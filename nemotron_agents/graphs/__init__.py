@@ -10,6 +10,8 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
+from nemotron_agents.errors import ConfigError
+
 __all__ = ["GRAPHS", "load_graph_module"]
 
 GRAPHS: dict[str, str] = {
@@ -21,8 +23,8 @@ def load_graph_module(name: str) -> ModuleType:
     """Import the module of graph ``name``.
 
     Raises:
-        KeyError: Unknown name; the message lists the known graphs.
+        ConfigError: Unknown name; the message lists the known graphs.
     """
     if name not in GRAPHS:
-        raise KeyError(f"Unknown graph {name!r}. Available graphs: {', '.join(sorted(GRAPHS))}")
+        raise ConfigError(f"Unknown graph {name!r}. Available graphs: {', '.join(sorted(GRAPHS))}")
     return importlib.import_module(GRAPHS[name])
