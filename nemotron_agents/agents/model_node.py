@@ -37,17 +37,15 @@ def _fresh_id() -> str:
 def _with_unique_ids(message: AIMessage) -> AIMessage:
     """Give every call an id, unique within the turn (some models send none or repeat one)."""
     seen: set[str] = set()
-    calls, bad = [], []
-    for call in message.tool_calls:
+
+    def unique(call: Any) -> dict[str, Any]:
         cid = call.get("id") or _fresh_id()
         cid = _fresh_id() if cid in seen else cid
         seen.add(cid)
-        calls.append({**call, "id": cid})
-    for call in message.invalid_tool_calls:
-        cid = call.get("id") or _fresh_id()
-        cid = _fresh_id() if cid in seen else cid
-        seen.add(cid)
-        bad.append({**call, "id": cid})
+        return {**call, "id": cid}
+
+    calls = [unique(c) for c in message.tool_calls]
+    bad = [unique(c) for c in message.invalid_tool_calls]
     return message.model_copy(update={"tool_calls": calls, "invalid_tool_calls": bad})
 
 

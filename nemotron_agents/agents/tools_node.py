@@ -121,7 +121,9 @@ def make_tools_node(registry: Any, *, response_tool: ResponseTool | None = None)
         _ask_approval(jobs)
         return jobs, done, update
 
-    def finish(jobs: list[_Job], results: list[Any], done: list[ToolMessage], update: dict[str, Any]) -> dict[str, Any]:
+    def finish(
+        state: AgentState, jobs: list[_Job], results: list[Any], done: list[ToolMessage], update: dict[str, Any]
+    ) -> dict[str, Any]:
         out = list(done)
         for job, result in zip(jobs, results):
             if job.error is not None:
@@ -139,7 +141,10 @@ def make_tools_node(registry: Any, *, response_tool: ResponseTool | None = None)
                         name=job.call["name"],
                     )
                 )
-        return {**update, "messages": out}
+        message = _last_ai(state)
+        order = [c["id"] for c in [*message.tool_calls, *message.invalid_tool_calls]] if message else []
+        out.sort(key=lambda m: order.index(m.tool_call_id) if m.tool_call_id in order else len(order))
+        return {**update, "messages": out}  # results in the order of the calls
 
     def run_one(job: _Job) -> Any:
         if job.error is not None:
@@ -168,12 +173,12 @@ def make_tools_node(registry: Any, *, response_tool: ResponseTool | None = None)
         else:
             with ThreadPoolExecutor(max_workers=min(8, len(jobs))) as pool:
                 results = list(pool.map(run_one, jobs))
-        return finish(jobs, results, done, update)
+        return finish(state, jobs, results, done, update)
 
     async def arun_tools(state: AgentState) -> dict[str, Any]:
         jobs, done, update = plan(state)
         results = await asyncio.gather(*(arun_one(j) for j in jobs))
-        return finish(jobs, list(results), done, update)
+        return finish(state, jobs, list(results), done, update)
 
     return RunnableLambda(run_tools, afunc=arun_tools, name="tools")
 

@@ -124,3 +124,11 @@ def test_duplicate_and_missing_call_ids_are_made_unique(registry):
     assert len(set(ids)) == 3 and all(ids)
     assert [m.tool_call_id for m in tool_messages(result)] == ids
     assert [m.content for m in tool_messages(result)] == ["2", "4", "6"]
+
+
+def test_results_come_back_in_the_order_of_the_calls(registry):
+    calls = [tool_call("add", {"a": 1, "b": 1}), tool_call("nope", {}), tool_call("kaboom", {"reason": "x"}), tool_call("add", {"a": 2, "b": 2})]
+    model = ScriptedChatModel([calls, "ok"])
+    result = agent(model, registry).invoke({"messages": [HumanMessage("x")]})
+    assert [m.tool_call_id for m in tool_messages(result)] == [c["id"] for c in calls]
+    assert [m.status for m in tool_messages(result)] == ["success", "error", "error", "success"]
