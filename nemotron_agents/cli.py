@@ -1,8 +1,9 @@
-"""Command line: ``nemotron-agents run | list | tools | emulator``.
+"""Command line: ``nemotron-agents run | resume | threads | list | tools | emulator``.
 
 ``run`` streams each step of a graph (model turn, tool calls with arguments, tool results, final
 answer, tokens per model); ``--json`` prints one machine-readable result instead. ``--offline``
-answers from the bundled NIM emulator, so it runs with no key and no network.
+answers from the bundled NIM emulator, so it runs with no key and no network. With ``--db FILE``
+the thread is checkpointed in SQLite, and ``resume`` continues it after a failed model call.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from rich.console import Console
 
 from nemotron_agents.errors import ConfigError, MissingCredentialsError, ModelCallError
 from nemotron_agents.graphs import GRAPHS, load_graph_module
+from nemotron_agents.persistence import list_threads, open_checkpointer
 from nemotron_agents.settings import Settings
 
 __all__ = ["main", "build_parser"]
@@ -39,13 +41,15 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run a graph on a prompt and show every step")
     run.add_argument("graph", help=f"graph name: {', '.join(sorted(GRAPHS))}")
     run.add_argument("prompt", help="the user's message")
-    run.add_argument("--json", action="store_true", help="print one JSON result instead of the steps")
-    run.add_argument("--offline", action="store_true", help="answer from the local NIM emulator (no key, no network)")
-    run.add_argument("--model", help="primary model id (NEMOTRON_MODEL)")
-    run.add_argument("--fallback-model", help="fallback model id (NEMO_MODEL)")
-    run.add_argument("--base-url", help="self-hosted NIM URL, e.g. http://localhost:8000/v1 (NVIDIA_BASE_URL)")
+    _add_run_options(run)
     run.add_argument("--max-steps", type=int, default=None, help="most model calls for this question")
-    run.add_argument("--thread-id", default=None, help="thread id to report (default: a new one)")
+
+    resume = sub.add_parser("resume", help="continue a saved thread after a failed or interrupted run")
+    resume.add_argument("graph", help=f"graph name: {', '.join(sorted(GRAPHS))}")
+    _add_run_options(resume)
+
+    threads = sub.add_parser("threads", help="list the threads saved in a --db file")
+    threads.add_argument("--db", required=True, help="SQLite file written by run --db")
 
     sub.add_parser("list", help="list the example graphs")
 
@@ -58,6 +62,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _add_run_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print one JSON result instead of the steps")
+    parser.add_argument("--offline", action="store_true", help="answer from the local NIM emulator (no key, no network)")
+    parser.add_argument("--model", help="primary model id (NEMOTRON_MODEL)")
+    parser.add_argument("--fallback-model", help="fallback model id (NEMO_MODEL)")
+    parser.add_argument("--base-url", help="self-hosted NIM URL, e.g. http://localhost:8000/v1 (NVIDIA_BASE_URL)")
+    parser.add_argument("--db", default=None, help="SQLite file keeping threads, so a failed run can be resumed")
+    parser.add_argument("--thread-id", default=None, help="thread to run in (default: a new one; required by resume)")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``nemotron-agents`` console script; returns the exit code."""
     args = build_parser().parse_args(argv)
@@ -68,6 +82,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _list(out)
         if args.command == "tools":
             return _tools(out, args.graph)
+        if args.command == "threads":
+            return _threads(out, args.db)
         if args.command == "emulator":
             from nemotron_agents.testing.emulator import run_emulator
 
@@ -81,8 +97,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         err.print(f"[bold red]Error:[/] {exc}", highlight=False)
         return EXIT_USAGE
-    except ModelCallError as exc:
-        err.print(f"[bold red]Model call failed:[/] {exc}", highlight=False)
+    except _RunFailed as failed:
+        err.print(f"[bold red]Model call failed:[/] {failed.error}", highlight=False)
+        if failed.args_.db:
+            err.print(
+                f"The thread is saved. Resume it with: nemotron-agents resume {failed.args_.graph} "
+                f"--thread-id {failed.thread_id} --db {failed.args_.db}",
+                highlight=False,
+            )
+        else:
+            err.print("Add --db FILE to keep the thread, so a failed run can be resumed.", highlight=False)
         return EXIT_FAILED
     except KeyboardInterrupt:
         err.print("Interrupted.")
@@ -135,25 +159,59 @@ def _endpoint(args: argparse.Namespace) -> Iterator[Settings]:
         yield Settings.from_env(**overrides)
 
 
+class _RunFailed(Exception):
+    """A model call failed during a run; carries what the resume hint needs."""
+
+    def __init__(self, error: ModelCallError, args: argparse.Namespace, thread_id: str) -> None:
+        super().__init__(str(error))
+        self.error, self.args_, self.thread_id = error, args, thread_id
+
+
+def _threads(out: Console, db: str) -> int:
+    with open_checkpointer(db) as saver:
+        ids = list_threads(saver)
+        for thread_id in ids:
+            messages = saver.get_tuple({"configurable": {"thread_id": thread_id}}).checkpoint["channel_values"].get("messages", [])
+            first = next((m.content for m in messages if isinstance(m, HumanMessage)), "")
+            out.print(f"{thread_id}  {len(messages)} messages  {str(first)[:60]!r}", highlight=False)
+    if not ids:
+        out.print(f"No threads in {db}.")
+    return 0
+
+
 def _run(out: Console, args: argparse.Namespace) -> int:
     module = load_graph_module(args.graph)
-    with _endpoint(args) as settings:
+    resuming = args.command == "resume"
+    if resuming and not (args.thread_id and args.db):
+        raise ConfigError("resume needs --thread-id and the --db file the run was saved in")
+    thread_id = args.thread_id or uuid.uuid4().hex
+    config = {"configurable": {"thread_id": thread_id}}
+    with _endpoint(args) as settings, open_checkpointer(args.db) as saver:
         if args.offline and not args.json:
             out.print(f"[yellow]{OFFLINE_NOTICE}[/]", highlight=False)
-        options = {"settings": settings}
-        if args.max_steps is not None:
+        options: dict[str, Any] = {"settings": settings, "checkpointer": saver}
+        if getattr(args, "max_steps", None) is not None:
             options["max_steps"] = args.max_steps
         graph = module.build_graph(**options)
-        thread_id = args.thread_id or uuid.uuid4().hex
-        config = {"configurable": {"thread_id": thread_id}}
+        if resuming:
+            state = graph.get_state(config)
+            if not state.values:
+                known = ", ".join(list_threads(saver)[:10]) or "none"
+                raise ConfigError(f"No thread {thread_id!r} in {args.db}. Saved threads: {known}")
+            if not state.next:
+                raise ConfigError(f"Thread {thread_id!r} already finished; start a new question with run")
+        inputs = None if resuming else {"messages": [HumanMessage(args.prompt)]}
         final: dict[str, Any] = {}
-        for update in graph.stream({"messages": [HumanMessage(args.prompt)]}, config, stream_mode="updates"):
-            for node, change in update.items():
-                if not change:
-                    continue
-                if not args.json:
-                    _show(out, node, change)
-                _accumulate(final, change)
+        try:
+            for update in graph.stream(inputs, config, stream_mode="updates"):
+                for node, change in update.items():
+                    if not isinstance(change, dict):
+                        continue
+                    if not args.json:
+                        _show(out, node, change)
+                    _accumulate(final, change)
+        except ModelCallError as exc:
+            raise _RunFailed(exc, args, thread_id) from exc
     if args.json:
         print(json.dumps(_result(args, final, thread_id), ensure_ascii=False, indent=2))
     else:

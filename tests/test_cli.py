@@ -84,3 +84,49 @@ def test_emulator_command_serves_until_stopped():
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=10)
     assert proc.returncode == 0
+
+
+def test_failed_run_is_saved_and_resumes(tmp_path, capsys, monkeypatch):
+    from nemotron_agents.testing import NIMEmulator
+
+    db = str(tmp_path / "threads.sqlite")
+    monkeypatch.setenv("NVIDIA_API_KEY", "nvapi-test")
+    monkeypatch.setenv("NEMOTRON_MAX_RETRIES", "0")
+    with NIMEmulator() as emu:
+        emu.inject("server_error", times=None)
+        code = main(["run", "calculator", "What is 15% of 240?", "--base-url", emu.base_url, "--db", db, "--thread-id", "t-1"])
+        err = capsys.readouterr().err
+        assert code == 1
+        assert "HTTP 500" in err
+        assert f"nemotron-agents resume calculator --thread-id t-1 --db {db}" in err
+
+        assert main(["threads", "--db", db]) == 0
+        assert "t-1" in capsys.readouterr().out
+
+        emu.clear_faults()
+        assert main(["resume", "calculator", "--thread-id", "t-1", "--db", db, "--base-url", emu.base_url]) == 0
+        out = capsys.readouterr().out
+        assert "→ percentage" in out and "36" in out
+
+        # finished threads and unknown threads are refused with the reason
+        assert main(["resume", "calculator", "--thread-id", "t-1", "--db", db, "--base-url", emu.base_url]) == 2
+        assert "already finished" in capsys.readouterr().err
+        assert main(["resume", "calculator", "--thread-id", "nope", "--db", db, "--base-url", emu.base_url]) == 2
+        assert "Saved threads: t-1" in capsys.readouterr().err
+
+
+def test_failed_run_without_db_says_how_to_keep_it(capsys, monkeypatch):
+    from nemotron_agents.testing import NIMEmulator
+
+    monkeypatch.setenv("NVIDIA_API_KEY", "nvapi-test")
+    monkeypatch.setenv("NEMOTRON_MAX_RETRIES", "0")
+    with NIMEmulator() as emu:
+        emu.inject("bad_request", times=None, message="nope")
+        assert main(["run", "calculator", "hi", "--base-url", emu.base_url]) == 1
+    err = capsys.readouterr().err
+    assert "HTTP 400" in err and "--db FILE" in err and "Traceback" not in err
+
+
+def test_unsupported_db_scheme(capsys):
+    assert main(["run", "calculator", "hi", "--offline", "--db", "postgresql://x/y"]) == 2
+    assert "Unsupported --db scheme 'postgresql'" in capsys.readouterr().err
