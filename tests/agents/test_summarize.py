@@ -82,3 +82,32 @@ def test_failed_summarizer_keeps_the_whole_history(registry):
     assert len(result["messages"]) == len(old) + 2
     assert result["turns"][0]["node"] == "summarize" and "400" in result["turns"][0]["failures"][0][1]
     assert result["messages"][-1].content == "fine"
+
+
+def test_summary_happens_mid_run_after_tools_and_the_run_finishes():
+    from nemotron_agents.tools import ToolRegistry, tool
+
+    @tool
+    def essay(topic: str) -> str:
+        """Writes a long text.
+
+        Args:
+            topic: What about.
+        """
+        return f"{topic}: " + "lorem ipsum " * 70
+
+    model = ScriptedChatModel(
+        [[tool_call("essay", {"topic": "a"})], [tool_call("essay", {"topic": "b"})], "done"], model="nemotron"
+    )
+    summarizer = ScriptedChatModel(["Essay a was written."], model="nemo-12b")
+    graph = build_agent(model=model, tools=ToolRegistry([essay]), summarizer=summarizer, max_history_tokens=300, fallback_model=False)
+    result = graph.invoke({"messages": [HumanMessage("write two essays")]})
+    assert [t["node"] for t in result["turns"]] == ["agent", "agent", "summarize", "agent"]
+    assert result["messages"][-1].content == "done"
+    assert result["messages"][0].content == SUMMARY_PREFIX + "Essay a was written."
+    # the kept tail starts with the second call and keeps its result
+    assert result["messages"][1].tool_calls[0]["args"] == {"topic": "b"}
+    assert isinstance(result["messages"][2], ToolMessage)
+    # what the model saw after the summary: system summary first, then the kept pair
+    sent = model.calls[2]["messages"]
+    assert isinstance(sent[0], SystemMessage) and "Essay a was written." in sent[0].content
