@@ -66,6 +66,7 @@ async def test_calculator_run_over_http(emu, mode):
         ("delay", {"seconds": 1.5}, False),
         ("disconnect", {}, False),
         ("disconnect_mid_stream", {"after_chunks": 1}, True),
+        ("empty_choices", {}, False),
     ],
 )
 def test_nemotron_failures_fall_back_to_nemo_12b(emu, fault, params, stream):
@@ -169,4 +170,18 @@ def test_structured_output_over_http(emu):
     result = http_agent(emu, response_format=Percent).invoke({"messages": [HumanMessage(QUESTION)]})
     assert result["structured_response"] == Percent(value=36)
     assert emu.chat_requests[0].body["tool_choice"] == "required"
+    assert_all_accepted(emu)
+
+
+@pytest.mark.parametrize("fault", ["malformed_arguments", "unknown_tool"])
+def test_bad_tool_calls_over_http_go_back_to_the_model(emu, fault):
+    emu.inject(fault, model=MISTRAL_NEMOTRON)
+    result = http_agent(emu).invoke({"messages": [HumanMessage(QUESTION)]})
+    (error,) = [m for m in result["messages"] if isinstance(m, ToolMessage)]
+    assert error.status == "error"
+    assert ("not valid JSON" in error.content) if fault == "malformed_arguments" else ("Available tools" in error.content)
+    # the same run went on: the error reached the model in the next request, which was accepted
+    follow_up = emu.chat_requests[1].body["messages"]
+    assert follow_up[-1]["role"] == "tool" and follow_up[-1]["content"] == error.content
+    assert isinstance(result["messages"][-1], AIMessage) and not result["messages"][-1].tool_calls
     assert_all_accepted(emu)
