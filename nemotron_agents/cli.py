@@ -19,6 +19,7 @@ from typing import Any, Iterator, Sequence
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
 from rich.console import Console
 
+from nemotron_agents.agents.state import merge_usage
 from nemotron_agents.errors import ConfigError, MissingCredentialsError, ModelCallError
 from nemotron_agents.graphs import GRAPHS, load_graph_module
 from nemotron_agents.persistence import list_threads, open_checkpointer
@@ -221,10 +222,7 @@ def _run(out: Console, args: argparse.Namespace) -> int:
 
 def _accumulate(final: dict[str, Any], change: dict[str, Any]) -> None:
     final.setdefault("messages", []).extend(m for m in change.get("messages", []) if isinstance(m, BaseMessage))
-    for model, counts in (change.get("usage") or {}).items():
-        into = final.setdefault("usage", {}).setdefault(model, {})
-        for key, value in counts.items():
-            into[key] = into.get(key, 0) + value
+    final["usage"] = merge_usage(final.get("usage"), change.get("usage"))
     final.setdefault("turns", []).extend(change.get("turns") or [])
     if change.get("structured_response") is not None:
         final["structured_response"] = change["structured_response"]

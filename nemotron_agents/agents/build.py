@@ -10,7 +10,6 @@ START ─► [summarize] ─► agent ──(tool calls / malformed calls)──
 
 from __future__ import annotations
 
-import re
 from typing import Any, Sequence
 
 from langchain_core.language_models import BaseChatModel
@@ -30,11 +29,9 @@ from nemotron_agents.models.factory import primary_model
 from nemotron_agents.models.fallback import ModelChain
 from nemotron_agents.settings import Settings
 from nemotron_agents.tools import ToolRegistry
+from nemotron_agents.tools.names import NAME_PATTERN
 
 __all__ = ["build_agent"]
-
-_NAME_RE = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
-
 
 def _is_nvidia(model: Any) -> bool:
     return type(model).__name__ == "ChatNVIDIA"
@@ -45,7 +42,7 @@ def _response_tool(response_format: type[BaseModel]) -> tuple[ResponseTool, dict
         raise ConfigError(
             f"response_format must be a pydantic BaseModel class, got {response_format!r}"
         )
-    name = response_format.__name__ if _NAME_RE.match(response_format.__name__) else "final_answer"
+    name = response_format.__name__ if NAME_PATTERN.match(response_format.__name__) else "final_answer"
     schema = convert_to_openai_tool(response_format)
     schema["function"]["name"] = name
     if not schema["function"].get("description"):
