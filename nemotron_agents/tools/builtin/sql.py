@@ -36,7 +36,8 @@ DbPath = str | os.PathLike[str]
 
 ALLOWED = (
     "Allowed: one read-only SELECT (or WITH ... SELECT) statement in SQLite's dialect, reading "
-    "the database's tables with built-in scalar, aggregate, window, date, math and JSON functions."
+    "the database's tables with built-in scalar, aggregate, window, date, math and JSON "
+    "functions. list_tables and describe_table show the schema."
 )
 
 
@@ -108,7 +109,7 @@ def sql_tools(
             Field(
                 description=(
                     "One SQLite SELECT statement (WITH ... SELECT allowed), e.g. "
-                    "\"SELECT category, count(*) FROM products GROUP BY category\". "
+                    '"SELECT category, count(*) FROM products GROUP BY category". '
                     "Read-only: no INSERT/UPDATE/DELETE, DDL, PRAGMA or ATTACH."
                 )
             ),
@@ -122,7 +123,9 @@ def sql_tools(
                 cursor = db.execute(sql)
                 with db.translate_errors():
                     if cursor.description is None:
-                        raise ToolRetry(f"The statement returned no result (not a query). {ALLOWED}")
+                        raise ToolRetry(
+                            f"The statement returned no result (not a query). {ALLOWED}"
+                        )
                     columns = [d[0] for d in cursor.description]
                     rows = cursor.fetchmany(max_rows)
                     more, exact = _count_rest(db, cursor)
@@ -136,7 +139,8 @@ def sql_tools(
             except sqlite3.ProgrammingError as exc:
                 if "one statement" in str(exc):
                     raise ToolRetry(
-                        f"Refused: several statements in one call. Send one statement per call. {ALLOWED}"
+                        "Refused: several statements in one call. Send one statement per call. "
+                        + ALLOWED
                     ) from None
                 raise ToolRetry(f"SQLite error: {exc}. {ALLOWED}") from None
             except sqlite3.Error as exc:

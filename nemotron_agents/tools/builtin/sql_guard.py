@@ -1,6 +1,7 @@
 """A SQLite connection that can only read, enforced by SQLite itself.
 
-Three layers, each enough on its own for writes to the database file:
+Three layers. The first two each stop writes to the database on their own; the authorizer
+also stops what a read-only file still allows; the limits stop runaway reads.
 
 * the file is opened read-only (``file:...?mode=ro``) with ``PRAGMA query_only``;
 * an authorizer allows only reading: ``SELECT``, reading columns, recursive CTEs and calls of
@@ -8,8 +9,9 @@ Three layers, each enough on its own for writes to the database file:
   is prepared: writes, DDL, transactions, ``ATTACH`` (which, with ``VACUUM INTO``, would create
   files even on a read-only connection), every ``PRAGMA`` (``journal_mode`` may change on a
   read-only connection), ``load_extension``, ``randomblob``/``zeroblob``;
-* limits: strings and blobs of at most 1 MB, no attached databases, and a progress handler that
-  interrupts any statement running past its deadline (a recursive CTE without end).
+* limits: strings and blobs of at most 100 kB (so no single function call, such as ``instr``
+  on huge strings, runs long between checks), no attached databases, and a progress handler
+  that interrupts any statement running past its deadline (a recursive CTE without end).
 
 A denial records why, so the caller can tell the model what was refused and what is allowed.
 """
@@ -62,7 +64,7 @@ _ACTIONS = {
 }
 _SCHEMA_TABLES = {"sqlite_master", "sqlite_schema", "sqlite_temp_master", "sqlite_temp_schema"}
 _ALWAYS_ALLOWED = {sqlite3.SQLITE_SELECT, sqlite3.SQLITE_READ, sqlite3.SQLITE_RECURSIVE}
-_MAX_VALUE_BYTES = 1_000_000
+_MAX_VALUE_BYTES = 100_000
 _MAX_SQL_CHARS = 100_000
 _PROGRESS_EVERY = 1_000  # VM instructions between deadline checks
 
@@ -170,7 +172,9 @@ class _Translate:
             ) from None
         if self.guard._denied:
             reasons = list(dict.fromkeys(self.guard._denied))  # ANALYZE is denied once per table
-            raise QueryDenied("; ".join(reasons[:3]) + ("; ..." if len(reasons) > 3 else "")) from None
+            raise QueryDenied(
+                "; ".join(reasons[:3]) + ("; ..." if len(reasons) > 3 else "")
+            ) from None
         return False
 
 
@@ -180,7 +184,7 @@ def _describe_denial(action: int, arg1: str | None, arg2: str | None) -> str:
         return f"the function {arg2}() is not allowed"
     if action == sqlite3.SQLITE_PRAGMA:
         value = f" with the value {arg2!r}" if arg2 is not None else ""
-        return f"PRAGMA {arg1}{value} is not allowed (no pragmas; describe_table shows the schema)"
+        return f"PRAGMA {arg1}{value} is not allowed"
     if action == sqlite3.SQLITE_ATTACH:
         return "ATTACH (and VACUUM INTO) is not allowed: only the one database may be read"
     if action == sqlite3.SQLITE_UPDATE and arg1 in _SCHEMA_TABLES:

@@ -55,8 +55,10 @@ def as_text(rows):
 
 def test_list_tables_gives_every_table_with_its_row_count_and_columns(db, tools, unchanged):
     text = tools["list_tables"].run({})
-    counts = {t: expected(db, f"SELECT count(*) FROM {t}")[0][0]
-              for (t,) in expected(db, "SELECT name FROM sqlite_master WHERE type='table'")}
+    counts = {
+        t: expected(db, f"SELECT count(*) FROM {t}")[0][0]
+        for (t,) in expected(db, "SELECT name FROM sqlite_master WHERE type='table'")
+    }
     assert len(counts) == 5
     for table, count in counts.items():
         columns = ", ".join(c[1] for c in expected(db, f"PRAGMA table_info({table})"))
@@ -69,7 +71,8 @@ def test_list_tables_gives_every_table_with_its_row_count_and_columns(db, tools,
         "SELECT category, count(*), min(price_cents) FROM products GROUP BY category ORDER BY 1",
         # revenue per category in 2025, delivered orders only: joins, filters, aggregates
         "SELECT p.category, sum(i.quantity * i.unit_price_cents) AS revenue "
-        "FROM order_items i JOIN orders o ON o.id = i.order_id JOIN products p ON p.id = i.product_id "
+        "FROM order_items i JOIN orders o ON o.id = i.order_id "
+        "JOIN products p ON p.id = i.product_id "
         "WHERE o.placed LIKE '2025-%' AND o.status = 'delivered' GROUP BY 1 ORDER BY 2 DESC",
         "WITH monthly AS (SELECT strftime('%Y-%m', placed) AS month, count(*) AS n FROM orders "
         "GROUP BY 1) SELECT month, n, rank() OVER (ORDER BY n DESC, month) FROM monthly LIMIT 5",
@@ -86,7 +89,9 @@ def test_queries_return_the_right_rows(db, tools, unchanged, sql):
 
 
 def test_row_limit_shows_the_first_rows_and_counts_the_rest(db, tools):
-    header, rows, footer = parse(tools["run_query"].run({"sql": "SELECT id, placed FROM orders ORDER BY id"}))
+    header, rows, footer = parse(
+        tools["run_query"].run({"sql": "SELECT id, placed FROM orders ORDER BY id"})
+    )
     truth = expected(db, "SELECT id, placed FROM orders ORDER BY id")
     assert header == ["id", "placed"]
     assert rows == as_text(truth[:10])
@@ -102,8 +107,14 @@ def test_a_query_without_end_shows_its_rows_and_a_bounded_count(tools):
 
 
 def test_cells_are_kept_on_one_line_and_typed_values_are_readable(tools):
-    text = tools["run_query"].run({"sql": "SELECT 'a|b' AS s, NULL AS n, 2.5 AS f, x'00ff' AS b, 'x\ny' AS nl"})
-    assert text.splitlines() == ["s | n | f | b | nl", "a\\|b | NULL | 2.5 | <blob, 2 bytes> | x\\ny", "(1 row)"]
+    text = tools["run_query"].run(
+        {"sql": "SELECT 'a|b' AS s, NULL AS n, 2.5 AS f, x'00ff' AS b, 'x\ny' AS nl"}
+    )
+    assert text.splitlines() == [
+        "s | n | f | b | nl",
+        "a\\|b | NULL | 2.5 | <blob, 2 bytes> | x\\ny",
+        "(1 row)",
+    ]
 
 
 def test_describe_table_shows_columns_keys_values_count_and_samples(db, tools, unchanged):
@@ -113,13 +124,17 @@ def test_describe_table_shows_columns_keys_values_count_and_samples(db, tools, u
     assert lines[0] == f"Table orders: {count} rows"
     assert "- id INTEGER PRIMARY KEY" in lines
     assert "- customer_id INTEGER REFERENCES customers" in lines
-    statuses = ", ".join(repr(s) for (s,) in expected(db, "SELECT DISTINCT status FROM orders ORDER BY 1"))
+    statuses = ", ".join(
+        repr(s) for (s,) in expected(db, "SELECT DISTINCT status FROM orders ORDER BY 1")
+    )
     assert f"- status TEXT -- values: {statuses}" in lines
-    assert not any(line.startswith("- placed") and "values" in line for line in lines)  # many values
+    assert not any(
+        line.startswith("- placed") and "values" in line for line in lines
+    )  # many values
     sample_at = lines.index("Sample rows (first 3):")
     assert lines[sample_at + 1] == "id | customer_id | placed | status"
     first = expected(db, "SELECT * FROM orders LIMIT 3")
-    assert [line.split(" | ") for line in lines[sample_at + 2:]] == as_text(first)
+    assert [line.split(" | ") for line in lines[sample_at + 2 :]] == as_text(first)
 
 
 def test_describe_table_marks_unique_columns(tools):
@@ -127,12 +142,18 @@ def test_describe_table_marks_unique_columns(tools):
 
 
 def test_unknown_table_suggests_the_closest_and_lists_all(tools):
-    with pytest.raises(ToolRetry, match=r"No table named 'order'\. Did you mean 'orders'\? Tables: customers, order_items, orders, products, refunds"):
+    with pytest.raises(
+        ToolRetry,
+        match=r"No table named 'order'\. Did you mean 'orders'\? "
+        r"Tables: customers, order_items, orders, products, refunds\.",
+    ):
         tools["describe_table"](table="order")
 
 
 def test_sql_error_names_the_problem_and_the_tables(tools):
-    with pytest.raises(ToolRetry, match=r"no such column: total.*Tables: customers, .*describe_table"):
+    with pytest.raises(
+        ToolRetry, match=r"no such column: total.*Tables: customers, .*describe_table"
+    ):
         tools["run_query"](sql="SELECT total FROM orders")
 
 
@@ -149,18 +170,30 @@ def test_empty_query_is_refused(tools):
 @pytest.mark.parametrize(
     ("sql", "refusal"),
     [
-        ("INSERT INTO customers VALUES (99, 'Eve', 'eve@example.com', 'Paris', '2026-01-01')", "INSERT on customers is not allowed"),
-        ("REPLACE INTO products VALUES (1, 'Free', 'Books', 0)", "INSERT on products is not allowed"),
+        (
+            "INSERT INTO customers VALUES (99, 'Eve', 'eve@example.com', 'Paris', '2026-01-01')",
+            "INSERT on customers is not allowed",
+        ),
+        (
+            "REPLACE INTO products VALUES (1, 'Free', 'Books', 0)",
+            "INSERT on products is not allowed",
+        ),
         ("UPDATE orders SET status = 'cancelled'", "UPDATE on orders is not allowed"),
         ("DELETE FROM refunds", "DELETE on refunds is not allowed"),
-        ("WITH gone AS (SELECT id FROM orders) DELETE FROM orders WHERE id IN gone", "DELETE on orders is not allowed"),
+        (
+            "WITH gone AS (SELECT id FROM orders) DELETE FROM orders WHERE id IN gone",
+            "DELETE on orders is not allowed",
+        ),
         ("DROP TABLE orders", "changing the schema (CREATE, DROP) is not allowed"),
         ("CREATE TABLE notes (x)", "changing the schema (CREATE, DROP) is not allowed"),
         ("CREATE TEMP TABLE scratch (x)", "changing the schema (CREATE, DROP) is not allowed"),
         ("ALTER TABLE orders ADD COLUMN note TEXT", "ALTER TABLE orders is not allowed"),
         ("ATTACH DATABASE '{dir}/other.db' AS other", "ATTACH (and VACUUM INTO) is not allowed"),
         ("VACUUM INTO '{dir}/copy.db'", "ATTACH (and VACUUM INTO) is not allowed"),
-        ("PRAGMA journal_mode=DELETE", "PRAGMA journal_mode with the value 'DELETE' is not allowed"),
+        (
+            "PRAGMA journal_mode=DELETE",
+            "PRAGMA journal_mode with the value 'DELETE' is not allowed",
+        ),
         ("PRAGMA journal_mode=WAL", "PRAGMA journal_mode with the value 'WAL' is not allowed"),
         ("PRAGMA user_version=5", "PRAGMA user_version with the value '5' is not allowed"),
         ("PRAGMA writable_schema=ON", "PRAGMA writable_schema with the value 'ON' is not allowed"),
@@ -189,7 +222,9 @@ def test_writes_and_escapes_are_refused(db, tools, unchanged, sql, refusal):
     ],
 )
 def test_several_statements_are_refused(db, tools, unchanged, sql):
-    with pytest.raises(ToolRetry, match="Refused: several statements in one call. Send one statement per call."):
+    with pytest.raises(
+        ToolRetry, match="Refused: several statements in one call. Send one statement per call."
+    ):
         tools["run_query"](sql=sql)
     assert expected(db, "SELECT count(*) FROM orders")[0][0] > 0
 
@@ -201,7 +236,10 @@ def test_a_trailing_semicolon_or_comment_is_one_statement(tools):
 def test_a_runaway_query_is_stopped_at_the_time_limit(db, unchanged):
     run_query = sql_tools(db, timeout_s=0.2)[2]
     sql = "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n) SELECT count(*) FROM n"
-    with pytest.raises(ToolRetry, match=r"Stopped: the query was stopped after its time limit of 0\.2 s\. .*end condition"):
+    with pytest.raises(
+        ToolRetry,
+        match=r"Stopped: the query was stopped after its time limit of 0\.2 s\. .*end condition",
+    ):
         run_query(sql=sql)
     # The connection is not left broken: the next query works.
     assert run_query.run({"sql": "SELECT count(*) FROM customers"}).splitlines()[1] == "40"
