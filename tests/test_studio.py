@@ -92,3 +92,25 @@ async def test_studio_streams_the_calculator_over_http(studio):
     # Studio streams every model call; each follow-up request was accepted by the emulator
     assert [r.status for r in emu.chat_requests] == [200, 200]
     assert all(r.body.get("stream") for r in emu.chat_requests)
+
+
+async def test_studio_streams_the_report_and_router_graphs(studio):
+    """Streamed calls (stream=true): the planner's structured answer, parallel writers, routing."""
+    url, emu = studio
+    client = get_client(url=url, api_key=None)
+    runs = [("report", "Write a short report on tides."), ("router", "Convert 5 miles to km.")]
+    for graph, prompt in runs:
+        thread_id = (await client.threads.create())["thread_id"]
+        user = {"messages": [{"role": "user", "content": prompt}]}
+        modes = ["updates", "messages-tuple"]
+        async for _ in client.runs.stream(thread_id, graph, input=user, stream_mode=modes):
+            pass  # run to the end
+        values = (await client.threads.get_state(thread_id))["values"]
+        assert values["messages"][-1]["type"] == "ai" and values["messages"][-1]["content"]
+        if graph == "report":
+            assert len(values["sections"]) >= 2 and all("text" in s for s in values["sections"])
+        else:
+            assert values["cost"]["total"] > 0 and values["route"]["answered_by"]
+    statuses = [(r.status, r.error) for r in emu.chat_requests]
+    assert all(s == 200 for s, _ in statuses), statuses
+    assert all(r.body.get("stream") for r in emu.chat_requests)
