@@ -338,10 +338,8 @@ def make_tally_node(
         nemo: Price = (settings.nemo_price_in, settings.nemo_price_out)
         cheap = cheap_id or context.get("fallback_model", settings.fallback_model)
         primary = primary_id or context.get("model", settings.model)
-        return {
-            cheap: nemo,
-            primary: nemotron,
-        }, nemotron  # one model in both roles: Nemotron's price
+        table = {cheap: nemo, primary: nemotron}  # one model in both roles: Nemotron's price
+        return table, nemotron
 
     def tally(state: RouterState) -> dict[str, Any]:
         table, nemotron = prices()

@@ -193,14 +193,13 @@ def test_cost_per_model_and_on_nemotron_alone():
     assert cost["currency"] == "USD" and cost["unpriced"] == []
 
 
-def test_the_default_prices_come_from_settings_and_name_the_settings_models():
+def test_prices_from_settings_apply_to_the_settings_models():
     with NIMEmulator() as emu:
-        settings = Settings(
-            base_url=emu.base_url, api_key="nvapi-test", max_retries=0, nemo_price_in=1.0
-        )
-        result = build_graph(settings=settings).invoke({"messages": [HumanMessage(CHAT)]})
+        s = Settings(base_url=emu.base_url, api_key="nvapi-test", max_retries=0, nemo_price_in=1.0)
+        result = build_graph(settings=s).invoke({"messages": [HumanMessage(CHAT)]})
+    nemo, nemotron = (1.0, s.nemo_price_out), (s.nemotron_price_in, s.nemotron_price_out)
     for model, counts in result["cost"]["models"].items():
-        price = (1.0, 0.15) if model == MISTRAL_NEMO_12B else (0.40, 2.00)
+        price = nemo if model == MISTRAL_NEMO_12B else nemotron
         assert (counts["price_in"], counts["price_out"]) == price
         assert counts["cost"] == pytest.approx(
             (counts["input_tokens"] * price[0] + counts["output_tokens"] * price[1]) / 1e6
