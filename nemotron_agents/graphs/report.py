@@ -359,9 +359,8 @@ def build_graph(
         input_schema=InputState,
         output_schema=ReportOutput,
     )
-    # The compiled agent itself (not its with_config wrapper), so LangGraph sees a subgraph:
-    # Studio draws its nodes and streams its steps.
-    graph.add_node("plan", getattr(planner, "bound", planner))
+    # The compiled agent as a subgraph: Studio draws its nodes and streams its steps.
+    graph.add_node("plan", planner)
     graph.add_node("write_section", make_writer_node(writers))
     graph.add_node("assemble", assemble)
     graph.add_edge(START, "plan")

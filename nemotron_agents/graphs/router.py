@@ -435,8 +435,7 @@ def build_graph(
         "nemo_answer",
         make_cheap_answer_node(chain(answer_chain), prompt=CHEAP_PROMPT.format(tools=tools)),
     )
-    # The compiled agent itself (not its with_config wrapper), so Studio draws it as a subgraph.
-    graph.add_node("nemotron_agent", getattr(agent, "bound", agent))
+    graph.add_node("nemotron_agent", agent)  # a subgraph: Studio draws it and streams its steps
     graph.add_node(
         "tally",
         make_tally_node(
