@@ -7,6 +7,7 @@ The generic tool loop of :func:`~nemotron_agents.agents.build_agent`: the model 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
@@ -14,7 +15,7 @@ from langchain_core.language_models import BaseChatModel
 from nemotron_agents.agents import build_agent
 from nemotron_agents.graphs.spec import GraphSpec, lazy_graph
 from nemotron_agents.settings import Settings
-from nemotron_agents.tools import ToolRegistry
+from nemotron_agents.tools import Tool, ToolRegistry
 from nemotron_agents.tools.builtin import CALCULATOR_TOOLS
 
 __all__ = ["SPEC", "build_graph", "make_graph", "TOOLS", "SYSTEM_PROMPT", "DESCRIPTION"]
@@ -36,6 +37,7 @@ def build_graph(
     settings: Settings | None = None,
     checkpointer: Any = None,
     max_steps: int = 10,
+    extra_tools: Sequence[Tool] = (),
 ) -> Any:
     """The calculator agent graph.
 
@@ -45,10 +47,11 @@ def build_graph(
         settings: Endpoint and sampling settings; read from the environment when ``None``.
         checkpointer: LangGraph checkpointer for resumable threads.
         max_steps: Most model calls per question.
+        extra_tools: Tools offered beside the calculator's own (e.g. MCP servers' tools).
     """
     return build_agent(
         model=model,
-        tools=TOOLS,
+        tools=[*TOOLS, *extra_tools],
         fallback_model=fallback_model,
         system_prompt=SYSTEM_PROMPT,
         max_steps=max_steps,

@@ -6,18 +6,29 @@ without building anything, and a test keeps ``langgraph.json`` equal to them. Im
 module costs no settings and no client: its ``graph`` attribute is built on first access
 (:func:`lazy_graph`), and ``langgraph.json`` points at its ``make_graph`` factory, which LangGraph's
 server calls instead (it reads module variables directly, so it cannot use a lazy attribute).
+
+A graph whose ``build`` takes ``extra_tools=`` offers those tools beside its own: the CLI's
+``--mcp`` passes MCP servers' tools there, and so does :meth:`GraphSpec.compiled` when
+``NEMOTRON_MCP_CONFIG`` names a config file (Studio has no command line to pass it on).
 """
 
 from __future__ import annotations
 
+import inspect
+import logging
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from nemotron_agents.agents.context import AgentContext
+from nemotron_agents.errors import ConfigError
 from nemotron_agents.tools import ToolRegistry
+from nemotron_agents.tools.mcp import MCP_CONFIG_ENV, MCPToolset, shared_toolset
 
 __all__ = ["GraphSpec", "lazy_graph"]
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -30,7 +41,9 @@ class GraphSpec:
         tools: The tools the graph's models may call (every agent's, for multi-agent graphs), or
             a function returning them; listed by ``nemotron-agents tools``.
         build: ``build(*, model=None, fallback_model=None, settings=None, checkpointer=None,
-            max_steps=...)`` returning the compiled graph; building needs no key.
+            max_steps=...)`` returning the compiled graph; building needs no key. It may take
+            ``extra_tools=`` too: tools offered beside the graph's own (see
+            :meth:`takes_extra_tools`).
         example: A prompt that shows what the graph is for (README, ``list``).
         context_schema: The run-time context Studio shows as a form.
     """
@@ -46,11 +59,46 @@ class GraphSpec:
         """The graph's tools, without building the graph."""
         return self.tools if isinstance(self.tools, ToolRegistry) else self.tools()
 
+    def takes_extra_tools(self) -> bool:
+        """Whether ``build`` takes ``extra_tools=`` (so MCP servers' tools can join its own)."""
+        return "extra_tools" in inspect.signature(self.build).parameters
+
+    def mcp_options(self, toolset: MCPToolset | None) -> dict[str, Any]:
+        """The ``build`` options adding ``toolset``'s tools to the graph's own.
+
+        Args:
+            toolset: An open toolset, or ``None`` for no MCP tools.
+
+        Returns:
+            ``{"extra_tools": [...]}``, the tools named so none clashes with the graph's own; ``{}``
+            when ``toolset`` is ``None``.
+
+        Raises:
+            ConfigError: The graph does not take extra tools; the message names those that do.
+        """
+        if toolset is None:
+            return {}
+        if not self.takes_extra_tools():
+            from nemotron_agents.graphs import GRAPHS  # the package imports this module
+
+            able = sorted(name for name, spec in GRAPHS.items() if spec.takes_extra_tools())
+            raise ConfigError(
+                f"Graph {self.name!r} cannot take MCP tools; graphs that can: {', '.join(able)}."
+            )
+        return {"extra_tools": toolset.tools(taken=self.registry().names())}
+
     def compiled(self) -> Any:
         """The graph as ``langgraph.json`` serves it: built once, without a checkpointer
-        (``langgraph dev`` and LangGraph Server bring their own)."""
+        (``langgraph dev`` and LangGraph Server bring their own), with the tools of the MCP
+        servers in ``NEMOTRON_MCP_CONFIG`` when it is set and the graph takes extra tools."""
         if self.name not in _BUILT:
-            _BUILT[self.name] = self.build()
+            options: dict[str, Any] = {}
+            if os.environ.get(MCP_CONFIG_ENV, "").strip():
+                if self.takes_extra_tools():
+                    options = self.mcp_options(shared_toolset())
+                else:
+                    logger.warning("%s is set, but graph %r takes no extra tools", MCP_CONFIG_ENV, self.name)
+            _BUILT[self.name] = self.build(**options)
         return _BUILT[self.name]
 
 

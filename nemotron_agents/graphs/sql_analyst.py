@@ -14,6 +14,7 @@ The database is the bundled shop (:mod:`nemotron_agents.graphs.shop_db`), or the
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
@@ -22,7 +23,7 @@ from nemotron_agents.agents import build_agent
 from nemotron_agents.graphs.shop_db import shop_db_path
 from nemotron_agents.graphs.spec import GraphSpec, lazy_graph
 from nemotron_agents.settings import Settings
-from nemotron_agents.tools import ToolRegistry
+from nemotron_agents.tools import Tool, ToolRegistry
 from nemotron_agents.tools.builtin.sql import DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT_S, sql_tools
 
 __all__ = ["SPEC", "build_graph", "make_graph", "tools", "SYSTEM_PROMPT", "DESCRIPTION"]
@@ -72,6 +73,7 @@ def build_graph(
     db_path: str | os.PathLike[str] | None = None,
     max_rows: int = DEFAULT_MAX_ROWS,
     timeout_s: float = DEFAULT_TIMEOUT_S,
+    extra_tools: Sequence[Tool] = (),
 ) -> Any:
     """The SQL analyst agent graph.
 
@@ -85,6 +87,7 @@ def build_graph(
             database (built on first use).
         max_rows: Most rows a query result shows the model.
         timeout_s: Seconds a query may run before it is stopped.
+        extra_tools: Tools offered beside the SQL tools (e.g. MCP servers' tools).
 
     Raises:
         ConfigError: ``NEMOTRON_SHOP_DB`` or ``db_path`` names no existing file.
@@ -93,7 +96,7 @@ def build_graph(
     path = db_path if db_path is not None else shop_db_path()
     return build_agent(
         model=model,
-        tools=tools(path, max_rows=max_rows, timeout_s=timeout_s),
+        tools=[*tools(path, max_rows=max_rows, timeout_s=timeout_s), *extra_tools],
         fallback_model=fallback_model,
         system_prompt=SYSTEM_PROMPT,
         max_steps=max_steps,

@@ -157,6 +157,11 @@ class MCPToolset:
             finally:
                 loop.stop()
 
+    @property
+    def is_open(self) -> bool:
+        """Whether the toolset is open (its tools can run)."""
+        return self._loop is not None
+
     def __enter__(self) -> MCPToolset:
         return self.open()
 
@@ -290,7 +295,7 @@ def shared_toolset(config: str | os.PathLike[str] | None = None) -> MCPToolset |
         return None
     key = os.path.abspath(path)
     with _SHARED_GUARD:
-        if key not in _SHARED:
+        if key not in _SHARED or not _SHARED[key].is_open:
             try:
                 _SHARED[key] = MCPToolset(key).open()
             except ConfigError as exc:
