@@ -1,4 +1,4 @@
-"""Command line: ``nemotron-agents run | resume | threads | list | tools | emulator``.
+"""Command line: ``nemotron-agents run | resume | threads | list | tools | emulator | mcp serve``.
 
 ``run`` streams each step of a graph (model turn, tool calls with arguments, tool results, final
 answer, tokens per model); ``--json`` prints one machine-readable result instead. ``--offline``
@@ -9,9 +9,11 @@ the thread is checkpointed in SQLite, and ``resume`` continues it after a failed
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import importlib.util
 import json
+import os
 import sys
 import uuid
 from typing import Any, Iterator, Sequence
@@ -24,6 +26,9 @@ from nemotron_agents.errors import ConfigError, MissingCredentialsError, ModelCa
 from nemotron_agents.graphs import GRAPHS, get_spec
 from nemotron_agents.persistence import list_threads, open_checkpointer
 from nemotron_agents.settings import Settings
+from nemotron_agents.graphs.spec import GraphSpec
+from nemotron_agents.tools.mcp import MCP_CONFIG_ENV, MCPToolset
+from nemotron_agents.tools.mcp.toolset import MISSING_EXTRA
 
 __all__ = ["main", "build_parser"]
 
@@ -45,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("prompt", help="the user's message")
     _add_run_options(run)
     run.add_argument("--max-steps", type=int, default=None, help="most model calls for this question")
+    _add_mcp_option(run)
 
     resume = sub.add_parser("resume", help="continue a saved thread after a failed or interrupted run")
     resume.add_argument("graph", help=f"graph name: {', '.join(sorted(GRAPHS))}")
@@ -56,11 +62,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("list", help="list the example graphs")
 
     tools = sub.add_parser("tools", help="list a graph's tools and their parameters")
-    tools.add_argument("graph", help=f"graph name: {', '.join(sorted(GRAPHS))}")
+    tools.add_argument("graph", nargs="?", help=f"graph name: {', '.join(sorted(GRAPHS))} (or --mcp)")
+    _add_mcp_option(tools)
 
     emu = sub.add_parser("emulator", help="serve the NIM emulator until Ctrl-C")
     emu.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (0 = any free port)")
     emu.add_argument("--hosted", action="store_true", help="behave like NVIDIA's hosted catalog (keys required)")
+    _add_mcp_parser(sub)
     return parser
 
 
@@ -83,7 +91,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "list":
             return _list(out)
         if args.command == "tools":
+            if _mcp_config(args) or args.graph is None:
+                return _mcp_tools(out, args)
             return _tools(out, args.graph)
+        if args.command == "mcp":
+            return _mcp_serve(args)
         if args.command == "threads":
             return _threads(out, args.db)
         if args.command == "emulator":
@@ -113,6 +125,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         err.print("Interrupted.")
         return 130
+    finally:
+        _close_mcp(args)
 
 
 def _list(out: Console) -> int:
@@ -191,6 +205,7 @@ def _run(out: Console, args: argparse.Namespace) -> int:
         options: dict[str, Any] = {"settings": settings, "checkpointer": saver}
         if getattr(args, "max_steps", None) is not None:
             options["max_steps"] = args.max_steps
+        options.update(_mcp_options(args, spec))
         graph = spec.build(**options)
         if resuming:
             state = graph.get_state(config)
@@ -287,6 +302,154 @@ def _result(args: argparse.Namespace, final: dict[str, Any], thread_id: str) -> 
         "usage": final.get("usage", {}),
         "turns": final.get("turns", []),
     }
+
+
+# --- MCP: servers' tools in a run (--mcp), and a graph's tools served as an MCP server ---------
+
+
+def _add_mcp_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--mcp",
+        metavar="CONFIG.json",
+        default=None,
+        help=f"add the tools of these MCP servers ({MCP_CONFIG_ENV})",
+    )
+
+
+def _add_mcp_parser(sub: Any) -> None:
+    mcp = sub.add_parser("mcp", help="serve a graph's tools to MCP clients")
+    serve = mcp.add_subparsers(dest="mcp_command", required=True).add_parser(
+        "serve", help="serve a graph's tools as an MCP server (stdio or streamable HTTP)"
+    )
+    serve.add_argument("graph", help=f"graph name: {', '.join(sorted(GRAPHS))}")
+    serve.add_argument(
+        "--transport",
+        choices=["stdio", "http"],
+        default="stdio",
+        help="stdio (default) or streamable HTTP",
+    )
+    serve.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address for --transport http (default: local clients only)",
+    )
+    serve.add_argument(
+        "--port", type=int, default=8765, help="port for --transport http (0 = any free port)"
+    )
+    serve.add_argument(
+        "--allow-approval-tools",
+        action="store_true",
+        help="also serve tools that need a person's approval per call",
+    )
+
+
+def _mcp_config(args: argparse.Namespace) -> str | None:
+    return getattr(args, "mcp", None) or os.environ.get(MCP_CONFIG_ENV, "").strip() or None
+
+
+def _open_mcp(args: argparse.Namespace) -> MCPToolset | None:
+    """The toolset of --mcp (or NEMOTRON_MCP_CONFIG), opened once per command; main closes it."""
+    config = _mcp_config(args)
+    if config is None:
+        return None
+    if getattr(args, "mcp_toolset", None) is None:
+        args.mcp_toolset = MCPToolset(config).open()
+        err = Console(stderr=True, soft_wrap=True)
+        for problem in args.mcp_toolset.errors.values():
+            err.print(f"Warning: {problem}", style="yellow", markup=False, highlight=False)
+    return args.mcp_toolset
+
+
+def _close_mcp(args: argparse.Namespace) -> None:
+    toolset = getattr(args, "mcp_toolset", None)
+    if toolset is not None:
+        toolset.close()
+
+
+def _mcp_options(args: argparse.Namespace, spec: GraphSpec) -> dict[str, Any]:
+    # Checked before any server starts. --mcp for a graph that cannot take tools is an error;
+    # NEMOTRON_MCP_CONFIG (set for Studio) just does not apply to it.
+    explicit = bool(getattr(args, "mcp", None))
+    if _mcp_config(args) is None or not spec.takes_extra_tools(required=explicit):
+        return {}
+    return spec.mcp_options(_open_mcp(args))
+
+
+def _mcp_tools(out: Console, args: argparse.Namespace) -> int:
+    """``tools [GRAPH] --mcp CONFIG``: the graph's tools, then each MCP server's tools."""
+    if args.graph is None and _mcp_config(args) is None:
+        raise ConfigError(f"Name a graph, or give --mcp CONFIG.json (or set {MCP_CONFIG_ENV}).")
+    spec = get_spec(args.graph) if args.graph else None
+    if spec is not None:
+        _tools(out, spec.name)
+        if not spec.takes_extra_tools(required=bool(args.mcp)):
+            return 0
+    toolset = _open_mcp(args)
+    assert toolset is not None
+    tools = spec.mcp_options(toolset)["extra_tools"] if spec is not None else toolset.tools()
+    for server, config in toolset.config.servers.items():
+        mine = [t for t in tools if f"mcp:{server}" in t.tags]
+        state = "not started" if server in toolset.errors else f"{len(mine)} tool(s)"
+        out.print(
+            f"MCP server {server} ({config.describe()}): {state}",
+            style="bold",
+            markup=False,
+            highlight=False,
+        )
+        for tool in mine:
+            fn = tool.to_openai()["function"]
+            approval = "  (needs approval)" if tool.requires_approval else ""
+            out.print(
+                f"  {fn['name']}: {fn['description']}{approval}", markup=False, highlight=False
+            )
+            required = set(fn["parameters"].get("required", []))
+            for pname, pschema in fn["parameters"].get("properties", {}).items():
+                kind = pschema.get("type") or "any"
+                flag = "required" if pname in required else "optional"
+                line = f"    - {pname} ({kind}, {flag}): {pschema.get('description', '')}"
+                out.print(line, markup=False, highlight=False)
+    return 0
+
+
+def _mcp_serve(args: argparse.Namespace) -> int:
+    """``mcp serve GRAPH``: a graph's tools as an MCP server (notes on stderr; stdout is MCP's)."""
+    spec = get_spec(args.graph)
+    registry = spec.registry()
+    if not len(registry):
+        raise ConfigError(f"Graph {spec.name!r} has no tools to serve.")
+    try:
+        from nemotron_agents import mcp_server
+    except ImportError as exc:
+        raise ConfigError(f"{MISSING_EXTRA} ({exc}).") from None
+    err = Console(stderr=True, soft_wrap=True)
+    held = [t.name for t in registry if t.requires_approval and not args.allow_approval_tools]
+    if held:
+        err.print(
+            f"Not served (they need approval; see --allow-approval-tools): {', '.join(held)}",
+            highlight=False,
+        )
+    server = mcp_server.make_server(
+        registry,
+        name=f"nemotron-agents-{spec.name}",
+        instructions=spec.description,
+        allow_approval_tools=args.allow_approval_tools,
+    )
+    count = len(registry) - len(held)
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how a server is meant to stop
+        if args.transport == "stdio":
+            asyncio.run(mcp_server.serve_stdio(server))
+        else:
+            mcp_server.serve_http(
+                server,
+                host=args.host,
+                port=args.port,
+                on_ready=lambda url: err.print(
+                    f"Serving {count} tool(s) of graph {spec.name!r} at {url} (streamable HTTP); "
+                    "Ctrl-C stops.",
+                    highlight=False,
+                ),
+            )
+    return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

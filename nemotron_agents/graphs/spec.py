@@ -59,9 +59,24 @@ class GraphSpec:
         """The graph's tools, without building the graph."""
         return self.tools if isinstance(self.tools, ToolRegistry) else self.tools()
 
-    def takes_extra_tools(self) -> bool:
-        """Whether ``build`` takes ``extra_tools=`` (so MCP servers' tools can join its own)."""
-        return "extra_tools" in inspect.signature(self.build).parameters
+    def takes_extra_tools(self, *, required: bool = False) -> bool:
+        """Whether ``build`` takes ``extra_tools=`` (so MCP servers' tools can join its own).
+
+        Args:
+            required: Raise instead of returning ``False``.
+
+        Raises:
+            ConfigError: ``required`` and it does not; the message names the graphs that do.
+        """
+        takes = "extra_tools" in inspect.signature(self.build).parameters
+        if required and not takes:
+            from nemotron_agents.graphs import GRAPHS  # the package imports this module
+
+            able = sorted(name for name, spec in GRAPHS.items() if spec.takes_extra_tools())
+            raise ConfigError(
+                f"Graph {self.name!r} cannot take MCP tools; graphs that can: {', '.join(able)}."
+            )
+        return takes
 
     def mcp_options(self, toolset: MCPToolset | None) -> dict[str, Any]:
         """The ``build`` options adding ``toolset``'s tools to the graph's own.
@@ -78,13 +93,7 @@ class GraphSpec:
         """
         if toolset is None:
             return {}
-        if not self.takes_extra_tools():
-            from nemotron_agents.graphs import GRAPHS  # the package imports this module
-
-            able = sorted(name for name, spec in GRAPHS.items() if spec.takes_extra_tools())
-            raise ConfigError(
-                f"Graph {self.name!r} cannot take MCP tools; graphs that can: {', '.join(able)}."
-            )
+        self.takes_extra_tools(required=True)
         return {"extra_tools": toolset.tools(taken=self.registry().names())}
 
     def compiled(self) -> Any:
@@ -97,7 +106,9 @@ class GraphSpec:
                 if self.takes_extra_tools():
                     options = self.mcp_options(shared_toolset())
                 else:
-                    logger.warning("%s is set, but graph %r takes no extra tools", MCP_CONFIG_ENV, self.name)
+                    logger.warning(
+                        "%s is set, but graph %r takes no extra tools", MCP_CONFIG_ENV, self.name
+                    )
             _BUILT[self.name] = self.build(**options)
         return _BUILT[self.name]
 

@@ -42,13 +42,18 @@ async def test_calculator_graph_calls_time_git_and_our_own_server(emu, toolset, 
     emu.script(
         MISTRAL_NEMOTRON,
         [
-            [ToolCall("get_current_time", {"timezone": "Asia/Tokyo"}), ToolCall("git_log", {"repo_path": str(repo)})],
+            [
+                ToolCall("get_current_time", {"timezone": "Asia/Tokyo"}),
+                ToolCall("git_log", {"repo_path": str(repo)}),
+            ],
             ToolCall("own_calculate", {"expression": "9 * 9"}),
             ToolCall("calculate", {"expression": "81 + 1"}),
             "It is evening in Tokyo; the last commit mentions the moon; 9 * 9 + 1 = 82.",
         ],
     )
-    graph = build_graph(settings=settings_for(emu), fallback_model=False, **SPEC.mcp_options(toolset))
+    graph = build_graph(
+        settings=settings_for(emu), fallback_model=False, **SPEC.mcp_options(toolset)
+    )
     inputs = {"messages": [HumanMessage("Time in Tokyo, last commit, and 9*9+1?")]}
     result = graph.invoke(inputs) if mode == "invoke" else await graph.ainvoke(inputs)
     now, log, own, local = tool_messages(result)
@@ -67,8 +72,13 @@ def test_bad_arguments_go_back_to_the_model_naming_the_field(emu, toolset):
     emu.script(
         MISTRAL_NEMOTRON,
         [
-            ToolCall("convert_time", {"source_timezone": "UTC", "time": "14:30", "target": "Asia/Tokyo"}),
-            ToolCall("convert_time", {"source_timezone": "UTC", "time": "14:30", "target_timezone": "Asia/Tokyo"}),
+            ToolCall(
+                "convert_time", {"source_timezone": "UTC", "time": "14:30", "target": "Asia/Tokyo"}
+            ),
+            ToolCall(
+                "convert_time",
+                {"source_timezone": "UTC", "time": "14:30", "target_timezone": "Asia/Tokyo"},
+            ),
             "14:30 UTC is 23:30 in Tokyo.",
         ],
     )
@@ -76,8 +86,13 @@ def test_bad_arguments_go_back_to_the_model_naming_the_field(emu, toolset):
     result = agent.invoke({"messages": [HumanMessage("14:30 UTC in Tokyo?")]})
     bad, good = tool_messages(result)
     assert bad.status == "error"
-    assert "target: unknown parameter" in bad.content and "target_timezone: required but missing" in bad.content
-    assert good.status == "success" and json.loads(good.content)["target"]["datetime"].endswith("23:30:00+09:00")
+    assert (
+        "target: unknown parameter" in bad.content
+        and "target_timezone: required but missing" in bad.content
+    )
+    assert good.status == "success" and json.loads(good.content)["target"]["datetime"].endswith(
+        "23:30:00+09:00"
+    )
     assert emu.chat_requests[1].body["messages"][-1]["content"] == bad.content  # the model read it
     assert_all_accepted(emu)
 
@@ -104,7 +119,9 @@ def test_a_server_killed_mid_run_is_one_error_for_the_model_then_restarted(emu):
         (restarted,) = set(children("mcp_server_time")) - others
     first, lost, again = tool_messages(result)
     assert (first.status, lost.status, again.status) == ("success", "error", "success")
-    assert lost.content.startswith("MCP server 'time' lost its connection during the call to tool 'get_current_time'")
+    assert lost.content.startswith(
+        "MCP server 'time' lost its connection during the call to tool 'get_current_time'"
+    )
     assert restarted != killed[0]
     assert result["messages"][-1].content.startswith("It is now ")
     assert_all_accepted(emu)
@@ -112,16 +129,27 @@ def test_a_server_killed_mid_run_is_one_error_for_the_model_then_restarted(emu):
 
 def test_servers_that_do_not_start_never_end_the_run(emu, tmp_path):
     launcher = tmp_path / "clock.sh"
-    launcher.write_text(f"#!/bin/sh\nexec {sys.executable} -m mcp_server_time --local-timezone UTC\n")
+    launcher.write_text(
+        f"#!/bin/sh\nexec {sys.executable} -m mcp_server_time --local-timezone UTC\n"
+    )
     launcher.chmod(0o755)
-    config = {"servers": {"ghost": {"command": str(tmp_path / "missing-binary")}, "clock": {"command": str(launcher)}}}
+    config = {
+        "servers": {
+            "ghost": {"command": str(tmp_path / "missing-binary")},
+            "clock": {"command": str(launcher)},
+        }
+    }
     others = set(children("mcp_server_time"))
     emu.script(
         MISTRAL_NEMOTRON,
-        [ToolCall("get_current_time", {"timezone": "UTC"})] * 3 + ["The clock server is down; I cannot tell the time."],
+        [ToolCall("get_current_time", {"timezone": "UTC"})] * 3
+        + ["The clock server is down; I cannot tell the time."],
     )
     with MCPToolset(config) as toolset:
-        assert "ghost" in toolset.errors and [t.name for t in toolset] == ["get_current_time", "convert_time"]
+        assert "ghost" in toolset.errors and [t.name for t in toolset] == [
+            "get_current_time",
+            "convert_time",
+        ]
         launcher.write_text("#!/bin/sh\nexit 1\n")  # from now on the server cannot start
         (pid,) = set(children("mcp_server_time")) - others
         agent = build_agent(tools=[*toolset], settings=settings_for(emu), fallback_model=False)
@@ -132,6 +160,8 @@ def test_servers_that_do_not_start_never_end_the_run(emu, tmp_path):
     assert all(m.status == "error" for m in (lost, down, still_down))
     assert lost.content.startswith("MCP server 'clock' lost its connection")
     for message in (down, still_down):
-        assert message.content.startswith("MCP server 'clock' could not be started, so tool 'get_current_time' did not run")
+        assert message.content.startswith(
+            "MCP server 'clock' could not be started, so tool 'get_current_time' did not run"
+        )
     assert result["messages"][-1].content == "The clock server is down; I cannot tell the time."
     assert_all_accepted(emu)

@@ -19,7 +19,9 @@ pytestmark = pytest.mark.filterwarnings("ignore:.*deprecated.*")
 def test_the_single_agent_graphs_take_extra_tools_and_the_others_say_so(toolset):
     able = {name for name, graph in GRAPHS.items() if graph.takes_extra_tools()}
     assert {"calculator", "sql_analyst"} <= able and "report" not in able
-    with pytest.raises(ConfigError, match="Graph 'report' cannot take MCP tools; graphs that can: .*calculator"):
+    with pytest.raises(
+        ConfigError, match="Graph 'report' cannot take MCP tools; graphs that can: .*calculator"
+    ):
         get_spec("report").mcp_options(toolset)
     assert get_spec("report").mcp_options(None) == {}
 
@@ -45,11 +47,15 @@ def test_studio_graphs_read_the_config_named_by_the_environment(monkeypatch, tmp
     with NIMEmulator() as emu:
         monkeypatch.setenv("NVIDIA_BASE_URL", emu.base_url)
         monkeypatch.setenv(MCP_CONFIG_ENV, str(config))
-        emu.script(MISTRAL_NEMOTRON, [ToolCall("get_current_time", {"timezone": "Europe/Paris"}), "Done."])
+        emu.script(
+            MISTRAL_NEMOTRON, [ToolCall("get_current_time", {"timezone": "Europe/Paris"}), "Done."]
+        )
         try:
             graph = load_graph_module("calculator").make_graph()  # what langgraph.json points at
             result = graph.invoke({"messages": [HumanMessage("Time in Paris?")]})
-            assert get_spec("router").compiled() is not None  # takes no extra tools: built without them
+            assert (
+                get_spec("router").compiled() is not None
+            )  # takes no extra tools: built without them
         finally:
             (shared,) = toolset_module._SHARED.values()
             (pid,) = set(children("mcp_server_time")) - others

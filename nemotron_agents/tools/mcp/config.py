@@ -123,14 +123,16 @@ def load_mcp_config(source: str | os.PathLike[str] | Mapping[str, Any] | MCPConf
         return _parse(source, where="MCP config", base=None)
     if not isinstance(source, (str, os.PathLike)):
         raise ConfigError(
-            "MCP config: expected a file path or a mapping with a \"servers\" object, "
+            'MCP config: expected a file path or a mapping with a "servers" object, '
             f"got {type(source).__name__}."
         )
     path = Path(source)
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise ConfigError(f"Cannot read the MCP config {str(path)!r}: {exc.strerror or exc}.") from None
+        raise ConfigError(
+            f"Cannot read the MCP config {str(path)!r}: {exc.strerror or exc}."
+        ) from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -143,16 +145,16 @@ def load_mcp_config(source: str | os.PathLike[str] | Mapping[str, Any] | MCPConf
 
 def _parse(data: Any, *, where: str, base: Path | None) -> MCPConfig:
     if not isinstance(data, Mapping):
-        raise ConfigError(f"{where}: expected a JSON object with a \"servers\" object.")
+        raise ConfigError(f'{where}: expected a JSON object with a "servers" object.')
     present = [key for key in _TOP_KEYS if key in data]
     if len(present) != 1 or set(data) - set(_TOP_KEYS):
         raise ConfigError(
-            f"{where}: expected exactly one of the keys \"servers\" or \"mcpServers\" "
+            f'{where}: expected exactly one of the keys "servers" or "mcpServers" '
             f"(got {sorted(data) or 'none'})."
         )
     entries = data[present[0]]
     if not isinstance(entries, Mapping):
-        raise ConfigError(f"{where}: \"{present[0]}\" must be an object of server name -> settings.")
+        raise ConfigError(f'{where}: "{present[0]}" must be an object of server name -> settings.')
     servers = {}
     for name, entry in entries.items():
         server = _server(str(name), entry, where=where, base=base)
@@ -166,13 +168,15 @@ def _server(name: str, entry: Any, *, where: str, base: Path | None) -> MCPServe
     if not name.strip():
         raise ConfigError(f"{where}: a server name must not be empty.")
     if not isinstance(entry, Mapping):
-        raise ConfigError(f"{here}: expected an object with \"command\" or \"url\".")
+        raise ConfigError(f'{here}: expected an object with "command" or "url".')
     if unknown := sorted(set(entry) - set(_KEYS)):
-        raise ConfigError(f"{here}: unknown key(s) {', '.join(unknown)}; allowed: {', '.join(_KEYS)}.")
+        raise ConfigError(
+            f"{here}: unknown key(s) {', '.join(unknown)}; allowed: {', '.join(_KEYS)}."
+        )
     if _flag(entry, "disabled", here):
         return None
     if ("command" in entry) == ("url" in entry):
-        raise ConfigError(f"{here}: give either \"command\" (stdio) or \"url\" (streamable HTTP).")
+        raise ConfigError(f'{here}: give either "command" (stdio) or "url" (streamable HTTP).')
     transport = _transport(entry, here)
     options = {
         "timeout": _seconds(entry, "timeout", DEFAULT_TIMEOUT, here),
@@ -194,18 +198,22 @@ def _server(name: str, entry: Any, *, where: str, base: Path | None) -> MCPServe
         )
     for key in ("args", "env", "cwd"):
         if key in entry:
-            raise ConfigError(f"{here}: \"{key}\" is for stdio servers; this one has a \"url\".")
+            raise ConfigError(f'{here}: "{key}" is for stdio servers; this one has a "url".')
     url = _string(entry, "url", here)
     if urlsplit(url).scheme not in ("http", "https"):
-        raise ConfigError(f"{here}: \"url\" must start with http:// or https://.")
+        raise ConfigError(f'{here}: "url" must start with http:// or https://.')
     return MCPServerConfig(
-        name=name, transport=transport, url=url, headers=_string_map(entry, "headers", here), **options
+        name=name,
+        transport=transport,
+        url=url,
+        headers=_string_map(entry, "headers", here),
+        **options,
     )
 
 
 def _transport(entry: Mapping[str, Any], here: str) -> str:
     if "transport" in entry and "type" in entry:
-        raise ConfigError(f"{here}: give \"transport\" or \"type\", not both.")
+        raise ConfigError(f'{here}: give "transport" or "type", not both.')
     raw = entry.get("transport", entry.get("type"))
     implied = "stdio" if "command" in entry else "streamable_http"
     if raw is None:
@@ -217,7 +225,7 @@ def _transport(entry: Mapping[str, Any], here: str) -> str:
             "(also spelled streamable-http or http)."
         )
     if transport != implied:
-        needs = "\"command\"" if transport == "stdio" else "\"url\""
+        needs = '"command"' if transport == "stdio" else '"url"'
         raise ConfigError(f"{here}: transport {raw!r} needs {needs}.")
     return transport
 
@@ -226,7 +234,7 @@ def _expand(value: str, key: str, here: str) -> str:
     def variable(match: re.Match[str]) -> str:
         found = os.environ.get(match.group(1))
         if found is None:
-            raise ConfigError(f"{here}: \"{key}\" uses ${{{match.group(1)}}}, which is not set.")
+            raise ConfigError(f'{here}: "{key}" uses ${{{match.group(1)}}}, which is not set.')
         return found
 
     return _VARIABLE.sub(variable, value)
@@ -235,14 +243,14 @@ def _expand(value: str, key: str, here: str) -> str:
 def _string(entry: Mapping[str, Any], key: str, here: str) -> str:
     value = entry[key]
     if not isinstance(value, str) or not value:
-        raise ConfigError(f"{here}: \"{key}\" must be a non-empty string.")
+        raise ConfigError(f'{here}: "{key}" must be a non-empty string.')
     return _expand(value, key, here)
 
 
 def _strings(entry: Mapping[str, Any], key: str, here: str) -> list[str]:
     value = entry.get(key, [])
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        raise ConfigError(f"{here}: \"{key}\" must be a list of strings.")
+        raise ConfigError(f'{here}: "{key}" must be a list of strings.')
     return [_expand(item, key, here) for item in value]
 
 
@@ -251,21 +259,21 @@ def _string_map(entry: Mapping[str, Any], key: str, here: str) -> dict[str, str]
     if not isinstance(value, Mapping) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in value.items()
     ):
-        raise ConfigError(f"{here}: \"{key}\" must be an object of string names to string values.")
+        raise ConfigError(f'{here}: "{key}" must be an object of string names to string values.')
     return {k: _expand(v, f"{key}.{k}", here) for k, v in value.items()}
 
 
 def _seconds(entry: Mapping[str, Any], key: str, default: float, here: str) -> float:
     value = entry.get(key, default)
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-        raise ConfigError(f"{here}: \"{key}\" must be a positive number of seconds, got {value!r}.")
+        raise ConfigError(f'{here}: "{key}" must be a positive number of seconds, got {value!r}.')
     return float(value)
 
 
 def _flag(entry: Mapping[str, Any], key: str, here: str) -> bool:
     value = entry.get(key, False)
     if not isinstance(value, bool):
-        raise ConfigError(f"{here}: \"{key}\" must be true or false, got {value!r}.")
+        raise ConfigError(f'{here}: "{key}" must be true or false, got {value!r}.')
     return value
 
 
@@ -275,5 +283,5 @@ def _approval(value: Any, here: str) -> bool | frozenset[str] | None:
     if isinstance(value, list) and all(isinstance(item, str) for item in value):
         return frozenset(value)
     raise ConfigError(
-        f"{here}: \"requires_approval\" must be true, false or a list of tool names, got {value!r}."
+        f'{here}: "requires_approval" must be true, false or a list of tool names, got {value!r}.'
     )

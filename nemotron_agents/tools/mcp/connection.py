@@ -57,7 +57,9 @@ TIMED_OUT = (
     "MCP server '{server}' did not answer the call to tool '{tool}' within {timeout:g}s. "
     "Try again with narrower arguments, or another way."
 )
-REJECTED = "MCP server '{server}' rejected the call to tool '{tool}': {message} (JSON-RPC error {code})."
+REJECTED = (
+    "MCP server '{server}' rejected the call to tool '{tool}': {message} (JSON-RPC error {code})."
+)
 TOOL_ERROR = "MCP server '{server}', tool '{tool}' returned an error: {text}"
 FAILED = "MCP server '{server}' failed during the call to tool '{tool}': {reason}"
 
@@ -124,7 +126,9 @@ class ServerConnection:
                         return tools
         except Exception as exc:
             self._broken = True
-            raise ServerStartError(f"listing its tools failed: {_reason(exc)}", self._stderr_tail()) from exc
+            raise ServerStartError(
+                f"listing its tools failed: {_reason(exc)}", self._stderr_tail()
+            ) from exc
 
     async def close(self) -> None:
         """Stop the session and the server process (if any). Idempotent."""
@@ -252,7 +256,9 @@ class ServerConnection:
         except ServerStartError as exc:
             raise fail(START_FAILED, reason=exc.reason) from None
         try:
-            result = await client.call_tool(tool, arguments, read_timeout_seconds=self.config.timeout)
+            result = await client.call_tool(
+                tool, arguments, read_timeout_seconds=self.config.timeout
+            )
         except MCPError as exc:
             if exc.code == types.CONNECTION_CLOSED:
                 self._broken = True

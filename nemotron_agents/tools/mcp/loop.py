@@ -48,7 +48,9 @@ class LoopThread:
         """Run ``coro`` on the loop and wait for its result from this (other) thread."""
         if threading.current_thread() is self._thread:
             coro.close()
-            raise RuntimeError("LoopThread.run called from its own loop: await the coroutine instead")
+            raise RuntimeError(
+                "LoopThread.run called from its own loop: await the coroutine instead"
+            )
         return self.submit(coro).result(timeout)
 
     async def arun(self, coro: Coroutine[Any, Any, T]) -> T:

@@ -35,7 +35,9 @@ def _block_text(block: Any) -> str:
         resource = block.resource
         if isinstance(resource, types.TextResourceContents):
             return resource.text
-        return f"[binary resource {resource.uri} ({resource.mime_type or 'unknown type'}) not shown]"
+        return (
+            f"[binary resource {resource.uri} ({resource.mime_type or 'unknown type'}) not shown]"
+        )
     if isinstance(block, types.ResourceLink):
         about = f": {block.description}" if block.description else ""
         return f"[resource link {block.name} <{block.uri}>{about}]"

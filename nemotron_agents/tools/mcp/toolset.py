@@ -48,9 +48,7 @@ if TYPE_CHECKING:
 
 __all__ = ["MCPToolset", "shared_toolset", "MISSING_EXTRA", "CLOSED"]
 
-MISSING_EXTRA = (
-    "MCP support needs the optional 'mcp' package: pip install 'nemotron-agents[mcp]'"
-)
+MISSING_EXTRA = "MCP support needs the optional 'mcp' package: pip install 'nemotron-agents[mcp]'"
 CLOSED = (
     "The MCP tools of server '{server}' are closed (the run that opened them has ended), so "
     "tool '{tool}' cannot run."
@@ -227,13 +225,19 @@ class MCPToolset:
         def call(**kwargs: Any) -> str:
             loop = self._loop
             if loop is None:
-                raise ToolExecutionError(CLOSED.format(server=server, tool=mcp_tool.name), tool_name=wire)
-            return loop.run(connection.call_tool(mcp_tool.name, kwargs, wire_name=wire), timeout=limit)
+                raise ToolExecutionError(
+                    CLOSED.format(server=server, tool=mcp_tool.name), tool_name=wire
+                )
+            return loop.run(
+                connection.call_tool(mcp_tool.name, kwargs, wire_name=wire), timeout=limit
+            )
 
         async def acall(**kwargs: Any) -> str:
             loop = self._loop
             if loop is None:
-                raise ToolExecutionError(CLOSED.format(server=server, tool=mcp_tool.name), tool_name=wire)
+                raise ToolExecutionError(
+                    CLOSED.format(server=server, tool=mcp_tool.name), tool_name=wire
+                )
             return await loop.arun(connection.call_tool(mcp_tool.name, kwargs, wire_name=wire))
 
         built = Tool(

@@ -1,0 +1,122 @@
+"""The CLI's --mcp option on `tools` and `run`: listing and running with MCP servers' tools."""
+
+import json
+
+import pytest
+from mcp_servers import children, git_server, time_server
+
+from nemotron_agents.cli import main
+from nemotron_agents.testing import NIMEmulator
+from nemotron_agents.testing.emulator import MISTRAL_NEMOTRON, ToolCall
+from nemotron_agents.tools.mcp import MCP_CONFIG_ENV
+
+pytestmark = pytest.mark.filterwarnings("ignore:.*deprecated.*")
+
+
+@pytest.fixture
+def config(tmp_path, repo, own_server_url):
+    path = tmp_path / "mcp.json"
+    servers = {"time": time_server(), "git": git_server(repo), "own": {"url": own_server_url},
+               "ghost": {"command": str(tmp_path / "no-such-server")}}  # fmt: skip
+    path.write_text(json.dumps({"mcpServers": servers}))
+    return str(path)
+
+
+@pytest.fixture(autouse=True)
+def no_endpoint(monkeypatch):
+    monkeypatch.delenv("NVIDIA_API_KEY", raising=False)
+    monkeypatch.delenv("NVIDIA_BASE_URL", raising=False)
+
+
+def test_tools_lists_each_servers_tools_and_which_did_not_start(capsys, config):
+    others = set(children("mcp_server"))
+    assert main(["tools", "--mcp", config]) == 0
+    out, err = capsys.readouterr()
+    assert "Warning: MCP server 'ghost' (stdio: " in err and "could not be started" in err
+    assert "MCP server ghost (stdio: " in out and "): not started" in out
+    assert "MCP server time (stdio: " in out and "2 tool(s)" in out
+    assert "  get_current_time: Get current time in a specific timezone" in out
+    assert "    - timezone (string, required): IANA timezone name" in out
+    assert "  git_commit: Records changes to the repository  (needs approval)" in out
+    assert (
+        "MCP server own (streamable_http: http://127.0.0.1:" in out
+        and "  calculate: Evaluate" in out
+    )
+    assert set(children("mcp_server")) == others  # the command stopped the servers it started
+
+
+def test_tools_of_a_graph_with_mcp_prefixes_clashing_names(
+    capsys, tmp_path, own_server_url, monkeypatch
+):
+    config = tmp_path / "own.json"
+    config.write_text(json.dumps({"servers": {"own": {"url": own_server_url}}}))
+    monkeypatch.setenv(MCP_CONFIG_ENV, str(config))  # through the environment, as Studio reads it
+    assert main(["tools", "calculator"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("calculate: Evaluate an arithmetic expression")  # the graph's own first
+    assert "MCP server own (streamable_http: " in out and "  own_calculate: Evaluate" in out
+
+
+def test_tools_needs_a_graph_or_a_config(capsys):
+    assert main(["tools"]) == 2
+    assert "Name a graph, or give --mcp CONFIG.json" in capsys.readouterr().err
+
+
+def test_run_with_mcp_calls_the_servers_and_stops_them(capsys, config, repo):
+    others = set(children("mcp_server"))
+    with NIMEmulator() as emu:
+        emu.script(
+            MISTRAL_NEMOTRON,
+            [
+                [
+                    ToolCall("get_current_time", {"timezone": "UTC"}),
+                    ToolCall("git_status", {"repo_path": str(repo)}),
+                    ToolCall("own_calculate", {"expression": "6 * 7"}),
+                ],
+                "Done.",
+            ],  # fmt: skip
+        )
+        argv = [
+            "run",
+            "calculator",
+            "Time, status and 6*7?",
+            "--base-url",
+            emu.base_url,
+            "--json",
+            "--mcp",
+            config,
+        ]
+        assert main(argv) == 0
+    result = json.loads(capsys.readouterr().out)
+    now, status, own = result["tool_results"]
+    assert now["status"] == status["status"] == own["status"] == "success"
+    assert json.loads(now["content"])["timezone"] == "UTC"
+    assert "On branch main" in status["content"] and own["content"] == "42"
+    assert result["answer"] == "Done."
+    assert set(children("mcp_server")) == others
+
+
+def test_run_with_mcp_on_a_graph_that_cannot_take_tools(capsys, config):
+    assert main(["run", "report", "Tides", "--offline", "--mcp", config]) == 2
+    assert (
+        "Graph 'report' cannot take MCP tools; graphs that can: calculator"
+        in capsys.readouterr().err
+    )
+
+
+def test_a_bad_config_is_one_clear_error(capsys, tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"servers": {"t": {"command": "x", "transport": "sse"}}}')
+    assert main(["tools", "--mcp", str(bad)]) == 2
+    assert "unsupported transport 'sse'" in capsys.readouterr().err
+
+
+def test_the_environment_config_does_not_apply_to_graphs_that_cannot_take_tools(
+    capsys, config, monkeypatch
+):
+    monkeypatch.setenv(MCP_CONFIG_ENV, config)
+    assert main(["tools", "report"]) == 0
+    assert (
+        capsys.readouterr().out.strip()
+        == "Graph 'report' has no tools: its models only write text."
+    )
