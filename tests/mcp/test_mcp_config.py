@@ -104,6 +104,9 @@ def test_variables_are_expanded_and_secrets_stay_out_of_repr_and_errors(monkeypa
     )
     assert "s3cret" not in repr(config) and "s3cret" not in remote.describe()
     assert remote.describe() == "streamable_http: https://example.com/mcp"
+    leaked = "GET https://example.com/mcp?key=s3cret-value failed; token s3cret-value; TZ=UTC"
+    assert remote.redact(leaked) == "GET https://example.com/mcp failed; token ***; TZ=UTC"
+    assert local.redact("env TOKEN=s3cret-value") == "env TOKEN=***"
     monkeypatch.delenv("MCP_TEST_TOKEN")
     with pytest.raises(
         ConfigError,

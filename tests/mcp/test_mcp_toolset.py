@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+import socket
 import subprocess
 import sys
 import textwrap
@@ -183,6 +184,20 @@ def test_a_server_that_cannot_start_gives_no_tools_and_the_others_work(tmp_path,
         assert children("bad flag") == []
 
 
+def test_an_unreachable_http_server_is_named_without_its_secrets(monkeypatch):
+    with socket.socket() as sock:  # a port nobody listens on any more
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    monkeypatch.setenv("MCP_TEST_TOKEN", "s3cret-value")
+    url = f"http://127.0.0.1:{port}/mcp?key=${{MCP_TEST_TOKEN}}"
+    remote = {"url": url, "headers": {"Authorization": "Bearer ${MCP_TEST_TOKEN}"}}
+    with MCPToolset({"servers": {"remote": remote}}) as toolset:
+        assert toolset.tools() == []
+        error = toolset.errors["remote"]
+    assert error.startswith(f"MCP server 'remote' (streamable_http: http://127.0.0.1:{port}/mcp) ")
+    assert "could not be started" in error and "s3cret" not in error
+
+
 def test_servers_stop_when_the_process_ends_without_close():
     script = textwrap.dedent(
         f"""
@@ -226,3 +241,11 @@ def test_approval_list_must_name_real_tools():
     ):
         MCPToolset(config).open()
     assert set(children("mcp_server_time")) == others  # the failed open stopped its server
+
+
+def test_a_closed_toolset_opens_again(own_server_url):
+    toolset = MCPToolset({"servers": {"own": {"url": own_server_url}}})
+    for _ in range(2):
+        with toolset:
+            assert ToolRegistry(toolset).get("calculate").run({"expression": "2 + 2"}) == "4"
+        assert not toolset.is_open

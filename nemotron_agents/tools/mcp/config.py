@@ -28,7 +28,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from nemotron_agents.errors import ConfigError
 
@@ -86,6 +86,23 @@ class MCPServerConfig:
     timeout: float = DEFAULT_TIMEOUT
     startup_timeout: float = DEFAULT_STARTUP_TIMEOUT
     requires_approval: bool | frozenset[str] | None = None
+
+    def redact(self, text: str) -> str:
+        """``text`` with this server's secrets (env and header values, the URL) replaced by ``***``.
+
+        For messages quoting a server's or a library's words, which may echo them.
+        """
+        secrets = [*self.env.values()]
+        for value in self.headers.values():  # "Bearer TOKEN": the token alone may be quoted too
+            secrets += [value, value.split(" ", 1)[-1]]
+        if self.url:
+            text = text.replace(self.url, self.describe().split(": ", 1)[1])
+            parts = urlsplit(self.url)
+            secrets += [v for _, v in parse_qsl(parts.query)] + [parts.password or ""]
+        for value in sorted(set(secrets), key=len, reverse=True):
+            if len(value) >= 4:  # shorter values are no secret, and would mangle the text
+                text = text.replace(value, "***")
+        return text
 
     def describe(self) -> str:
         """How the server is reached, without secrets: ``stdio: uvx mcp-server-time``."""

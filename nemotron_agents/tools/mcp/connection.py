@@ -87,12 +87,10 @@ class ServerConnection:
 
     Attributes:
         config: The server's settings.
-        starts: How many times the server was started (tests and diagnostics).
     """
 
     def __init__(self, config: MCPServerConfig) -> None:
         self.config = config
-        self.starts = 0
         self._client: Client | None = None
         self._keeper: asyncio.Task[None] | None = None
         self._stop: asyncio.Event | None = None
@@ -127,7 +125,7 @@ class ServerConnection:
         except Exception as exc:
             self._broken = True
             raise ServerStartError(
-                f"listing its tools failed: {_reason(exc)}", self._stderr_tail()
+                f"listing its tools failed: {self._reason(exc)}", self._stderr_tail()
             ) from exc
 
     async def close(self) -> None:
@@ -145,7 +143,6 @@ class ServerConnection:
             return await self._start()
 
     async def _start(self) -> Client:
-        self.starts += 1
         self._broken = False
         self._stop = asyncio.Event()
         if self.config.transport == "stdio":
@@ -166,7 +163,7 @@ class ServerConnection:
         except Exception as exc:
             tail = self._stderr_tail()
             await self._stop_keeper()
-            raise ServerStartError(_reason(exc), tail) from exc
+            raise ServerStartError(self._reason(exc), tail) from exc
         return self._client
 
     async def _keep(self, ready: asyncio.Future[Client], stop: asyncio.Event) -> None:
@@ -179,7 +176,7 @@ class ServerConnection:
             if not ready.done():
                 ready.set_exception(exc)
             else:  # the connection failed after the handshake; the next call sees it
-                logger.debug("MCP server %r: session ended with %s", self.name, _reason(exc))
+                logger.debug("MCP server %r: session ended: %s", self.name, self._reason(exc))
         finally:
             if not ready.done():
                 ready.cancel()
@@ -230,7 +227,7 @@ class ServerConnection:
         with contextlib.suppress(OSError, ValueError):
             self._stderr.flush()
             self._stderr.seek(0)
-            return self._stderr.read()[-_STDERR_TAIL:].strip()
+            return self.config.redact(self._stderr.read()[-_STDERR_TAIL:].strip())
         return ""
 
     # --- calls ------------------------------------------------------------------------------
@@ -262,23 +259,22 @@ class ServerConnection:
         except MCPError as exc:
             if exc.code == types.CONNECTION_CLOSED:
                 self._broken = True
-                raise fail(CONNECTION_LOST, reason=exc.message) from None
+                raise fail(CONNECTION_LOST, reason=self._reason(exc)) from None
             if exc.code == types.REQUEST_TIMEOUT:
                 raise fail(TIMED_OUT, timeout=self.config.timeout) from None
-            raise fail(REJECTED, message=exc.message, code=exc.code) from None
+            raise fail(REJECTED, message=self._reason(exc), code=exc.code) from None
         except Exception as exc:  # a transport failure: the session cannot be trusted any more
             self._broken = True
-            raise fail(FAILED, reason=_reason(exc)) from None
+            raise fail(FAILED, reason=self._reason(exc)) from None
         if result.is_error:
-            raise fail(TOOL_ERROR, text=result_text(result))
+            raise fail(TOOL_ERROR, text=self.config.redact(result_text(result)))
         return result_text(result)
 
-
-def _reason(exc: BaseException) -> str:
-    """One line for an exception, unwrapping anyio's exception groups to the first cause."""
-    while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
-        exc = exc.exceptions[0]
-    if isinstance(exc, MCPError):
-        return exc.message
-    text = str(exc)
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    def _reason(self, exc: BaseException) -> str:
+        """One line for an exception (the first cause of anyio's groups), without secrets."""
+        while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
+            exc = exc.exceptions[0]
+        if isinstance(exc, MCPError):
+            return self.config.redact(exc.message)
+        text = str(exc)
+        return self.config.redact(f"{type(exc).__name__}: {text}" if text else type(exc).__name__)

@@ -26,7 +26,7 @@ import os
 import threading
 import weakref
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Coroutine, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from nemotron_agents.errors import ConfigError, ToolDefinitionError, ToolExecutionError
@@ -87,7 +87,7 @@ class MCPToolset:
         self._connections: dict[str, ServerConnection] = {}
         self._listed: dict[str, list[types.Tool]] = {}
         self._built: dict[tuple[str, str, str], Tool] = {}
-        self._guard = threading.Lock()
+        self._guard = threading.RLock()  # open() calls close() when opening fails
 
     # --- lifecycle --------------------------------------------------------------------------
 
@@ -109,17 +109,18 @@ class MCPToolset:
                 from nemotron_agents.tools.mcp.loop import LoopThread
             except ImportError as exc:
                 raise ConfigError(f"{MISSING_EXTRA} ({exc}).") from None
+            self.errors, self._listed, self._built = {}, {}, {}
             self._loop = LoopThread("mcp-sessions")
             self._connections = {
                 name: ServerConnection(server) for name, server in self.config.servers.items()
             }
             _OPEN.add(self)
-            self._loop.run(self._discover())
-        try:
-            self._check_approval_names()
-        except ConfigError:
-            self.close()
-            raise
+            try:
+                self._loop.run(self._discover())
+                self._check_approval_names()
+            except BaseException:
+                self.close()
+                raise
         return self
 
     async def _discover(self) -> None:
@@ -216,29 +217,18 @@ class MCPToolset:
         key = (server, mcp_tool.name, name)
         if key in self._built:
             return self._built[key]
-        connection = self._connections[server]
-        config = connection.config
+        config = self.config.servers[server]
         model, parameters = schema_model(name, mcp_tool.input_schema)
         wire = wire_name(name)
         limit = config.startup_timeout + config.timeout + _MARGIN
 
         def call(**kwargs: Any) -> str:
-            loop = self._loop
-            if loop is None:
-                raise ToolExecutionError(
-                    CLOSED.format(server=server, tool=mcp_tool.name), tool_name=wire
-                )
-            return loop.run(
-                connection.call_tool(mcp_tool.name, kwargs, wire_name=wire), timeout=limit
-            )
+            loop, running = self._call(server, mcp_tool.name, wire, kwargs)
+            return loop.run(running, timeout=limit)
 
         async def acall(**kwargs: Any) -> str:
-            loop = self._loop
-            if loop is None:
-                raise ToolExecutionError(
-                    CLOSED.format(server=server, tool=mcp_tool.name), tool_name=wire
-                )
-            return await loop.arun(connection.call_tool(mcp_tool.name, kwargs, wire_name=wire))
+            loop, running = self._call(server, mcp_tool.name, wire, kwargs)
+            return await loop.arun(running)
 
         built = Tool(
             name=wire,
@@ -253,6 +243,15 @@ class MCPToolset:
         )
         self._built[key] = built
         return built
+
+    def _call(
+        self, server: str, tool: str, wire: str, kwargs: dict[str, Any]
+    ) -> tuple[LoopThread, Coroutine[Any, Any, str]]:
+        """The loop and the call to run on it; looked up per call, so a reopened toolset works."""
+        loop = self._loop
+        if loop is None:
+            raise ToolExecutionError(CLOSED.format(server=server, tool=tool), tool_name=wire)
+        return loop, self._connections[server].call_tool(tool, kwargs, wire_name=wire)
 
     def _check_approval_names(self) -> None:
         for server, listed in self._listed.items():
