@@ -77,9 +77,7 @@ def make_server(
             )
         try:
             result = await tool.arun(params.arguments or {})
-        except (
-            ToolCallError
-        ) as exc:  # bad arguments, a failure or a timeout: the message says which
+        except ToolCallError as exc:  # bad arguments, a failure, a timeout: the message says which
             return _error(str(exc))
         return types.CallToolResult(
             content=[types.TextContent(type="text", text=tool.format_output(result))]

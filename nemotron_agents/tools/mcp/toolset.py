@@ -24,7 +24,6 @@ import asyncio
 import atexit
 import os
 import threading
-import weakref
 from collections import Counter
 from collections.abc import Coroutine, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
@@ -55,7 +54,7 @@ CLOSED = (
 )
 _MARGIN = 15.0  # seconds a blocked caller waits beyond the server's own limits
 
-_OPEN: weakref.WeakSet[MCPToolset] = weakref.WeakSet()
+_OPEN: set[MCPToolset] = set()  # strong references: an open toolset is a live resource
 
 
 @atexit.register
@@ -174,11 +173,6 @@ class MCPToolset:
         await asyncio.to_thread(self.close)
 
     # --- tools ------------------------------------------------------------------------------
-
-    @property
-    def servers(self) -> list[str]:
-        """The configured servers' names (those that failed to start included)."""
-        return list(self.config.servers)
 
     def tools(self, *, taken: Iterable[str] = ()) -> list[Tool]:
         """The servers' tools as registry tools, in config order.
