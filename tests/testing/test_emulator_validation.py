@@ -93,17 +93,23 @@ def test_bad_tool_call_id_through_chatnvidia(emu, model):
     assert "Tool call id was call_x-1 but must be a-z, A-Z, 0-9, with a length of 9." in str(err)
 
 
-def test_vllm_truncation_option_keeps_last_nine_characters():
+def test_long_ids_keep_their_last_nine_characters_by_default(emu):
+    """vLLM's Mistral path cuts ids longer than nine characters to their last nine."""
     history = asked("call_AbC123xYz")
-    with NIMEmulator(truncate_tool_call_ids=True) as emu:
-        assert (
-            post(emu, {"model": MISTRAL_NEMOTRON, "messages": history, "tools": [WEATHER_TOOL]}).status_code
-            == 200
-        )
-        message = refused(emu, asked("call_x-1"))
-    assert message == "Tool call id was call_x-1 but must be a-z, A-Z, 0-9, with a length of 9."
-    with NIMEmulator() as strict:
-        assert refused(strict, history).startswith("Tool call id was call_AbC123xYz")
+    body = {"model": MISTRAL_NEMOTRON, "messages": history, "tools": [WEATHER_TOOL]}
+    assert post(emu, body).status_code == 200
+    # still refused: too short, or the last nine hold a character outside a-z, A-Z, 0-9
+    assert refused(emu, asked("call_x-1")) == (
+        "Tool call id was call_x-1 but must be a-z, A-Z, 0-9, with a length of 9."
+    )
+    assert refused(emu, asked("call_AbC-23xYz")) == (
+        "Tool call id was AbC-23xYz but must be a-z, A-Z, 0-9, with a length of 9."
+    )
+
+
+def test_strict_ids_option_refuses_long_ids():
+    with NIMEmulator(truncate_tool_call_ids=False) as strict:
+        assert refused(strict, asked("call_AbC123xYz")).startswith("Tool call id was call_AbC123xYz")
 
 
 def test_v13_validator_accepts_any_id():

@@ -27,6 +27,7 @@ from nemotron_agents.testing.emulator.protocol import check_chat_request, parse_
 from nemotron_agents.testing.emulator.recording import RecordedRequest
 from nemotron_agents.testing.emulator.replies import Reply, coerce_reply
 from nemotron_agents.testing.emulator.responses import Completion
+from nemotron_agents.testing.emulator.schema_values import GenerationLimitError
 from nemotron_agents.testing.emulator.scripts import ScriptBook
 from nemotron_agents.testing.emulator.shaping import corrupt, limit_tokens
 from nemotron_agents.testing.emulator.tokens import IdSource, prompt_tokens
@@ -51,6 +52,8 @@ class Outcome:
         style: Tool-call style of the stream.
         drop_after: Close the connection after this many SSE events (or, non-streaming, after
             half the body).
+        first_delay: Seconds before the first SSE event.
+        chunk_delay: Seconds between SSE events.
     """
 
     error: ErrorReply | None = None
@@ -60,6 +63,8 @@ class Outcome:
     include_usage: bool = False
     style: str = "incremental"
     drop_after: int | None = None
+    first_delay: float = 0.0
+    chunk_delay: float = 0.0
 
 
 class Engine:
@@ -73,6 +78,8 @@ class Engine:
         default_policy: Policy of models without their own.
         honour_guided_json: Whether ``guided_json`` / ``nvext.guided_json`` shape the output.
         seed: Seed of generated ids.
+        time_to_first_token: Seconds before the first SSE event of a stream.
+        inter_chunk_delay: Seconds between SSE events.
     """
 
     def __init__(
@@ -85,7 +92,14 @@ class Engine:
         default_policy: Policy,
         honour_guided_json: bool,
         seed: int,
+        time_to_first_token: float = 0.0,
+        inter_chunk_delay: float = 0.0,
     ) -> None:
+        for name, value in (("time_to_first_token", time_to_first_token), ("inter_chunk_delay", inter_chunk_delay)):
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
+                raise ValueError(f"{name} must be a number of seconds >= 0, got {value!r}")
+        self.time_to_first_token = float(time_to_first_token)
+        self.inter_chunk_delay = float(inter_chunk_delay)
         self.catalog = catalog
         self.options = options
         self.gateway = Gateway(hosted=hosted, api_keys=api_keys)
@@ -214,7 +228,10 @@ class Engine:
         config = self._model_config(body)
         validate_chat_request(body, config, self.options)
 
-        answer = self._answer(body, config.id, record)
+        try:
+            answer = self._answer(body, config.id, record)
+        except GenerationLimitError as exc:  # a schema asking for a value without end
+            raise ApiError(vllm_error(str(exc))) from None
         if isinstance(answer, Outcome):
             return answer
         reply, reply_fault = answer
@@ -239,4 +256,6 @@ class Engine:
             include_usage=bool(options.get("include_usage")),
             style=config.stream_style,
             drop_after=int(reply_fault.get("after_chunks", 2)) if kind == "disconnect_mid_stream" else None,
+            first_delay=self.time_to_first_token,
+            chunk_delay=self.inter_chunk_delay,
         )

@@ -4,8 +4,8 @@
   tokenizer version (``"v3"`` for Mistral-NeMo 12B, configurable for Mistral-Nemotron). The
   messages are prepared as vLLM prepares them before validating (``make_mistral_chat_completion_
   request``): list content of assistant/tool turns flattened to text, a trailing assistant turn
-  marked ``prefix`` (a continuation), tool ``parameters`` defaulted to ``{}``, and, optionally,
-  ids longer than nine characters cut to their last nine (vLLM's ``truncate_tool_call_ids``).
+  marked ``prefix`` (a continuation), tool ``parameters`` defaulted to ``{}``, and (by default,
+  as vLLM does) ids longer than nine characters cut to their last nine (``truncate_tool_call_ids``).
   vLLM builds its tokenizer in mistral-common's ``test`` mode, so that is the default mode here;
   ``serving`` mode additionally insists every tool call is answered by the end of the history.
 * **user right after tool**: mistral-common releases deployed in NIM containers reject it
@@ -55,7 +55,7 @@ class ValidationOptions:
         self,
         *,
         mode: str = "test",
-        truncate_tool_call_ids: bool = False,
+        truncate_tool_call_ids: bool = True,
         reject_user_after_tool: bool = True,
         context_window: int = CONTEXT_WINDOW,
     ) -> None:
