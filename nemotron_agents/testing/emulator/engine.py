@@ -22,6 +22,7 @@ from nemotron_agents.testing.emulator.envelopes import (
 )
 from nemotron_agents.testing.emulator.faults import Fault, FaultBook
 from nemotron_agents.testing.emulator.gateway import Gateway
+from nemotron_agents.testing.emulator.logprobs import generated_texts
 from nemotron_agents.testing.emulator.policies import Policy, auto_reply
 from nemotron_agents.testing.emulator.protocol import check_chat_request, parse_body
 from nemotron_agents.testing.emulator.recording import RecordedRequest
@@ -29,14 +30,17 @@ from nemotron_agents.testing.emulator.replies import Reply, coerce_reply
 from nemotron_agents.testing.emulator.responses import Completion
 from nemotron_agents.testing.emulator.schema_values import GenerationLimitError
 from nemotron_agents.testing.emulator.scripts import ScriptBook
-from nemotron_agents.testing.emulator.shaping import corrupt, limit_tokens
+from nemotron_agents.testing.emulator.shaping import corrupt, cut_output
 from nemotron_agents.testing.emulator.tokens import IdSource, prompt_tokens
 from nemotron_agents.testing.emulator.validation import (
     ValidationOptions,
     validate_chat_request,
 )
 
-__all__ = ["Outcome", "Engine"]
+__all__ = ["Outcome", "Engine", "MAX_RESPONSE_CHARS"]
+
+#: Most characters of generated text in one response, over all ``n`` choices.
+MAX_RESPONSE_CHARS = 4_000_000
 
 
 @dataclass
@@ -49,6 +53,7 @@ class Outcome:
         completion: The completion to send.
         stream: Send it as SSE.
         include_usage: Add the final usage chunk to the stream.
+        continuous_usage: Also put the running usage on every chunk (``continuous_usage_stats``).
         style: Tool-call style of the stream.
         drop_after: Close the connection after this many SSE events (or, non-streaming, after
             half the body).
@@ -61,6 +66,7 @@ class Outcome:
     completion: Completion | None = None
     stream: bool = False
     include_usage: bool = False
+    continuous_usage: bool = False
     style: str = "incremental"
     drop_after: int | None = None
     first_delay: float = 0.0
@@ -183,6 +189,25 @@ class Engine:
         )
         return dataclasses.replace(reply, tool_calls=calls)
 
+    def _choices(self, reply: Reply, n: int) -> tuple[Reply, ...]:
+        """``n`` choices: the reply, then copies whose tool calls get ids of their own (each
+        choice is a separate generation)."""
+        size = sum(len(text) for text in generated_texts(reply))
+        if n * size > MAX_RESPONSE_CHARS:
+            message = (
+                f"n={n} choices of {size} characters each are more than the {MAX_RESPONSE_CHARS} "
+                "characters the emulator generates for one response"
+            )
+            raise ApiError(vllm_error(message, param="n"))
+        copies = [
+            dataclasses.replace(
+                reply,
+                tool_calls=tuple(dataclasses.replace(c, id=self.ids.tool_call_id()) for c in reply.tool_calls),
+            )
+            for _ in range(n - 1)
+        ]
+        return (reply, *copies)
+
     def _model_config(self, body: dict[str, Any]) -> ModelConfig:
         model = body.get("model") or next(iter(self.catalog))  # vLLM: no model = the served one
         config = self.catalog.get(model)
@@ -239,21 +264,23 @@ class Engine:
             record.fault = reply_fault.kind
             reply = corrupt(reply, reply_fault, body, self.ids.tool_call_id)
         max_tokens = body.get("max_completion_tokens") or body.get("max_tokens")
-        reply = limit_tokens(self._finish_ids(reply), max_tokens)
+        reply = cut_output(self._finish_ids(reply), max_tokens=max_tokens, stop=body.get("stop"))
         kind = reply_fault.kind if reply_fault is not None else None
         completion = Completion(
-            reply=reply,
+            replies=self._choices(reply, body.get("n") or 1),
             model=config.id,
             id=self.ids.completion_id(),
             created=int(time.time()),
             prompt_tokens=prompt_tokens(body["messages"], body.get("tools")),
             empty_choices=kind == "empty_choices",
+            logprobs=(body.get("top_logprobs") or 0) if body.get("logprobs") else None,
         )
         options = body.get("stream_options") or {}
         return Outcome(
             completion=completion,
             stream=bool(body.get("stream")),
             include_usage=bool(options.get("include_usage")),
+            continuous_usage=bool(options.get("continuous_usage_stats")),
             style=config.stream_style,
             drop_after=int(reply_fault.get("after_chunks", 2)) if kind == "disconnect_mid_stream" else None,
             first_delay=self.time_to_first_token,

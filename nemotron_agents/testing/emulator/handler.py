@@ -282,7 +282,12 @@ class EmulatorHandler(BaseHTTPRequestHandler):
 
 def _chunks(outcome: Outcome) -> Any:
     assert outcome.completion is not None
-    return stream_chunks(outcome.completion, style=outcome.style, include_usage=outcome.include_usage)
+    return stream_chunks(
+        outcome.completion,
+        style=outcome.style,
+        include_usage=outcome.include_usage,
+        continuous_usage=outcome.continuous_usage,
+    )
 
 
 def _too_large(length: int, limit: int) -> ErrorReply:

@@ -94,6 +94,19 @@ class NIMEmulator:
     by a policy (``"auto"``, ``"scripted"`` or a callable); faults can be injected per model.
     It never answers 202 (ChatNVIDIA would poll NVIDIA's cloud).
 
+    Generation follows vLLM: ``max_tokens`` cuts text and tool calls (``finish_reason:
+    "length"``, a cut call's arguments are not valid JSON), ``stop`` cuts the text before the
+    first stop string (``stop_reason`` names it), ``n`` returns ``n`` choices, ``logprobs`` /
+    ``top_logprobs`` return invented but well-formed log-probabilities, and a stream reports
+    usage once, in a last ``choices: []`` chunk, when ``stream_options.include_usage`` is set
+    (``continuous_usage_stats`` adds running usage to every chunk). Streams may be paced with
+    ``time_to_first_token`` and ``inter_chunk_delay``.
+
+    Built to run for long: it keeps a bounded log of requests, times out stalled connections,
+    queues up to 1024 pending connections, and answers malformed input (a bad
+    ``Content-Length``, JSON nested too deep, invalid Unicode, a schema asking for a value too
+    large to generate) with a 400 in the OpenAI error envelope.
+
     Example:
         >>> with NIMEmulator() as emu:  # doctest: +SKIP
         ...     llm = ChatNVIDIA(model="mistralai/mistral-nemotron", base_url=emu.base_url, api_key="x")
