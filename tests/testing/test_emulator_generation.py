@@ -19,7 +19,11 @@ WEATHER = {
     "function": {
         "name": "get_weather",
         "description": "Get the weather for a city.",
-        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
+        "parameters": {
+            "type": "object",
+            "properties": {"city": {"type": "string"}},
+            "required": ["city"],
+        },
     },
 }
 ASK = [{"role": "user", "content": "What is the weather in Paris?"}]
@@ -50,7 +54,9 @@ def merged_arguments(chunks: list[dict], index: int = 0) -> list[str]:
         for choice in chunk["choices"]:
             for call in choice["delta"].get("tool_calls") or []:
                 if choice["index"] == index:
-                    args[call["index"]] = args.get(call["index"], "") + call["function"].get("arguments", "")
+                    args[call["index"]] = args.get(call["index"], "") + call["function"].get(
+                        "arguments", ""
+                    )
     return [args[i] for i in sorted(args)]
 
 
@@ -78,11 +84,16 @@ def test_enough_max_tokens_leaves_tool_calls_whole(emu):
 
 
 def test_max_tokens_drops_calls_not_begun_and_usage_stays_within_it(emu):
-    emu.script(None, [[ToolCall("get_weather", {"city": "Paris"}), ToolCall("get_weather", {"city": "Lima"})]])
+    emu.script(
+        None,
+        [[ToolCall("get_weather", {"city": "Paris"}), ToolCall("get_weather", {"city": "Lima"})]],
+    )
     answer = post(emu, tools=[WEATHER], max_tokens=10).json()
     choice = answer["choices"][0]
     assert choice["finish_reason"] == "length"
-    assert [c["function"]["arguments"] for c in choice["message"]["tool_calls"]] == ['{"city": "Paris"}']
+    assert [c["function"]["arguments"] for c in choice["message"]["tool_calls"]] == [
+        '{"city": "Paris"}'
+    ]
     assert answer["usage"]["completion_tokens"] <= 10
 
 
@@ -95,26 +106,40 @@ def test_max_tokens_cuts_streamed_tool_calls(style):
 
 
 def test_max_tokens_through_chatnvidia_gives_an_invalid_tool_call(emu):
-    llm = ChatNVIDIA(model=MISTRAL_NEMOTRON, base_url=emu.base_url, api_key="x", max_completion_tokens=5)
-    reply = llm.bind_tools([WEATHER], tool_choice="get_weather").invoke("What is the weather in Paris?")
+    llm = ChatNVIDIA(
+        model=MISTRAL_NEMOTRON, base_url=emu.base_url, api_key="x", max_completion_tokens=5
+    )
+    reply = llm.bind_tools([WEATHER], tool_choice="get_weather").invoke(
+        "What is the weather in Paris?"
+    )
     assert reply.response_metadata["finish_reason"] == "length"
     assert reply.tool_calls == []
-    assert [(c["name"], c["args"]) for c in reply.invalid_tool_calls] == [("get_weather", '{"city":')]
+    assert [(c["name"], c["args"]) for c in reply.invalid_tool_calls] == [
+        ("get_weather", '{"city":')
+    ]
 
 
 # --- stop ------------------------------------------------------------------------------------
 
 
 def test_stop_cuts_text_before_the_first_stop_string(emu):
-    choice = post(emu, messages=[{"role": "user", "content": "one two three four"}], stop=["four", "two"]).json()[
-        "choices"
-    ][0]
+    choice = post(
+        emu, messages=[{"role": "user", "content": "one two three four"}], stop=["four", "two"]
+    ).json()["choices"][0]
     assert choice["message"]["content"] == "You said: one "
     assert (choice["finish_reason"], choice["stop_reason"]) == ("stop", "two")
 
 
+def test_include_stop_str_in_output_keeps_the_stop_string(emu):
+    body = {"messages": [{"role": "user", "content": "one two three"}], "stop": "two"}
+    choice = post(emu, include_stop_str_in_output=True, **body).json()["choices"][0]
+    assert choice["message"]["content"] == "You said: one two"
+
+
 def test_stop_string_not_in_the_text_changes_nothing(emu):
-    choice = post(emu, messages=[{"role": "user", "content": "hello"}], stop="zzz").json()["choices"][0]
+    choice = post(emu, messages=[{"role": "user", "content": "hello"}], stop="zzz").json()[
+        "choices"
+    ][0]
     assert choice["message"]["content"] == "You said: hello"
     assert (choice["finish_reason"], choice["stop_reason"]) == ("stop", None)
 
@@ -134,7 +159,9 @@ def test_stop_through_chatnvidia(emu):
 
 def test_max_tokens_wins_when_the_stop_string_comes_too_late(emu):
     text = "a" * 40 + " STOP"
-    choice = post(emu, messages=[{"role": "user", "content": text}], stop="STOP", max_tokens=3).json()["choices"][0]
+    choice = post(
+        emu, messages=[{"role": "user", "content": text}], stop="STOP", max_tokens=3
+    ).json()["choices"][0]
     assert (choice["finish_reason"], choice["stop_reason"]) == ("length", None)
     assert choice["message"]["content"] == "You said: aa"  # 3 tokens of 4 characters
 
@@ -148,7 +175,9 @@ def test_n_returns_n_choices_each_with_its_own_call_ids(emu):
     assert [c["index"] for c in answer["choices"]] == [0, 1, 2]
     calls = [c["message"]["tool_calls"][0] for c in answer["choices"]]
     assert {c["function"]["arguments"] for c in calls} == {'{"city": "Paris"}'}
-    assert len({c["id"] for c in calls}) == 3 and all(len(c["id"]) == 9 and c["id"].isalnum() for c in calls)
+    assert len({c["id"] for c in calls}) == 3 and all(
+        len(c["id"]) == 9 and c["id"].isalnum() for c in calls
+    )
     assert answer["usage"]["completion_tokens"] == 3 * single["usage"]["completion_tokens"]
 
 
@@ -156,7 +185,10 @@ def test_n_when_streamed(emu):
     chunks = sse_chunks(emu, messages=[{"role": "user", "content": "hi"}], n=2)
     for index in (0, 1):
         text = "".join(
-            c["delta"].get("content", "") for chunk in chunks for c in chunk["choices"] if c["index"] == index
+            c["delta"].get("content", "")
+            for chunk in chunks
+            for c in chunk["choices"]
+            if c["index"] == index
         )
         assert text == "You said: hi"
     assert finish_reasons(chunks) == ["stop", "stop"]
@@ -165,7 +197,9 @@ def test_n_when_streamed(emu):
 def test_n_through_the_openai_client(emu):
     client = openai.OpenAI(base_url=emu.base_url, api_key="x", max_retries=0, timeout=5)
     answer = client.chat.completions.create(model=MISTRAL_NEMOTRON, messages=ASK, n=2)
-    assert [c.message.content for c in answer.choices] == ["You said: What is the weather in Paris?"] * 2
+    assert [c.message.content for c in answer.choices] == [
+        "You said: What is the weather in Paris?"
+    ] * 2
 
 
 def test_huge_n_times_a_long_answer_is_refused(emu):
@@ -182,7 +216,9 @@ def test_huge_n_times_a_long_answer_is_refused(emu):
 
 def test_logprobs_cover_the_text_with_top_alternatives(emu):
     client = openai.OpenAI(base_url=emu.base_url, api_key="x", max_retries=0, timeout=5)
-    answer = client.chat.completions.create(model=MISTRAL_NEMOTRON, messages=ASK, logprobs=True, top_logprobs=3)
+    answer = client.chat.completions.create(
+        model=MISTRAL_NEMOTRON, messages=ASK, logprobs=True, top_logprobs=3
+    )
     choice = answer.choices[0]
     tokens = choice.logprobs.content
     assert "".join(t.token for t in tokens) == choice.message.content
@@ -202,7 +238,13 @@ def test_no_logprobs_unless_asked(emu):
 
 def test_logprobs_when_streamed(emu):
     chunks = sse_chunks(emu, logprobs=True, top_logprobs=1, tools=[WEATHER])
-    entries = [t for chunk in chunks for c in chunk["choices"] if c["logprobs"] for t in c["logprobs"]["content"]]
+    entries = [
+        t
+        for chunk in chunks
+        for c in chunk["choices"]
+        if c["logprobs"]
+        for t in c["logprobs"]["content"]
+    ]
     assert "".join(t["token"] for t in entries) == "get_weather" + '{"city": "Paris"}'
     assert all(len(t["top_logprobs"]) == 1 for t in entries)
 
@@ -218,7 +260,9 @@ def test_usage_is_sent_once_at_the_end_of_a_stream(emu):
 
 
 def test_continuous_usage_stats_puts_running_usage_on_every_chunk(emu):
-    chunks = sse_chunks(emu, tools=[WEATHER], stream_options={"include_usage": True, "continuous_usage_stats": True})
+    chunks = sse_chunks(
+        emu, tools=[WEATHER], stream_options={"include_usage": True, "continuous_usage_stats": True}
+    )
     running = [c["usage"]["completion_tokens"] for c in chunks]
     assert running == sorted(running) and running[0] == 0
     final = post(emu, tools=[WEATHER]).json()["usage"]
@@ -233,7 +277,9 @@ def paced_stream(emu: NIMEmulator) -> requests.Response:
     # A refused request first: it loads the Mistral validator, which the first request waits for.
     assert post(emu, temperature=5).status_code == 400
     body = {"model": MISTRAL_NEMOTRON, "messages": ASK, "stream": True}
-    response = requests.post(f"{emu.base_url}/chat/completions", json=body, stream=True, timeout=(5, 1))
+    response = requests.post(
+        f"{emu.base_url}/chat/completions", json=body, stream=True, timeout=(5, 1)
+    )
     assert response.status_code == 200  # headers come at once, as from vLLM
     return response
 

@@ -54,7 +54,11 @@ def test_recorded_requests_keep_only_the_last_n():
         for i in range(7):
             body = {**HI, "messages": [{"role": "user", "content": f"question {i}"}]}
             assert session.post(f"{emu.base_url}/chat/completions", json=body, timeout=5).ok
-    assert [r.messages[0]["content"] for r in emu.requests] == ["question 4", "question 5", "question 6"]
+    assert [r.messages[0]["content"] for r in emu.requests] == [
+        "question 4",
+        "question 5",
+        "question 6",
+    ]
 
 
 def test_large_bodies_are_cut_once_answered_by_default(emu):
@@ -151,6 +155,15 @@ def test_bad_content_length_gets_400(emu, capfd, length, named):
     assert emu.requests[-1].status == 400
 
 
+def test_http_layer_errors_use_the_openai_envelope(emu):
+    headers = b"".join(b"X-%d: y\r\n" % i for i in range(150))
+    status, body = status_and_json(
+        raw_exchange(emu, b"GET /v1/models HTTP/1.1\r\n" + headers + b"\r\n")
+    )
+    assert status == 431
+    assert body["error"]["message"] == "Too many headers" and body["error"]["code"] == 431
+
+
 def test_body_larger_than_the_limit_gets_413():
     with NIMEmulator(max_body_bytes=1000) as emu:
         status, body = status_and_json(post_raw(emu, b"{}", length=str(10**12)))
@@ -190,7 +203,9 @@ def test_lone_surrogates_and_invalid_utf8_get_400(emu):
         "Invalid text in body.messages.0.content: lone surrogate U+DCE9 at position 3"
     )
     assert body["error"]["param"] == "body.messages.0.content"
-    status, body = status_and_json(post_raw(emu, b'{"messages": [{"role": "user", "content": "caf\xe9"}]}'))
+    status, body = status_and_json(
+        post_raw(emu, b'{"messages": [{"role": "user", "content": "caf\xe9"}]}')
+    )
     assert status == 400 and "JSON decode error" in body["error"]["message"]
 
 
@@ -240,3 +255,21 @@ def test_tool_schema_too_large_to_generate_gets_400(emu):
     body = {**HI, "tools": [tool], "tool_choice": "required"}
     answer = requests.post(f"{emu.base_url}/chat/completions", json=body, timeout=10)
     assert answer.status_code == 400 and "minItems" in answer.json()["error"]["message"]
+
+
+def test_keep_alive_survives_refusals_and_streams(emu):
+    import http.client
+
+    conn = http.client.HTTPConnection("127.0.0.1", emu.port, timeout=5)
+    answers = []
+    sockets = set()
+    for body in (b"{oops", json.dumps({**HI, "stream": True}).encode(), json.dumps(HI).encode()):
+        conn.request(
+            "POST", "/v1/chat/completions", body=body, headers={"Content-Type": "application/json"}
+        )
+        response = conn.getresponse()
+        answers.append((response.status, response.read().endswith(b"data: [DONE]\n\n")))
+        sockets.add(id(conn.sock))
+    conn.close()
+    assert answers == [(400, False), (200, True), (200, False)]
+    assert len(sockets) == 1  # one connection served all three

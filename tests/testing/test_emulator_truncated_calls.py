@@ -22,19 +22,30 @@ MAX_TOKENS = 9
 @pytest.fixture
 def emu():
     with NIMEmulator() as server:
-        server.script(MISTRAL_NEMOTRON, [ToolCall("calculate", {"expression": "2 ** 10 + 5"}), "Done."])
+        server.script(
+            MISTRAL_NEMOTRON, [ToolCall("calculate", {"expression": "2 ** 10 + 5"}), "Done."]
+        )
         yield server
 
 
 def agent(emu: NIMEmulator):
-    settings = Settings(base_url=emu.base_url, api_key="nvapi-test", max_retries=0, timeout=5.0, max_tokens=MAX_TOKENS)
+    settings = Settings(
+        base_url=emu.base_url,
+        api_key="nvapi-test",
+        max_retries=0,
+        timeout=5.0,
+        max_tokens=MAX_TOKENS,
+    )
     return build_agent(tools=ToolRegistry(CALCULATOR_TOOLS), settings=settings, initial_delay=0)
 
 
 def test_truncated_call_goes_back_to_the_model_as_a_malformed_call_error(emu):
     result = agent(emu).invoke({"messages": [HumanMessage("What is 2 ** 10 + 5?")]})
     call_turn = result["messages"][1]
-    assert isinstance(call_turn, AIMessage) and call_turn.response_metadata["finish_reason"] == "length"
+    assert (
+        isinstance(call_turn, AIMessage)
+        and call_turn.response_metadata["finish_reason"] == "length"
+    )
     assert [c["args"] for c in call_turn.invalid_tool_calls] == ['{"expression": "2 ** 10 ']
     (error,) = [m for m in result["messages"] if isinstance(m, ToolMessage)]
     assert error.status == "error" and "not valid JSON" in error.content

@@ -322,7 +322,11 @@ def test_unknown_model_404_hosted_shape():
 @pytest.mark.parametrize(
     ("params", "message", "param"),
     [  # vLLM's SamplingParams messages, byte for byte
-        ({"temperature": 3}, "temperature must be in [0, 2], got 3.0. (parameter=temperature, value=3.0)", "temperature"),
+        (
+            {"temperature": 3},
+            "temperature must be in [0, 2], got 3.0. (parameter=temperature, value=3.0)",
+            "temperature",
+        ),
         (
             {"temperature": -0.1},
             "temperature must be non-negative, got -0.1. (parameter=temperature, value=-0.1)",
@@ -335,13 +339,21 @@ def test_unknown_model_404_hosted_shape():
         ({"repetition_penalty": 0}, "repetition_penalty must be greater than zero, got 0.0.", None),
         ({"top_k": -2}, "top_k must be 0 (disable), or at least 1, got -2.", None),
         ({"min_p": 1.5}, "min_p must be in [0, 1], got 1.5.", None),
-        ({"max_tokens": 0}, "max_tokens must be at least 1, got 0. (parameter=max_tokens, value=0)", "max_tokens"),
+        (
+            {"max_tokens": 0},
+            "max_tokens must be at least 1, got 0. (parameter=max_tokens, value=0)",
+            "max_tokens",
+        ),
         (
             {"max_completion_tokens": -1},
             "max_tokens must be at least 1, got -1. (parameter=max_tokens, value=-1)",
             "max_tokens",
         ),
-        ({"min_tokens": 5, "max_tokens": 4}, "min_tokens must be less than or equal to max_tokens=4, got 5.", None),
+        (
+            {"min_tokens": 5, "max_tokens": 4},
+            "min_tokens must be less than or equal to max_tokens=4, got 5.",
+            None,
+        ),
         ({"stop": ["done", ""]}, "stop cannot contain an empty string.", None),
         ({"n": 0}, "n must be at least 1, got 0.", None),
         (
@@ -353,15 +365,18 @@ def test_unknown_model_404_hosted_shape():
         ({"n": 2, "temperature": 0}, "n must be 1 when using greedy sampling, got 2.", None),
         (
             {"logprobs": True, "top_logprobs": 21},
-            "Requested sample logprobs of 21, which is greater than max allowed: 20 (parameter=logprobs, value=21)",
+            "Requested sample logprobs of 21, which is greater than max allowed: 20 "
+            "(parameter=logprobs, value=21)",
             "logprobs",
         ),
     ],
 )
 def test_sampling_out_of_range(emu, params, message, param):
-    response = post(emu, {"model": MISTRAL_NEMOTRON, "messages": [{"role": "user", "content": "hi"}], **params})
+    body = {"model": MISTRAL_NEMOTRON, "messages": [{"role": "user", "content": "hi"}], **params}
+    response = post(emu, body)
     assert response.status_code == 400
-    assert response.json()["error"] == {"message": message, "type": "BadRequestError", "param": param, "code": 400}
+    error = {"message": message, "type": "BadRequestError", "param": param, "code": 400}
+    assert response.json()["error"] == error
 
 
 @pytest.mark.parametrize(
@@ -390,7 +405,10 @@ def test_seed_outside_int64_is_a_schema_error(emu):
 @pytest.mark.parametrize(
     ("params", "message"),
     [
-        ({"top_logprobs": 3}, "when using `top_logprobs`, `logprobs` must be set to true. (parameter=top_logprobs)"),
+        (
+            {"top_logprobs": 3},
+            "when using `top_logprobs`, `logprobs` must be set to true. (parameter=top_logprobs)",
+        ),
         (
             {"logprobs": True, "top_logprobs": -2},
             "`top_logprobs` must be a positive value or -1. (parameter=top_logprobs, value=-2)",

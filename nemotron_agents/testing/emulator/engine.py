@@ -101,7 +101,8 @@ class Engine:
         time_to_first_token: float = 0.0,
         inter_chunk_delay: float = 0.0,
     ) -> None:
-        for name, value in (("time_to_first_token", time_to_first_token), ("inter_chunk_delay", inter_chunk_delay)):
+        pacing = {"time_to_first_token": time_to_first_token, "inter_chunk_delay": inter_chunk_delay}
+        for name, value in pacing.items():
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
                 raise ValueError(f"{name} must be a number of seconds >= 0, got {value!r}")
         self.time_to_first_token = float(time_to_first_token)
@@ -202,7 +203,9 @@ class Engine:
         copies = [
             dataclasses.replace(
                 reply,
-                tool_calls=tuple(dataclasses.replace(c, id=self.ids.tool_call_id()) for c in reply.tool_calls),
+                tool_calls=tuple(
+                    dataclasses.replace(call, id=self.ids.tool_call_id()) for call in reply.tool_calls
+                ),
             )
             for _ in range(n - 1)
         ]
@@ -264,7 +267,12 @@ class Engine:
             record.fault = reply_fault.kind
             reply = corrupt(reply, reply_fault, body, self.ids.tool_call_id)
         max_tokens = body.get("max_completion_tokens") or body.get("max_tokens")
-        reply = cut_output(self._finish_ids(reply), max_tokens=max_tokens, stop=body.get("stop"))
+        reply = cut_output(
+            self._finish_ids(reply),
+            max_tokens=max_tokens,
+            stop=body.get("stop"),
+            keep_stop=bool(body.get("include_stop_str_in_output")),
+        )
         kind = reply_fault.kind if reply_fault is not None else None
         completion = Completion(
             replies=self._choices(reply, body.get("n") or 1),

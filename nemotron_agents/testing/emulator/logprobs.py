@@ -24,8 +24,30 @@ MAX_LOGPROBS = 20
 #: Vocabulary size of the Mistral tekken tokenizers (what ``top_logprobs: -1`` asks for).
 VOCAB_SIZE = 131_072
 
-_ALTERNATIVES = (" the", ",", ".", " a", " and", " of", " to", " in", "\n", " is", " that", " it",
-                 " for", " on", " with", " as", " was", " by", " at", " or", " this", ":")
+_ALTERNATIVES = (
+    " the",
+    ",",
+    ".",
+    " a",
+    " and",
+    " of",
+    " to",
+    " in",
+    "\n",
+    " is",
+    " that",
+    " it",
+    " for",
+    " on",
+    " with",
+    " as",
+    " was",
+    " by",
+    " at",
+    " or",
+    " this",
+    ":",
+)
 
 
 def generated_texts(reply: Reply) -> list[str]:
@@ -56,4 +78,6 @@ def token_logprobs(text: str, top: int) -> list[dict[str, Any]]:
 
 def choice_logprobs(reply: Reply, top: int) -> dict[str, Any]:
     """The ``logprobs`` object of a whole choice."""
-    return {"content": [entry for text in generated_texts(reply) for entry in token_logprobs(text, top)]}
+    return {
+        "content": [entry for text in generated_texts(reply) for entry in token_logprobs(text, top)]
+    }

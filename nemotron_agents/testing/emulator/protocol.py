@@ -4,6 +4,10 @@ Only shapes are checked here (types, required fields, ``tool_choice`` consistenc
 the context window and Mistral's conversation rules are in :mod:`.validation`. Unknown fields
 (``nvext``, ``guided_json``, ``chat_template_kwargs``...) are accepted, as vLLM accepts them.
 Every problem found is reported at once in vLLM's ``"N validation errors:"`` 400.
+
+Before any of that, :func:`parse_body` refuses bodies that are not JSON, JSON nested deeper
+than :data:`MAX_JSON_DEPTH`, and strings holding lone surrogates (``"\\udcff"`` escapes, which
+no UTF-8 tokenizer can encode): the client's error, a 400, never a 500 it would retry.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ _NUMBER_FIELDS = (
     "min_p",
 )
 _INT_FIELDS = ("max_tokens", "max_completion_tokens", "n", "top_k", "min_tokens")
-_BOOL_FIELDS = ("stream", "parallel_tool_calls", "logprobs")
+_BOOL_FIELDS = ("stream", "parallel_tool_calls", "logprobs", "include_stop_str_in_output")
 _RESPONSE_FORMATS = ("text", "json_object", "json_schema", "structural_tag")
 _USAGE = 'Correct usage: `{"type": "function", "function": {"name": "my_function"}}`'
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1

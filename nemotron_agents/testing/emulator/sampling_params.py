@@ -64,11 +64,17 @@ def _check_ranges(body: dict[str, Any], n: int, max_tokens: int) -> None:
         raise _refuse(f"repetition_penalty must be greater than zero, got {repetition}.")
     temperature = _float(body, "temperature", 1.0)
     if not math.isfinite(temperature):
-        raise _refuse(f"temperature must be a finite number, got {temperature}.", "temperature", temperature)
+        raise _refuse(
+            f"temperature must be a finite number, got {temperature}.", "temperature", temperature
+        )
     if temperature < 0.0:
-        raise _refuse(f"temperature must be non-negative, got {temperature}.", "temperature", temperature)
+        raise _refuse(
+            f"temperature must be non-negative, got {temperature}.", "temperature", temperature
+        )
     if temperature > 2.0:
-        raise _refuse(f"temperature must be in [0, 2], got {temperature}.", "temperature", temperature)
+        raise _refuse(
+            f"temperature must be in [0, 2], got {temperature}.", "temperature", temperature
+        )
     if not 0.0 < (top_p := _float(body, "top_p", 1.0)) <= 1.0:
         raise _refuse(f"top_p must be in (0, 1], got {top_p}.", "top_p", top_p)
     top_k = body.get("top_k")
@@ -82,7 +88,9 @@ def _check_ranges(body: dict[str, Any], n: int, max_tokens: int) -> None:
     if min_tokens < 0:
         raise _refuse(f"min_tokens must be greater than or equal to 0, got {min_tokens}.")
     if min_tokens > max_tokens:
-        raise _refuse(f"min_tokens must be less than or equal to max_tokens={max_tokens}, got {min_tokens}.")
+        raise _refuse(
+            f"min_tokens must be less than or equal to max_tokens={max_tokens}, got {min_tokens}."
+        )
     stop = body.get("stop")
     if any(s == "" for s in ([stop] if isinstance(stop, str) else stop or [])):
         raise _refuse("stop cannot contain an empty string.")

@@ -250,8 +250,7 @@ def _string(schema: dict[str, Any], hints: TextHints, name: str, budget: _Budget
     high = schema.get("maxLength")
     if isinstance(high, int) and not isinstance(high, bool) and high >= 0:
         value = value[:high]
-    if len(value) < low:
-        budget.spend(low)
+    if len(value) < low:  # counted by the caller, like every scalar
         value = value + "x" * (low - len(value))
     return value
 
