@@ -92,3 +92,55 @@ async def test_studio_streams_the_calculator_over_http(studio):
     # Studio streams every model call; each follow-up request was accepted by the emulator
     assert [r.status for r in emu.chat_requests] == [200, 200]
     assert all(r.body.get("stream") for r in emu.chat_requests)
+
+
+@pytest.fixture
+def support_db(tmp_path, monkeypatch):
+    """The support graph's working copy, set before ``studio`` starts the server."""
+    from nemotron_agents.graphs.shop_db import build_shop_db
+
+    path = build_shop_db(tmp_path / "support.db")
+    monkeypatch.setenv("NEMOTRON_SUPPORT_DB", str(path))
+    return path
+
+
+async def test_studio_pauses_a_support_refund_until_approved(support_db, studio):
+    import sqlite3
+
+    from nemotron_agents.testing.emulator import MISTRAL_NEMOTRON, ToolCall
+
+    def query(sql, *args):
+        with sqlite3.connect(support_db) as db:
+            return db.execute(sql, args).fetchall()
+
+    email = "ada.lovelace@example.com"
+    ((customer, order),) = query(
+        "SELECT c.id, MIN(o.id) FROM customers c JOIN orders o ON o.customer_id = c.id "
+        "WHERE c.email = ? AND o.status = 'delivered'",
+        email,
+    )
+    url, emu = studio
+    emu.script(
+        MISTRAL_NEMOTRON,
+        [
+            ToolCall("find_customer", {"email": email}),
+            ToolCall("transfer_to_refunds", {"reason": "damaged"}),
+            ToolCall("issue_refund", {"order_id": order, "amount": 3, "reason": "arrived damaged"}),
+            "Refunded 3.00.",
+        ],
+    )
+    client = get_client(url=url, api_key=None)
+    thread = await client.threads.create()
+    question = {"messages": [{"role": "user", "content": f"I'm {email}; refund 3.00 of order {order}"}]}
+    await client.runs.wait(thread["thread_id"], "support", input=question)
+    state = await client.threads.get_state(thread["thread_id"])
+    (interrupt,) = state["interrupts"]
+    assert interrupt["value"]["requests"][0]["name"] == "issue_refund"
+    assert state["next"] == ["refunds"] and state["values"]["customer_id"] == customer
+    refunds = "SELECT amount_cents FROM refunds WHERE order_id = ?"
+    assert query(refunds, order) == []
+    await client.runs.wait(thread["thread_id"], "support", command={"resume": True})
+    values = (await client.threads.get_state(thread["thread_id"]))["values"]
+    assert query(refunds, order) == [(300,)]
+    assert values["messages"][-1]["content"] == "Refunded 3.00." and values["active_desk"] == "refunds"
+    assert [r.status for r in emu.chat_requests] == [200] * 4
