@@ -4,7 +4,7 @@
 START ─► [summarize] ─► agent ──(tool calls / malformed calls)──► tools ─┬─► agent
              ▲            │                                           ├─► summarize (history over budget)
              │            └─(final answer)─► END                      ├─► finish (step limit) ─► END
-             └────────────────────────────────────────────────────────└─► END (structured answer given)
+             └────────────────────────────────────────────────────────└─► END (structured answer given, or a return_direct tool ran)
 ```
 """
 

@@ -42,7 +42,8 @@ CREATE TABLE IF NOT EXISTS support_refund_calls (
 
 _ORDER = """
 SELECT o.id, o.customer_id, o.placed, o.status,
-       (SELECT COALESCE(SUM(quantity * unit_price_cents), 0) FROM order_items WHERE order_id = o.id),
+       (SELECT COALESCE(SUM(quantity * unit_price_cents), 0)
+        FROM order_items WHERE order_id = o.id),
        (SELECT COALESCE(SUM(amount_cents), 0) FROM refunds WHERE order_id = o.id)
 FROM orders o WHERE o.id = ?
 """
@@ -53,7 +54,9 @@ def money(cents: int) -> str:
     return f"{Decimal(cents) / 100:.2f}"
 
 
-def support_db_path(db_path: str | os.PathLike[str] | None = None, *, env: Mapping[str, str] | None = None) -> Path:
+def support_db_path(
+    db_path: str | os.PathLike[str] | None = None, *, env: Mapping[str, str] | None = None
+) -> Path:
     """Where the working copy lives (not created here).
 
     Args:
@@ -80,7 +83,7 @@ def support_db_path(db_path: str | os.PathLike[str] | None = None, *, env: Mappi
     if shop and path.resolve() == Path(shop).expanduser().resolve():
         raise ConfigError(
             f"The support desk writes refunds, so it needs its own copy of the shop database, not "
-            f"{SHOP_DB_ENV}={shop!r}: set {SUPPORT_DB_ENV} to another file (it is built if missing) "
+            f"{SHOP_DB_ENV}={shop!r}: set {SUPPORT_DB_ENV} to another file (built if missing) "
             "or leave it unset for a copy in the cache directory"
         )
     return path
@@ -96,7 +99,9 @@ class SupportDB:
         env: Environment variables to read (``os.environ`` when ``None``).
     """
 
-    def __init__(self, path: str | os.PathLike[str] | None = None, *, env: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self, path: str | os.PathLike[str] | None = None, *, env: Mapping[str, str] | None = None
+    ) -> None:
         self._given = path
         self._env = env
         self._path: Path | None = None
@@ -129,7 +134,11 @@ class SupportDB:
                 "SELECT id, name, email, city, joined FROM customers WHERE lower(email) = lower(?)",
                 (email.strip(),),
             ).fetchone()
-        return None if row is None else dict(zip(("customer_id", "name", "email", "city", "joined"), row))
+        return (
+            None
+            if row is None
+            else dict(zip(("customer_id", "name", "email", "city", "joined"), row))
+        )
 
     def orders(self, customer_id: int) -> list[dict[str, Any]]:
         """The customer's orders, oldest first: id, date, status, total and refunded amounts."""
@@ -152,12 +161,19 @@ class SupportDB:
                 (order_id,),
             ).fetchall()
             refunds = db.execute(
-                "SELECT id, amount_cents, reason, created FROM refunds WHERE order_id = ? ORDER BY id", (order_id,)
+                "SELECT id, amount_cents, reason, created FROM refunds WHERE order_id = ? "
+                "ORDER BY id",
+                (order_id,),
             ).fetchall()
         return {
             **_order_summary(row),
             "items": [
-                {"product": name, "category": category, "quantity": quantity, "unit_price": money(price)}
+                {
+                    "product": name,
+                    "category": category,
+                    "quantity": quantity,
+                    "unit_price": money(price),
+                }
                 for name, category, quantity, price in items
             ],
             "refunds": [
@@ -192,7 +208,9 @@ class SupportDB:
         with closing(sqlite3.connect(self.path, isolation_level=None, timeout=30)) as db:
             db.execute("BEGIN IMMEDIATE")
             try:
-                result = self._refund_in_transaction(db, order_id, amount_cents, reason, customer_id, call_key)
+                result = self._refund_in_transaction(
+                    db, order_id, amount_cents, reason, customer_id, call_key
+                )
             except BaseException:
                 db.execute("ROLLBACK")
                 raise
@@ -200,7 +218,13 @@ class SupportDB:
         return result
 
     def _refund_in_transaction(
-        self, db: sqlite3.Connection, order_id: int, amount_cents: int, reason: str, customer_id: int, call_key: str
+        self,
+        db: sqlite3.Connection,
+        order_id: int,
+        amount_cents: int,
+        reason: str,
+        customer_id: int,
+        call_key: str,
     ) -> dict[str, Any]:
         done = db.execute(
             "SELECT r.id, r.amount_cents, r.reason, r.created FROM support_refund_calls c "
@@ -212,7 +236,9 @@ class SupportDB:
             return _refund_answer(done, _order_summary(row), already=True)
         _, _, _, status, total, refunded = row
         if amount_cents <= 0:
-            raise ToolRetry(f"Refund refused: the amount must be positive, got {money(amount_cents)}.")
+            raise ToolRetry(
+                f"Refund refused: the amount must be positive, got {money(amount_cents)}."
+            )
         if status == "cancelled":
             raise ToolRetry(
                 f"Refund refused: order {order_id} was cancelled, so there is no payment to refund "
@@ -221,26 +247,40 @@ class SupportDB:
         left = total - refunded
         if amount_cents > left:
             raise ToolRetry(
-                f"Refund refused: {money(amount_cents)} is more than order {order_id} allows. It totals "
+                f"Refund refused: {money(amount_cents)} is more than order {order_id} allows. "
+                "It totals "
                 f"{money(total)} and {money(refunded)} has been refunded already, so at most "
-                f"{money(left)} can be refunded" + (" (nothing: it is fully refunded)." if left <= 0 else ".")
+                f"{money(left)} can be refunded"
+                + (" (nothing: it is fully refunded)." if left <= 0 else ".")
             )
         created = datetime.now(timezone.utc).date().isoformat()
         cursor = db.execute(
             "INSERT INTO refunds (order_id, amount_cents, reason, created) VALUES (?, ?, ?, ?)",
             (order_id, amount_cents, reason, created),
         )
-        db.execute("INSERT INTO support_refund_calls (call_key, refund_id) VALUES (?, ?)", (call_key, cursor.lastrowid))
+        db.execute(
+            "INSERT INTO support_refund_calls (call_key, refund_id) VALUES (?, ?)",
+            (call_key, cursor.lastrowid),
+        )
         refund = (cursor.lastrowid, amount_cents, reason, created)
-        return _refund_answer(refund, _order_summary(db.execute(_ORDER, (order_id,)).fetchone()), already=False)
+        return _refund_answer(
+            refund, _order_summary(db.execute(_ORDER, (order_id,)).fetchone()), already=False
+        )
 
     # --- shared -----------------------------------------------------------------------------
 
     @staticmethod
     def _ids(db: sqlite3.Connection, customer_id: int) -> list[int]:
-        return [r[0] for r in db.execute("SELECT id FROM orders WHERE customer_id = ? ORDER BY placed, id", (customer_id,))]
+        return [
+            r[0]
+            for r in db.execute(
+                "SELECT id FROM orders WHERE customer_id = ? ORDER BY placed, id", (customer_id,)
+            )
+        ]
 
-    def _own_order(self, db: sqlite3.Connection, order_id: int, customer_id: int) -> tuple[Any, ...]:
+    def _own_order(
+        self, db: sqlite3.Connection, order_id: int, customer_id: int
+    ) -> tuple[Any, ...]:
         row = db.execute(_ORDER, (order_id,)).fetchone()
         if row is None or row[1] != customer_id:
             # Same answer whether the order exists or not: nothing leaks about other customers.
@@ -265,9 +305,11 @@ def _order_summary(row: tuple[Any, ...]) -> dict[str, Any]:
     }
 
 
-def _refund_answer(refund: tuple[Any, ...], order: dict[str, Any], *, already: bool) -> dict[str, Any]:
+def _refund_answer(
+    refund: tuple[Any, ...], order: dict[str, Any], *, already: bool
+) -> dict[str, Any]:
     refund_id, cents, reason, created = refund
-    return {
+    answer = {
         "refund_id": refund_id,
         "order_id": order["order_id"],
         "amount": money(cents),
@@ -277,3 +319,9 @@ def _refund_answer(refund: tuple[Any, ...], order: dict[str, Any], *, already: b
         "order_refunded": order["refunded"],
         "order_refundable": order["refundable"],
     }
+    if already:
+        answer["note"] = (
+            "An identical refund call at this desk visit already made this refund; "
+            "nothing new was refunded."
+        )
+    return answer

@@ -30,7 +30,10 @@ __all__ = ["DESKS", "Session", "desk_tools", "all_tools", "transfer_name", "FIND
 
 #: Desk name -> what it does (the handoff tool's description).
 DESKS: dict[str, str] = {
-    "triage": "the triage desk: to identify the customer, or for a question neither orders nor refunds handles",
+    "triage": (
+        "the triage desk: to identify the customer, or for a question neither orders nor "
+        "refunds handles"
+    ),
     "orders": "the orders desk: order status, contents, totals and delivery questions",
     "refunds": "the refunds desk: refund requests and the refunds of an order",
 }
@@ -113,12 +116,15 @@ def _find_customer(session: Session) -> Tool:
         """
         customer = session.db.customer_by_email(email)
         if customer is None:
-            raise ToolRetry(f"No customer has the email {email.strip()!r}. Ask the customer to check it.")
+            raise ToolRetry(
+                f"No customer has the email {email.strip()!r}. Ask the customer to check it."
+            )
         with session.lock:
             if session.customer_id not in (None, customer["customer_id"]):
                 raise ToolRetry(
-                    f"This conversation is already with customer {session.customer_id}; it cannot switch "
-                    "to another customer's account. Someone else must start a conversation of their own."
+                    f"This conversation is already with customer {session.customer_id}; it "
+                    "cannot switch to another customer's account. Someone else must start a "
+                    "conversation of their own."
                 )
             session.customer_id = customer["customer_id"]
         return customer
@@ -133,7 +139,8 @@ def _transfer(desk: str, session: Session) -> Tool:
                 raise ToolRetry("No more transfers in this turn: answer the customer yourself.")
             if desk != "triage" and session.customer_id is None:
                 raise ToolRetry(
-                    f"Identify the customer first (ask for their email and call {FIND_CUSTOMER}), then transfer."
+                    "Identify the customer first (ask for their email and call "
+                    f"{FIND_CUSTOMER}), then transfer."
                 )
             session.handoffs_left -= 1
         return f"Transferred to the {desk} desk."
@@ -159,7 +166,10 @@ def _list_orders(session: Session) -> Tool:
         """
         current = session.customer()
         if customer_id != current:
-            raise ToolRetry(f"Only the current customer's orders can be listed: call list_orders with customer_id={current}.")
+            raise ToolRetry(
+                "Only the current customer's orders can be listed: call list_orders with "
+                f"customer_id={current}."
+            )
         return session.db.orders(current)
 
     return list_orders
@@ -215,10 +225,18 @@ def _issue_refund(session: Session) -> Tool:
         customer = session.customer()
         cents = _cents(amount)
         if not reason.strip():
-            raise ToolRetry("Give the reason for the refund, in the customer's words (e.g. 'arrived damaged').")
-        key = hashlib.sha256(json.dumps([session.visit_key, order_id, cents, reason]).encode()).hexdigest()
+            raise ToolRetry(
+                "Give the reason for the refund, in the customer's words (e.g. 'arrived damaged')."
+            )
+        key = hashlib.sha256(
+            json.dumps([session.visit_key, order_id, cents, reason]).encode()
+        ).hexdigest()
         return session.db.issue_refund(
-            order_id=order_id, amount_cents=cents, reason=reason.strip(), customer_id=customer, call_key=key
+            order_id=order_id,
+            amount_cents=cents,
+            reason=reason.strip(),
+            customer_id=customer,
+            call_key=key,
         )
 
     return issue_refund
@@ -233,5 +251,7 @@ def _cents(amount: float) -> int:
         raise ToolRetry(f"Refund refused: the amount must be positive, got {amount}.")
     cents = value * 100
     if cents != cents.to_integral_value():
-        raise ToolRetry(f"The amount has at most two decimals (cents), got {amount}; e.g. {money(int(cents))}.")
+        raise ToolRetry(
+            f"The amount has at most two decimals (cents), got {amount}; e.g. {money(int(cents))}."
+        )
     return int(cents)

@@ -20,8 +20,8 @@ START ─(the desk that spoke last; triage at first)─► triage | orders | ref
   refuses, by itself, amounts over what is left to refund, cancelled orders, other customers'
   orders and non-positive amounts.
 * Refunds are written to the desk's own working copy of the shop database (``db_path=`` or
-  ``NEMOTRON_SUPPORT_DB``; by default a copy in the cache directory), once per call even when a
-  crashed run is resumed.
+  ``NEMOTRON_SUPPORT_DB``; by default a copy in the cache directory), keyed by the desk visit and
+  the call's arguments: a refund call run again after a crash finds its refund and writes nothing.
 """
 
 from __future__ import annotations
@@ -42,8 +42,16 @@ from typing_extensions import TypedDict
 from nemotron_agents.agents import build_agent
 from nemotron_agents.agents.context import MAX_CONTEXT_STEPS, AgentContext
 from nemotron_agents.agents.state import ModelTurn, merge_usage
+from nemotron_agents.errors import ConfigError
 from nemotron_agents.graphs._support_db import SupportDB
-from nemotron_agents.graphs._support_tools import DESKS, FIND_CUSTOMER, Session, all_tools, desk_tools, transfer_name
+from nemotron_agents.graphs._support_tools import (
+    DESKS,
+    FIND_CUSTOMER,
+    Session,
+    all_tools,
+    desk_tools,
+    transfer_name,
+)
 from nemotron_agents.graphs.spec import GraphSpec, lazy_graph
 from nemotron_agents.settings import Settings
 
@@ -59,7 +67,9 @@ __all__ = [
     "SupportState",
 ]
 
-DESCRIPTION = "Support desk: triage hands off to orders and refunds desks; refunds need a person's approval."
+DESCRIPTION = (
+    "Support desk: triage hands off to orders and refunds desks; refunds need a person's approval."
+)
 
 #: Most transfers between desks while answering one customer message.
 MAX_HANDOFFS = 4
@@ -147,19 +157,31 @@ def build_graph(
         db_path: The desk's working copy of the shop database; ``NEMOTRON_SUPPORT_DB``, else a
             copy in the cache directory, when ``None``. Built from the shop script on first use.
     """
+    if max_steps < 1:
+        raise ConfigError(f"max_steps must be at least 1, got {max_steps}")
     settings = settings or Settings.from_env()
     db = SupportDB(db_path)
     graph = StateGraph(
-        SupportState, context_schema=AgentContext, input_schema=SupportInput, output_schema=SupportOutput
+        SupportState,
+        context_schema=AgentContext,
+        input_schema=SupportInput,
+        output_schema=SupportOutput,
     )
     for desk in DESKS:
         node = _desk_node(
-            desk, db=db, model=model, fallback_model=fallback_model, settings=settings, max_steps=max_steps
+            desk,
+            db=db,
+            model=model,
+            fallback_model=fallback_model,
+            settings=settings,
+            max_steps=max_steps,
         )
         # destinations= lets the drawing show the handoffs, which only the Command knows of.
         graph.add_node(desk, node, destinations=(*(d for d in DESKS if d != desk), END))
     # A new customer message goes to the desk that answered the last one.
-    graph.add_conditional_edges(START, lambda state: state.get("active_desk") or "triage", list(DESKS))
+    graph.add_conditional_edges(
+        START, lambda state: state.get("active_desk") or "triage", list(DESKS)
+    )
     compiled = graph.compile(checkpointer=checkpointer, name="support")
     return compiled.with_config(recursion_limit=max(max_steps, MAX_CONTEXT_STEPS) * 3 + 10)
 
@@ -171,14 +193,16 @@ def _desk_node(desk: str, *, db: SupportDB, **agent_options: Any) -> RunnableLam
     def visit(state: SupportState, config: RunnableConfig) -> tuple[Any, int]:
         customer_id = state.get("customer_id")
         # A turn starts with the customer's message; transfers are counted per turn.
-        made = 0 if isinstance(state["messages"][-1], HumanMessage) else int(state.get("handoffs") or 0)
+        made = (
+            0
+            if isinstance(state["messages"][-1], HumanMessage)
+            else int(state.get("handoffs") or 0)
+        )
         configurable = config.get("configurable", {})
+        # The same on resume (same thread, same task), so a repeated refund call is recognised.
+        where = [str(configurable.get(key, "")) for key in ("thread_id", "checkpoint_ns")]
         session = Session(
-            db=db,
-            customer_id=customer_id,
-            handoffs_left=MAX_HANDOFFS - made,
-            # The same on resume (same thread, same task), so a repeated refund call is recognised.
-            visit_key=f"{configurable.get('thread_id', '')}|{configurable.get('checkpoint_ns', '')}",
+            db=db, customer_id=customer_id, handoffs_left=MAX_HANDOFFS - made, visit_key="|".join(where)
         )
         customer = _UNKNOWN if customer_id is None else _KNOWN.format(customer_id=customer_id)
         agent = build_agent(
@@ -219,7 +243,11 @@ def _desk_node(desk: str, *, db: SupportDB, **agent_options: Any) -> RunnableLam
 def _handoff(new: list[BaseMessage], handoff_tools: dict[str, str]) -> str | None:
     """The desk the agent transferred to (its first successful transfer), or ``None``."""
     for message in new:
-        if isinstance(message, ToolMessage) and message.status != "error" and message.name in handoff_tools:
+        if (
+            isinstance(message, ToolMessage)
+            and message.status != "error"
+            and message.name in handoff_tools
+        ):
             return handoff_tools[message.name]
     return None
 
@@ -227,7 +255,11 @@ def _handoff(new: list[BaseMessage], handoff_tools: dict[str, str]) -> str | Non
 def _found_customer(new: list[BaseMessage]) -> int | None:
     """The customer the first successful ``find_customer`` call identified, or ``None``."""
     for message in new:
-        if isinstance(message, ToolMessage) and message.name == FIND_CUSTOMER and message.status != "error":
+        if (
+            isinstance(message, ToolMessage)
+            and message.name == FIND_CUSTOMER
+            and message.status != "error"
+        ):
             return int(json.loads(message.content)["customer_id"])
     return None
 

@@ -28,7 +28,13 @@ CONFIG = {"configurable": {"thread_id": "refund-1"}}
 TURNS = [
     [tool_call("find_customer", {"email": "ada.lovelace@example.com"})],
     [tool_call("transfer_to_refunds", {"reason": "damaged"})],
-    [tool_call("issue_refund", {"order_id": int(ORDER), "amount": 7, "reason": "arrived damaged"}, id="refund001")],
+    [
+        tool_call(
+            "issue_refund",
+            {"order_id": int(ORDER), "amount": 7, "reason": "arrived damaged"},
+            id="refund001",
+        )
+    ],
     "Refunded 7.00.",
 ]
 
@@ -47,13 +53,30 @@ def main() -> None:
     saver = SqliteSaver(sqlite3.connect(THREADS, check_same_thread=False))
     graph = build_graph(model=model, fallback_model=False, db_path=SUPPORT, checkpointer=saver)
     if PHASE == "start":
-        graph.invoke({"messages": [HumanMessage("I'm ada.lovelace@example.com; refund 7.00, it arrived damaged")]}, CONFIG)
+        graph.invoke(
+            {
+                "messages": [
+                    HumanMessage("I'm ada.lovelace@example.com; refund 7.00, it arrived damaged")
+                ]
+            },
+            CONFIG,
+        )
         graph.invoke(Command(resume=True), CONFIG)
         raise SystemExit("the refund call should never return in the first process")
     asked_again = bool(graph.get_state(CONFIG).interrupts)
     result = graph.invoke(Command(resume=True) if asked_again else None, CONFIG)
-    (refund,) = [m for m in result["messages"] if isinstance(m, ToolMessage) and m.name == "issue_refund"]
-    print(json.dumps({"refund": json.loads(refund.content), "asked_again": asked_again, "answer": result["messages"][-1].content}))
+    (refund,) = [
+        m for m in result["messages"] if isinstance(m, ToolMessage) and m.name == "issue_refund"
+    ]
+    print(
+        json.dumps(
+            {
+                "refund": json.loads(refund.content),
+                "asked_again": asked_again,
+                "answer": result["messages"][-1].content,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -57,7 +57,8 @@ def order_of(path, email, status):
     """(order id, total cents) of the customer's first order in ``status`` with nothing refunded."""
     rows = query(
         path,
-        "SELECT o.id, (SELECT SUM(quantity * unit_price_cents) FROM order_items WHERE order_id = o.id) "
+        "SELECT o.id, (SELECT SUM(quantity * unit_price_cents) FROM order_items i "
+        "WHERE i.order_id = o.id) "
         "FROM orders o JOIN customers c ON c.id = o.customer_id WHERE c.email = ? AND o.status = ? "
         "AND NOT EXISTS (SELECT 1 FROM refunds r WHERE r.order_id = o.id) ORDER BY o.id",
         email,
@@ -68,7 +69,9 @@ def order_of(path, email, status):
 
 
 def refunds_of(path, order_id):
-    return query(path, "SELECT amount_cents, reason FROM refunds WHERE order_id = ? ORDER BY id", order_id)
+    return query(
+        path, "SELECT amount_cents, reason FROM refunds WHERE order_id = ? ORDER BY id", order_id
+    )
 
 
 def graph(shop, turns, **kw):
@@ -94,7 +97,14 @@ def to_refunds(email=ADA):
 
 
 def refund_call(order_id, amount, reason="arrived damaged", id="refund001"):
-    return [tool_call("issue_refund", {"order_id": order_id, "amount": amount, "reason": reason}, id=id)]
+    return [
+        tool_call("issue_refund", {"order_id": order_id, "amount": amount, "reason": reason}, id=id)
+    ]
+
+
+def pending_calls(interrupt_value):
+    """The calls awaiting approval, in today's payload or LangChain's HITL one."""
+    return interrupt_value.get("requests") or interrupt_value["action_requests"]
 
 
 def ask(app, text, config):
@@ -129,16 +139,27 @@ def test_building_touches_no_database(tmp_path, monkeypatch):
 @pytest.mark.parametrize("mode", ["invoke", "ainvoke"])
 async def test_triage_hands_off_to_refunds_which_refunds_after_approval(shop, mode):
     order_id, total = order_of(shop, ADA, "delivered")
-    turns = [*to_refunds(), [tool_call("refund_status", {"order_id": order_id})], refund_call(order_id, 12.5), "Refunded 12.50."]
+    turns = [
+        *to_refunds(),
+        [tool_call("refund_status", {"order_id": order_id})],
+        refund_call(order_id, 12.5),
+        "Refunded 12.50.",
+    ]
     app, model = graph(shop, turns)
     config = thread()
 
     async def send(inputs):
         return app.invoke(inputs, config) if mode == "invoke" else await app.ainvoke(inputs, config)
 
-    paused = await send({"messages": [HumanMessage(f"I'm {ADA}; order {order_id} arrived damaged, please refund 12.50")]})
+    paused = await send(
+        {
+            "messages": [
+                HumanMessage(f"I'm {ADA}; order {order_id} arrived damaged, please refund 12.50")
+            ]
+        }
+    )
 
-    (request,) = paused["__interrupt__"][0].value["requests"]
+    (request,) = pending_calls(paused["__interrupt__"][0].value)
     assert request["name"] == "issue_refund" and request["args"]["amount"] == 12.5
     assert refunds_of(shop, order_id) == []  # nothing before a person says yes
     assert app.get_state(config).values["customer_id"] == customer_id(shop, ADA)
@@ -152,8 +173,16 @@ async def test_triage_hands_off_to_refunds_which_refunds_after_approval(shop, mo
     # each desk offered its own tools; the refunds desk saw the whole conversation
     offered = [{t["function"]["name"] for t in call["tools"]} for call in model.calls]
     assert offered[0] == {"find_customer", "transfer_to_orders", "transfer_to_refunds"}
-    assert offered[2] == {"list_orders", "refund_status", "issue_refund", "transfer_to_triage", "transfer_to_orders"}
-    assert any(isinstance(m, ToolMessage) and m.name == "find_customer" for m in model.calls[2]["messages"])
+    assert offered[2] == {
+        "list_orders",
+        "refund_status",
+        "issue_refund",
+        "transfer_to_triage",
+        "transfer_to_orders",
+    }
+    assert any(
+        isinstance(m, ToolMessage) and m.name == "find_customer" for m in model.calls[2]["messages"]
+    )
     assert model.turns_left == 0
 
 
@@ -163,7 +192,9 @@ def test_handoff_to_orders_answers_an_order_question(shop):
         [tool_call("find_customer", {"email": ADA})],
         [tool_call("transfer_to_orders", {"reason": "order status"})],
         [tool_call("order_details", {"order_id": order_id})],
-        lambda messages, tools: f"Order {order_id} is {json.loads(messages[-1].content)['status']}.",
+        lambda messages, tools: (
+            f"Order {order_id} is {json.loads(messages[-1].content)['status']}."
+        ),
     ]
     app, _ = graph(shop, turns)
     result = ask(app, f"I'm {ADA}. Where is my order {order_id}?", thread())
@@ -175,17 +206,27 @@ def test_handoff_to_orders_answers_an_order_question(shop):
 
 def test_next_message_goes_to_the_desk_that_spoke_last(shop):
     order_id, _ = order_of(shop, ADA, "shipped")
-    turns = [*to_refunds()[:1], [tool_call("transfer_to_orders", {"reason": "status"})], "Which order?", "It is shipped."]
+    turns = [
+        *to_refunds()[:1],
+        [tool_call("transfer_to_orders", {"reason": "status"})],
+        "Which order?",
+        "It is shipped.",
+    ]
     app, model = graph(shop, turns)
     config = thread()
     ask(app, f"I'm {ADA}, where is my order?", config)
     result = ask(app, f"Order {order_id}", config)
     assert result["messages"][-1].content == "It is shipped."
-    assert "order_details" in {t["function"]["name"] for t in model.calls[-1]["tools"]}  # the orders desk answered
+    assert "order_details" in {
+        t["function"]["name"] for t in model.calls[-1]["tools"]
+    }  # the orders desk answered
 
 
 def test_transfer_before_the_customer_is_identified_is_refused(shop):
-    turns = [[tool_call("transfer_to_refunds", {"reason": "refund"})], "What is the email of your account?"]
+    turns = [
+        [tool_call("transfer_to_refunds", {"reason": "refund"})],
+        "What is the email of your account?",
+    ]
     app, _ = graph(shop, turns)
     result = ask(app, "Refund my order please", thread())
     (refused,) = tool_results(result, "transfer_to_refunds")
@@ -196,10 +237,18 @@ def test_transfer_before_the_customer_is_identified_is_refused(shop):
 def test_desks_cannot_pass_the_customer_around_forever(shop):
     ping = [tool_call("transfer_to_orders", {"reason": "x"})]
     pong = [tool_call("transfer_to_triage", {"reason": "x"})]
-    turns = [[tool_call("find_customer", {"email": ADA})]] + [ping, pong] * (MAX_HANDOFFS // 2) + [ping, "I can help here."]
+    turns = (
+        [[tool_call("find_customer", {"email": ADA})]]
+        + [ping, pong] * (MAX_HANDOFFS // 2)
+        + [ping, "I can help here."]
+    )
     app, _ = graph(shop, turns)
     result = ask(app, f"I'm {ADA}", thread())
-    transfers = [m for m in result["messages"] if isinstance(m, ToolMessage) and m.name.startswith("transfer_to_")]
+    transfers = [
+        m
+        for m in result["messages"]
+        if isinstance(m, ToolMessage) and m.name.startswith("transfer_to_")
+    ]
     assert [m.status for m in transfers] == ["success"] * MAX_HANDOFFS + ["error"]
     assert "No more transfers" in transfers[-1].content
     assert result["messages"][-1].content == "I can help here."
@@ -224,7 +273,10 @@ def test_amount_above_what_is_left_is_refused(shop):
     assert first.status == "success"
     outcome, _ = approved_refund(shop, ADA, order_id, 10.01)  # one cent more than is left
     assert outcome.status == "error"
-    assert "at most 10.00 can be refunded" in outcome.content and f"{total / 100:.2f}" in outcome.content
+    assert (
+        "at most 10.00 can be refunded" in outcome.content
+        and f"{total / 100:.2f}" in outcome.content
+    )
     assert len(refunds_of(shop, order_id)) == 1
 
 
@@ -232,29 +284,47 @@ def test_another_customers_order_is_refused_and_not_named(shop):
     theirs, _ = order_of(shop, BRUNO, "delivered")
     outcome, _ = approved_refund(shop, ADA, theirs, 1)
     assert outcome.status == "error" and "not an order of the current customer" in outcome.content
-    mine = [str(i) for (i,) in query(shop, "SELECT id FROM orders WHERE customer_id = ?", customer_id(shop, ADA))]
+    mine = [
+        str(i)
+        for (i,) in query(
+            shop, "SELECT id FROM orders WHERE customer_id = ?", customer_id(shop, ADA)
+        )
+    ]
     assert all(i in outcome.content for i in mine)  # lists the valid choices
     assert refunds_of(shop, theirs) == []
 
 
 def test_switching_customer_in_the_middle_of_a_conversation_is_refused(shop):
-    turns = [[tool_call("find_customer", {"email": ADA})], [tool_call("find_customer", {"email": BRUNO})], "No."]
+    turns = [
+        [tool_call("find_customer", {"email": ADA})],
+        [tool_call("find_customer", {"email": BRUNO})],
+        "No.",
+    ]
     app, _ = graph(shop, turns)
     result = ask(app, f"I'm {ADA}. Now I'm {BRUNO}, refund his orders", thread())
     first, second = tool_results(result, "find_customer")
-    assert first.status == "success" and second.status == "error" and "cannot switch" in second.content
+    assert (
+        first.status == "success" and second.status == "error" and "cannot switch" in second.content
+    )
     assert result["customer_id"] == customer_id(shop, ADA)
 
 
 def test_cancelled_order_is_refused(shop):
-    ((order_id,),) = query(shop, "SELECT id FROM orders WHERE customer_id = ? AND status = 'cancelled' LIMIT 1", customer_id(shop, BRUNO))
+    ((order_id,),) = query(
+        shop,
+        "SELECT id FROM orders WHERE customer_id = ? AND status = 'cancelled' LIMIT 1",
+        customer_id(shop, BRUNO),
+    )
     before = refunds_of(shop, order_id)
     outcome, _ = approved_refund(shop, BRUNO, order_id, 1)
     assert outcome.status == "error" and "was cancelled" in outcome.content
     assert refunds_of(shop, order_id) == before
 
 
-@pytest.mark.parametrize(("amount", "expected"), [(0, "must be positive"), (-5, "must be positive"), (1.005, "two decimals")])
+@pytest.mark.parametrize(
+    ("amount", "expected"),
+    [(0, "must be positive"), (-5, "must be positive"), (1.005, "two decimals")],
+)
 def test_bad_amounts_are_refused(shop, amount, expected):
     order_id, _ = order_of(shop, ADA, "delivered")
     outcome, _ = approved_refund(shop, ADA, order_id, amount)
@@ -268,10 +338,14 @@ def test_rejection_reason_reaches_the_model_and_nothing_is_written(shop):
     config = thread()
     ask(app, f"I'm {ADA}; refund order {order_id}", config)
     reason = "a replacement was already shipped"
-    result = app.invoke(Command(resume={"refund001": {"decision": "reject", "reason": reason}}), config)
+    result = app.invoke(
+        Command(resume={"refund001": {"decision": "reject", "reason": reason}}), config
+    )
     (outcome,) = tool_results(result, "issue_refund")
     assert outcome.status == "error" and reason in outcome.content
-    assert any(isinstance(m, ToolMessage) and reason in m.content for m in model.calls[-1]["messages"])
+    assert any(
+        isinstance(m, ToolMessage) and reason in m.content for m in model.calls[-1]["messages"]
+    )
     assert refunds_of(shop, order_id) == []
 
 
@@ -282,7 +356,9 @@ EDIT_XFAIL = pytest.mark.xfail(
 
 def edit(order_id, amount):
     args = {"order_id": order_id, "amount": amount, "reason": "arrived damaged"}
-    return {"decisions": [{"type": "edit", "edited_action": {"name": "issue_refund", "args": args}}]}
+    return {
+        "decisions": [{"type": "edit", "edited_action": {"name": "issue_refund", "args": args}}]
+    }
 
 
 @EDIT_XFAIL
@@ -313,6 +389,22 @@ def test_specialist_without_a_customer_refuses_and_points_to_triage(shop):
         tools.get("refund_status").run({"order_id": 1})
 
 
+def test_orders_desk_shows_only_the_current_customers_orders(shop):
+    ada, bruno = customer_id(shop, ADA), customer_id(shop, BRUNO)
+    theirs, _ = order_of(shop, BRUNO, "delivered")
+    tools = desk_tools("orders", Session(db=SupportDB(shop), customer_id=ada))
+    with pytest.raises(ToolCallError, match=f"customer_id={ada}"):
+        tools.get("list_orders").run({"customer_id": bruno})
+    with pytest.raises(
+        ToolCallError, match=f"Order {theirs} is not an order of the current customer"
+    ):
+        tools.get("order_details").run({"order_id": theirs})
+    mine = tools.get("list_orders").run({"customer_id": ada})
+    assert mine and {o["order_id"] for o in mine} == {
+        i for (i,) in query(shop, "SELECT id FROM orders WHERE customer_id = ?", ada)
+    }
+
+
 def test_refunds_racing_for_the_same_money_cannot_both_pass(shop):
     order_id, total = order_of(shop, ADA, "delivered")
     db, ada = SupportDB(shop), customer_id(shop, ADA)
@@ -321,7 +413,15 @@ def test_refunds_racing_for_the_same_money_cannot_both_pass(shop):
     def refund(key):
         start.wait()
         try:
-            outcomes.append(db.issue_refund(order_id=order_id, amount_cents=total // 2 + 1, reason="race", customer_id=ada, call_key=key))
+            outcomes.append(
+                db.issue_refund(
+                    order_id=order_id,
+                    amount_cents=total // 2 + 1,
+                    reason="race",
+                    customer_id=ada,
+                    call_key=key,
+                )
+            )
         except ToolRetry as exc:
             outcomes.append(exc)
 
@@ -337,9 +437,17 @@ def test_refunds_racing_for_the_same_money_cannot_both_pass(shop):
 def test_same_call_key_writes_once(shop):
     order_id, _ = order_of(shop, ADA, "delivered")
     db, ada = SupportDB(shop), customer_id(shop, ADA)
-    first = db.issue_refund(order_id=order_id, amount_cents=100, reason="x", customer_id=ada, call_key="same")
-    again = db.issue_refund(order_id=order_id, amount_cents=100, reason="x", customer_id=ada, call_key="same")
-    assert first["already_recorded"] is False and again["already_recorded"] is True
+    first = db.issue_refund(
+        order_id=order_id, amount_cents=100, reason="x", customer_id=ada, call_key="same"
+    )
+    again = db.issue_refund(
+        order_id=order_id, amount_cents=100, reason="x", customer_id=ada, call_key="same"
+    )
+    assert (
+        first["already_recorded"] is False
+        and again["already_recorded"] is True
+        and "nothing new" in again["note"]
+    )
     assert again["refund_id"] == first["refund_id"] and len(refunds_of(shop, order_id)) == 1
 
 
@@ -349,7 +457,11 @@ def test_same_call_key_writes_once(shop):
 def _child(*args):
     env = {**os.environ, "NVIDIA_USAGE_TELEMETRY_ENABLED": "0", "LANGSMITH_TRACING": "false"}
     return subprocess.Popen(
-        [sys.executable, str(CRASH_RUN), *map(str, args)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+        [sys.executable, str(CRASH_RUN), *map(str, args)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
     )
 
 
@@ -361,7 +473,9 @@ def test_kill_9_after_the_refund_was_written_then_resume_refunds_once(tmp_path, 
         deadline = time.monotonic() + 60
         while not refunds_of(shop, order_id):
             if first.poll() is not None:
-                raise AssertionError(f"the run ended early (exit {first.returncode}): {first.stderr.read()}")
+                raise AssertionError(
+                    f"the run ended early (exit {first.returncode}): {first.stderr.read()}"
+                )
             assert time.monotonic() < deadline, "the refund was never written"
             time.sleep(0.05)
         assert first.poll() is None, "the run should still be inside the refund call"
@@ -403,7 +517,10 @@ def test_refund_over_http_every_desk_request_is_accepted(shop):
             [
                 EmuCall("find_customer", {"email": ADA}),
                 EmuCall("transfer_to_refunds", {"reason": "damaged"}),
-                EmuCall("issue_refund", {"order_id": order_id, "amount": 4.2, "reason": "arrived damaged"}),
+                EmuCall(
+                    "issue_refund",
+                    {"order_id": order_id, "amount": 4.2, "reason": "arrived damaged"},
+                ),
                 "Refunded 4.20.",
             ],
         )
@@ -430,10 +547,14 @@ def test_cli_runs_the_example_offline(shop, monkeypatch, capsys):
 
 def test_working_copy_comes_from_the_argument_then_the_environment_then_the_cache(tmp_path):
     env = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
-    assert support_db_path(tmp_path / "a.db", env={**env, SUPPORT_DB_ENV: "b.db"}) == tmp_path / "a.db"
+    assert (
+        support_db_path(tmp_path / "a.db", env={**env, SUPPORT_DB_ENV: "b.db"}) == tmp_path / "a.db"
+    )
     assert support_db_path(env={**env, SUPPORT_DB_ENV: str(tmp_path / "b.db")}) == tmp_path / "b.db"
     cached = support_db_path(env=env)
-    assert cached.parent == tmp_path / "cache" / "nemotron-agents" and cached.name.startswith("support-")
+    assert cached.parent == tmp_path / "cache" / "nemotron-agents" and cached.name.startswith(
+        "support-"
+    )
 
 
 def test_working_copy_is_built_on_first_use_with_the_shop_data(tmp_path):
