@@ -131,11 +131,13 @@ async def test_studio_pauses_a_support_refund_until_approved(support_db, studio)
     )
     client = get_client(url=url, api_key=None)
     thread = await client.threads.create()
-    question = {"messages": [{"role": "user", "content": f"I'm {email}; refund 3.00 of order {order}"}]}
+    text = f"I'm {email}; refund 3.00 of order {order}"
+    question = {"messages": [{"role": "user", "content": text}]}
     await client.runs.wait(thread["thread_id"], "support", input=question)
     state = await client.threads.get_state(thread["thread_id"])
     (interrupt,) = state["interrupts"]
-    requests = interrupt["value"].get("requests") or interrupt["value"]["action_requests"]  # today's or HITL's
+    # today's payload or LangChain's HITL one
+    requests = interrupt["value"].get("requests") or interrupt["value"]["action_requests"]
     assert [r["name"] for r in requests] == ["issue_refund"]
     assert state["next"] == ["refunds"] and state["values"]["customer_id"] == customer
     refunds = "SELECT amount_cents FROM refunds WHERE order_id = ?"
@@ -143,5 +145,6 @@ async def test_studio_pauses_a_support_refund_until_approved(support_db, studio)
     await client.runs.wait(thread["thread_id"], "support", command={"resume": True})
     values = (await client.threads.get_state(thread["thread_id"]))["values"]
     assert query(refunds, order) == [(300,)]
-    assert values["messages"][-1]["content"] == "Refunded 3.00." and values["active_desk"] == "refunds"
+    assert values["messages"][-1]["content"] == "Refunded 3.00."
+    assert values["active_desk"] == "refunds"
     assert [r.status for r in emu.chat_requests] == [200] * 4

@@ -4,7 +4,8 @@
 START ─► [summarize] ─► agent ──(tool calls / malformed calls)──► tools ─┬─► agent
              ▲            │                                           ├─► summarize (history over budget)
              │            └─(final answer)─► END                      ├─► finish (step limit) ─► END
-             └────────────────────────────────────────────────────────└─► END (structured answer given, or a return_direct tool ran)
+             └────────────────────────────────────────────────────────└─► END (structured answer given)
+                                                          (or a return_direct tool succeeded)
 ```
 """
 
@@ -127,7 +128,9 @@ def build_agent(
     registry = tools if isinstance(tools, ToolRegistry) else ToolRegistry(tools)
     direct = frozenset(return_direct)
     if unknown := sorted(direct - set(registry.names())):
-        raise ConfigError(f"return_direct names unknown tools {unknown}; the tools are {list(registry.names())}")
+        raise ConfigError(
+            f"return_direct names unknown tools {unknown}; the tools are {registry.names()}"
+        )
 
     schemas = list(registry.to_openai())
     response_tool = None
@@ -218,6 +221,7 @@ def _answered_by(state: AgentState, tool_names: Collection[str]) -> bool:
     for message in reversed(state["messages"]):
         if isinstance(message, AIMessage):
             return False
-        if isinstance(message, ToolMessage) and message.name in tool_names and message.status != "error":
-            return True
+        if isinstance(message, ToolMessage) and message.name in tool_names:
+            if message.status != "error":
+                return True
     return False

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import os
 import sqlite3
+import tempfile
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import closing, contextmanager
@@ -109,14 +110,25 @@ class SupportDB:
 
     @property
     def path(self) -> Path:
-        """The file, built from the shop script (plus the desk's own table) on first use."""
+        """The file, built from the shop script (plus the desk's own table) on first use.
+
+        Raises:
+            ConfigError: The file cannot be created or written; the message names the setting.
+        """
         with self._lock:
             if self._path is None:
                 path = support_db_path(self._given, env=self._env).resolve()
-                if not path.is_file():
-                    build_shop_db(path)
-                with closing(sqlite3.connect(path)) as connection, connection:
-                    connection.execute(_SUPPORT_SCHEMA)
+                try:
+                    if not path.is_file():
+                        _build_once(path)
+                    with closing(sqlite3.connect(path)) as connection, connection:
+                        connection.execute(_SUPPORT_SCHEMA)
+                except (OSError, sqlite3.Error) as exc:
+                    # Unlike the read-only shop copy, refunds must not land in a temp directory.
+                    raise ConfigError(
+                        f"Cannot prepare the support desk's working database at {path} ({exc}); "
+                        f"set {SUPPORT_DB_ENV} to a writable file"
+                    ) from exc
                 self._path = path
             return self._path
 
@@ -248,9 +260,8 @@ class SupportDB:
         if amount_cents > left:
             raise ToolRetry(
                 f"Refund refused: {money(amount_cents)} is more than order {order_id} allows. "
-                "It totals "
-                f"{money(total)} and {money(refunded)} has been refunded already, so at most "
-                f"{money(left)} can be refunded"
+                f"It totals {money(total)} and {money(refunded)} has been refunded already, so "
+                f"at most {money(left)} can be refunded"
                 + (" (nothing: it is fully refunded)." if left <= 0 else ".")
             )
         created = datetime.now(timezone.utc).date().isoformat()
@@ -291,6 +302,24 @@ class SupportDB:
                 f"only their own orders can be looked at or refunded. Their orders: {listed}."
             )
         return row
+
+
+def _build_once(path: Path) -> None:
+    """Build the copy at ``path`` unless another process got there first (never replace one:
+    it may hold refunds already)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    built = build_shop_db(name)
+    try:
+        os.link(built, path)  # fails if the file exists, unlike a rename
+    except FileExistsError:
+        pass  # another process built it first
+    except OSError:  # a file system without hard links
+        if not path.exists():
+            os.replace(built, path)
+    finally:
+        built.unlink(missing_ok=True)
 
 
 def _order_summary(row: tuple[Any, ...]) -> dict[str, Any]:

@@ -115,16 +115,18 @@ def _find_customer(session: Session) -> Tool:
             email: The customer's email address, as they gave it.
         """
         customer = session.db.customer_by_email(email)
-        if customer is None:
-            raise ToolRetry(
-                f"No customer has the email {email.strip()!r}. Ask the customer to check it."
-            )
         with session.lock:
-            if session.customer_id not in (None, customer["customer_id"]):
+            found = customer and customer["customer_id"]
+            # Once identified, any other email gets the same answer, existing or not.
+            if session.customer_id not in (None, found):
                 raise ToolRetry(
                     f"This conversation is already with customer {session.customer_id}; it "
                     "cannot switch to another customer's account. Someone else must start a "
                     "conversation of their own."
+                )
+            if customer is None:
+                raise ToolRetry(
+                    f"No customer has the email {email.strip()!r}. Ask the customer to check it."
                 )
             session.customer_id = customer["customer_id"]
         return customer

@@ -202,7 +202,10 @@ def _desk_node(desk: str, *, db: SupportDB, **agent_options: Any) -> RunnableLam
         # The same on resume (same thread, same task), so a repeated refund call is recognised.
         where = [str(configurable.get(key, "")) for key in ("thread_id", "checkpoint_ns")]
         session = Session(
-            db=db, customer_id=customer_id, handoffs_left=MAX_HANDOFFS - made, visit_key="|".join(where)
+            db=db,
+            customer_id=customer_id,
+            handoffs_left=MAX_HANDOFFS - made,
+            visit_key="|".join(where),
         )
         customer = _UNKNOWN if customer_id is None else _KNOWN.format(customer_id=customer_id)
         agent = build_agent(

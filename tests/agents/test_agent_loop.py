@@ -137,14 +137,17 @@ def test_results_come_back_in_the_order_of_the_calls(registry):
 
 def test_return_direct_tool_ends_the_run_without_another_model_call(registry):
     # A handoff: the run stops on the tool's result and the caller routes on it.
-    model = ScriptedChatModel([[tool_call("add", {"a": "x", "b": 1})], [tool_call("add", {"a": 1, "b": 1})]])
-    result = agent(model, registry, return_direct=["add"]).invoke({"messages": [HumanMessage("1+1")]})
+    turns = [[tool_call("add", {"a": "x", "b": 1})], [tool_call("add", {"a": 1, "b": 1})]]
+    model = ScriptedChatModel(turns)
+    graph = agent(model, registry, return_direct=["add"])
+    result = graph.invoke({"messages": [HumanMessage("1+1")]})
     failed, succeeded = tool_messages(result)
-    assert failed.status == "error" and succeeded.content == "2"  # a failed call went back to the model
-    assert result["messages"][-1] == succeeded  # the run ended on the result, with no answer after it
+    assert failed.status == "error" and succeeded.content == "2"  # the failure went back
+    assert result["messages"][-1] == succeeded  # the run ended on the result: no answer after it
     assert model.turns_left == 0 and len(model.calls) == 2
 
 
 def test_return_direct_names_must_be_tools(registry):
-    with pytest.raises(ConfigError, match=r"return_direct names unknown tools \['transfer'\].*'add'"):
+    expected = r"return_direct names unknown tools \['transfer'\].*'add'"
+    with pytest.raises(ConfigError, match=expected):
         agent(ScriptedChatModel(["hi"]), registry, return_direct=["transfer"])

@@ -17,7 +17,12 @@ from langgraph.types import Command
 
 from nemotron_agents.cli import main
 from nemotron_agents.errors import ConfigError, ToolCallError, ToolRetry
-from nemotron_agents.graphs._support_db import SUPPORT_DB_ENV, SupportDB, support_db_path
+from nemotron_agents.graphs._support_db import (
+    SUPPORT_DB_ENV,
+    SupportDB,
+    _build_once,
+    support_db_path,
+)
 from nemotron_agents.graphs._support_tools import Session, desk_tools
 from nemotron_agents.graphs.shop_db import SHOP_DB_ENV, build_shop_db
 from nemotron_agents.graphs.support import MAX_HANDOFFS, SPEC, build_graph
@@ -291,6 +296,7 @@ def test_another_customers_order_is_refused_and_not_named(shop):
         )
     ]
     assert all(i in outcome.content for i in mine)  # lists the valid choices
+    assert "Bruno" not in outcome.content and BRUNO not in outcome.content
     assert refunds_of(shop, theirs) == []
 
 
@@ -298,14 +304,14 @@ def test_switching_customer_in_the_middle_of_a_conversation_is_refused(shop):
     turns = [
         [tool_call("find_customer", {"email": ADA})],
         [tool_call("find_customer", {"email": BRUNO})],
+        [tool_call("find_customer", {"email": "nobody@example.com"})],
         "No.",
     ]
     app, _ = graph(shop, turns)
     result = ask(app, f"I'm {ADA}. Now I'm {BRUNO}, refund his orders", thread())
-    first, second = tool_results(result, "find_customer")
-    assert (
-        first.status == "success" and second.status == "error" and "cannot switch" in second.content
-    )
+    first, known, unknown = tool_results(result, "find_customer")
+    assert first.status == "success" and known.status == unknown.status == "error"
+    assert known.content == unknown.content and "cannot switch" in known.content  # no probing
     assert result["customer_id"] == customer_id(shop, ADA)
 
 
@@ -568,3 +574,23 @@ def test_the_analysts_database_is_never_the_working_copy(tmp_path):
     shop = build_shop_db(tmp_path / "shop.db")
     with pytest.raises(ConfigError, match=f"{SUPPORT_DB_ENV}.*own copy|own copy.*{SUPPORT_DB_ENV}"):
         support_db_path(env={SHOP_DB_ENV: str(shop), SUPPORT_DB_ENV: str(shop)})
+
+
+def test_first_use_never_replaces_a_copy_that_holds_refunds(tmp_path):
+    env = {"XDG_CACHE_HOME": str(tmp_path)}
+    first = SupportDB(env=env)
+    ada = first.customer_by_email(ADA)["customer_id"]
+    ((order_id,),) = query(first.path, "SELECT MIN(id) FROM orders WHERE customer_id = ?", ada)
+    first.issue_refund(
+        order_id=order_id, amount_cents=100, reason="x", customer_id=ada, call_key="k"
+    )
+    _build_once(first.path)  # another process that saw no file a moment ago
+    assert refunds_of(first.path, order_id)[-1] == (100, "x")
+    assert [p.name for p in tmp_path.rglob("*.tmp")] == []
+
+
+def test_unwritable_working_copy_is_a_clear_error(tmp_path):
+    blocked = tmp_path / "not-a-dir"
+    blocked.write_text("a file where a directory should be")
+    with pytest.raises(ConfigError, match=f"{SUPPORT_DB_ENV} to a writable file"):
+        SupportDB(blocked / "support.db").path
