@@ -215,9 +215,8 @@ def _issue_refund(session: Session) -> Tool:
         amount: float,
         reason: Annotated[str, Field(max_length=300)],
     ) -> dict[str, Any]:
-        """Refund part or all of one of the customer's orders; a person approves each refund first.
-
-        At most the order's total minus earlier refunds; never a cancelled order.
+        """Refund part or all of one of the customer's orders (at most its total minus earlier
+        refunds; never a cancelled order). A person approves each refund first.
 
         Args:
             order_id: The order's id (see list_orders).
