@@ -78,7 +78,8 @@ def shop_db_path(settings_or_none: Settings | Mapping[str, str] | None = None) -
 
     Returns:
         The file named by ``NEMOTRON_SHOP_DB`` if set, else
-        ``$XDG_CACHE_HOME/nemotron-agents/shop-<hash>.db`` (``~/.cache`` when unset).
+        ``$XDG_CACHE_HOME/nemotron-agents/shop-<hash>.db`` (``~/.cache`` when unset), or the
+        same name under the temp directory when the cache cannot be written.
 
     Raises:
         ConfigError: ``NEMOTRON_SHOP_DB`` names a file that does not exist.
@@ -95,8 +96,17 @@ def shop_db_path(settings_or_none: Settings | Mapping[str, str] | None = None) -
         return path
     cache_home = (env.get("XDG_CACHE_HOME") or "").strip()
     cache = Path(cache_home) if cache_home else Path.home() / ".cache"
-    digest = hashlib.sha256(SHOP_SQL.read_bytes()).hexdigest()[:16]
-    path = cache / "nemotron-agents" / f"shop-{digest}.db"
-    if not path.is_file():
-        build_shop_db(path)
-    return path
+    name = f"shop-{hashlib.sha256(SHOP_SQL.read_bytes()).hexdigest()[:16]}.db"
+    path = cache / "nemotron-agents" / name
+    if path.is_file():
+        return path
+    try:
+        return build_shop_db(path)
+    except OSError:  # no writable cache (read-only home in a container): use the temp dir
+        fallback = Path(tempfile.gettempdir()) / f"nemotron-agents-{_user()}" / name
+        return fallback if fallback.is_file() else build_shop_db(fallback)
+
+
+def _user() -> str:
+    getuid = getattr(os, "getuid", None)
+    return str(getuid()) if getuid else os.environ.get("USERNAME", "user")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import runpy
 import sqlite3
+import tempfile
 import threading
 from pathlib import Path
 
@@ -14,16 +15,38 @@ from nemotron_agents.errors import ConfigError
 from nemotron_agents.graphs.shop_db import SHOP_DB_ENV, SHOP_SQL, build_shop_db, shop_db_path
 
 SCHEMA = {
-    "customers": [("id", "INTEGER", 1), ("name", "TEXT", 0), ("email", "TEXT", 0),
-                  ("city", "TEXT", 0), ("joined", "TEXT", 0)],
-    "products": [("id", "INTEGER", 1), ("name", "TEXT", 0), ("category", "TEXT", 0),
-                 ("price_cents", "INTEGER", 0)],
-    "orders": [("id", "INTEGER", 1), ("customer_id", "INTEGER", 0), ("placed", "TEXT", 0),
-               ("status", "TEXT", 0)],
-    "order_items": [("order_id", "INTEGER", 0), ("product_id", "INTEGER", 0),
-                    ("quantity", "INTEGER", 0), ("unit_price_cents", "INTEGER", 0)],
-    "refunds": [("id", "INTEGER", 1), ("order_id", "INTEGER", 0), ("amount_cents", "INTEGER", 0),
-                ("reason", "TEXT", 0), ("created", "TEXT", 0)],
+    "customers": [
+        ("id", "INTEGER", 1),
+        ("name", "TEXT", 0),
+        ("email", "TEXT", 0),
+        ("city", "TEXT", 0),
+        ("joined", "TEXT", 0),
+    ],
+    "products": [
+        ("id", "INTEGER", 1),
+        ("name", "TEXT", 0),
+        ("category", "TEXT", 0),
+        ("price_cents", "INTEGER", 0),
+    ],
+    "orders": [
+        ("id", "INTEGER", 1),
+        ("customer_id", "INTEGER", 0),
+        ("placed", "TEXT", 0),
+        ("status", "TEXT", 0),
+    ],
+    "order_items": [
+        ("order_id", "INTEGER", 0),
+        ("product_id", "INTEGER", 0),
+        ("quantity", "INTEGER", 0),
+        ("unit_price_cents", "INTEGER", 0),
+    ],
+    "refunds": [
+        ("id", "INTEGER", 1),
+        ("order_id", "INTEGER", 0),
+        ("amount_cents", "INTEGER", 0),
+        ("reason", "TEXT", 0),
+        ("created", "TEXT", 0),
+    ],
 }
 
 
@@ -99,3 +122,13 @@ def test_environment_variable_names_the_file(tmp_path):
 def test_environment_variable_naming_a_missing_file_is_a_clear_error(tmp_path):
     with pytest.raises(ConfigError, match=f"{SHOP_DB_ENV}=.*not an existing file"):
         shop_db_path({SHOP_DB_ENV: str(tmp_path / "nope.db")})
+
+
+def test_unwritable_cache_falls_back_to_the_temp_dir(tmp_path, monkeypatch):
+    blocked = tmp_path / "not-a-dir"
+    blocked.write_text("a file where the cache directory should be")
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    path = shop_db_path({"XDG_CACHE_HOME": str(blocked)})
+    assert path.parent.parent == tmp_path / "tmp" and path.name.startswith("shop-")
+    assert _tables(path) == SCHEMA
+    assert shop_db_path({"XDG_CACHE_HOME": str(blocked)}) == path
