@@ -5,12 +5,13 @@ START ─► [summarize] ─► agent ──(tool calls / malformed calls)──
              ▲            │                                           ├─► summarize (history over budget)
              │            └─(final answer)─► END                      ├─► finish (step limit) ─► END
              └────────────────────────────────────────────────────────└─► END (structured answer given)
+                                                          (or a return_direct tool succeeded)
 ```
 """
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any, Collection, Sequence
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
@@ -79,6 +80,7 @@ def build_agent(
     max_retries: int | None = None,
     initial_delay: float = 1.0,
     max_delay: float = 30.0,
+    return_direct: Collection[str] = (),
     name: str = "agent",
 ) -> Any:
     """Build and compile the tool-calling agent graph.
@@ -106,6 +108,9 @@ def build_agent(
         max_retries: Retries per model for retryable failures; ``settings.max_retries`` if None.
         initial_delay: First backoff delay in seconds (doubles per retry).
         max_delay: Longest backoff; a longer ``Retry-After`` moves to the fallback at once.
+        return_direct: Names of tools whose successful result ends the run with no further
+            model call (LangChain's ``return_direct``), e.g. handoff tools: the caller routes on
+            the result. A call that failed goes back to the model as usual.
         name: Name of the compiled graph.
 
     Returns:
@@ -121,6 +126,11 @@ def build_agent(
         raise ConfigError(f"max_history_tokens must be at least 100 (or None), got {max_history_tokens}")
     settings = settings or Settings.from_env()
     registry = tools if isinstance(tools, ToolRegistry) else ToolRegistry(tools)
+    direct = frozenset(return_direct)
+    if unknown := sorted(direct - set(registry.names())):
+        raise ConfigError(
+            f"return_direct names unknown tools {unknown}; the tools are {registry.names()}"
+        )
 
     schemas = list(registry.to_openai())
     response_tool = None
@@ -172,7 +182,9 @@ def build_agent(
         return END
 
     def route_after_tools(state: AgentState) -> str:
-        if response_tool is not None and _answered_structured(state, response_tool.name):
+        if response_tool is not None and _answered_by(state, {response_tool.name}):
+            return END
+        if direct and _answered_by(state, direct):
             return END
         if steps_so_far(state) >= steps_limit():
             return "finish"
@@ -204,10 +216,12 @@ def build_agent(
     return compiled.with_config(recursion_limit=max(max_steps, MAX_CONTEXT_STEPS) * 3 + 10)
 
 
-def _answered_structured(state: AgentState, tool_name: str) -> bool:
+def _answered_by(state: AgentState, tool_names: Collection[str]) -> bool:
+    """Whether one of ``tool_names`` succeeded among the results of the last model turn."""
     for message in reversed(state["messages"]):
         if isinstance(message, AIMessage):
             return False
-        if isinstance(message, ToolMessage) and message.name == tool_name and message.status != "error":
-            return True
+        if isinstance(message, ToolMessage) and message.name in tool_names:
+            if message.status != "error":
+                return True
     return False

@@ -3,6 +3,7 @@ from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, Tool
 from langgraph.checkpoint.memory import InMemorySaver
 
 from nemotron_agents.agents import build_agent
+from nemotron_agents.errors import ConfigError
 from nemotron_agents.testing import ScriptedChatModel, tool_call
 from nemotron_agents.tools import ToolRegistry
 
@@ -132,3 +133,21 @@ def test_results_come_back_in_the_order_of_the_calls(registry):
     result = agent(model, registry).invoke({"messages": [HumanMessage("x")]})
     assert [m.tool_call_id for m in tool_messages(result)] == [c["id"] for c in calls]
     assert [m.status for m in tool_messages(result)] == ["success", "error", "error", "success"]
+
+
+def test_return_direct_tool_ends_the_run_without_another_model_call(registry):
+    # A handoff: the run stops on the tool's result and the caller routes on it.
+    turns = [[tool_call("add", {"a": "x", "b": 1})], [tool_call("add", {"a": 1, "b": 1})]]
+    model = ScriptedChatModel(turns)
+    graph = agent(model, registry, return_direct=["add"])
+    result = graph.invoke({"messages": [HumanMessage("1+1")]})
+    failed, succeeded = tool_messages(result)
+    assert failed.status == "error" and succeeded.content == "2"  # the failure went back
+    assert result["messages"][-1] == succeeded  # the run ended on the result: no answer after it
+    assert model.turns_left == 0 and len(model.calls) == 2
+
+
+def test_return_direct_names_must_be_tools(registry):
+    expected = r"return_direct names unknown tools \['transfer'\].*'add'"
+    with pytest.raises(ConfigError, match=expected):
+        agent(ScriptedChatModel(["hi"]), registry, return_direct=["transfer"])
