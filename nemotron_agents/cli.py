@@ -21,7 +21,7 @@ from rich.console import Console
 
 from nemotron_agents.agents.state import merge_usage
 from nemotron_agents.errors import ConfigError, MissingCredentialsError, ModelCallError
-from nemotron_agents.graphs import GRAPHS, load_graph_module
+from nemotron_agents.graphs import GRAPHS, get_spec
 from nemotron_agents.persistence import list_threads, open_checkpointer
 from nemotron_agents.settings import Settings
 
@@ -115,14 +115,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _list(out: Console) -> int:
-    for name in sorted(GRAPHS):
-        out.print(f"[bold]{name}[/]  {load_graph_module(name).DESCRIPTION}", highlight=False)
+    for name, spec in sorted(GRAPHS.items()):
+        out.print(f"[bold]{name}[/]  {spec.description}", highlight=False)
+        out.print(f"  [dim]e.g. nemotron-agents run {name} {json.dumps(spec.example)}[/]", highlight=False)
     return 0
 
 
 def _tools(out: Console, graph_name: str) -> int:
-    for spec in _graph_tools(load_graph_module(graph_name)):
-        fn = spec["function"]
+    for schema in get_spec(graph_name).registry().to_openai():
+        fn = schema["function"]
         out.print(f"[bold]{fn['name']}[/]: {fn['description']}", highlight=False)
         props = fn["parameters"].get("properties", {})
         required = set(fn["parameters"].get("required", []))
@@ -132,13 +133,6 @@ def _tools(out: Console, graph_name: str) -> int:
             extra = f" one of {pschema['enum']}" if "enum" in pschema else ""
             out.print(f"  - {pname} ({kind}, {flag}){extra}: {pschema.get('description', '')}", highlight=False)
     return 0
-
-
-def _graph_tools(module: Any) -> list[dict[str, Any]]:
-    registry = getattr(module, "TOOLS", None)
-    if registry is None:
-        raise ConfigError(f"graph module {module.__name__} has no TOOLS registry")
-    return registry.to_openai()
 
 
 @contextlib.contextmanager
@@ -181,7 +175,7 @@ def _threads(out: Console, db: str) -> int:
 
 
 def _run(out: Console, args: argparse.Namespace) -> int:
-    module = load_graph_module(args.graph)
+    spec = get_spec(args.graph)
     resuming = args.command == "resume"
     if resuming and not (args.thread_id and args.db):
         raise ConfigError("resume needs --thread-id and the --db file the run was saved in")
@@ -193,7 +187,7 @@ def _run(out: Console, args: argparse.Namespace) -> int:
         options: dict[str, Any] = {"settings": settings, "checkpointer": saver}
         if getattr(args, "max_steps", None) is not None:
             options["max_steps"] = args.max_steps
-        graph = module.build_graph(**options)
+        graph = spec.build(**options)
         if resuming:
             state = graph.get_state(config)
             if not state.values:

@@ -1,6 +1,7 @@
 """The reusable tool-calling state machine and its nodes."""
 
 from nemotron_agents.agents.build import build_agent
+from nemotron_agents.agents.context import AgentContext
 from nemotron_agents.agents.state import AgentState, InputState, ModelTurn, OutputState
 
-__all__ = ["build_agent", "AgentState", "InputState", "OutputState", "ModelTurn"]
+__all__ = ["build_agent", "AgentContext", "AgentState", "InputState", "OutputState", "ModelTurn"]

@@ -23,8 +23,10 @@ from langchain_core.utils.function_calling import convert_to_openai_tool
 from langgraph.graph import END, START, StateGraph
 from pydantic import BaseModel
 
+from nemotron_agents.agents.context import MAX_CONTEXT_STEPS, AgentContext, run_context
 from nemotron_agents.agents.finish import make_finish_node
 from nemotron_agents.agents.model_node import make_model_node, steps_so_far
+from nemotron_agents.agents.run_models import ChainSelector
 from nemotron_agents.agents.state import AgentState, InputState, OutputState
 from nemotron_agents.agents.summarize import make_summarize_node, needs_summary
 from nemotron_agents.agents.tools_node import TOOLS, ResponseTool, add_tool_step
@@ -137,14 +139,6 @@ def build_agent(
     settings = settings or Settings.from_env()
     registry = tools if isinstance(tools, ToolRegistry) else ToolRegistry(tools)
 
-    primary = model if model is not None else primary_model(settings)
-    if fallback_model is None and (model is None or _is_nvidia(model)):
-        fallback = default_fallback(settings)
-    else:
-        fallback = fallback_model or None
-    if summarizer is None and max_history_tokens:
-        summarizer = default_fallback(settings) if _is_nvidia(primary) else primary
-
     schemas = list(registry.to_openai())
     response_tool = None
     if response_format is not None:
@@ -153,16 +147,43 @@ def build_agent(
             raise ConfigError(f"response_format's tool name {response_tool.name!r} clashes with a registered tool")
         schemas.append(schema)
     required = response_format is not None
-    models = [_bind(primary, schemas, required=required, role="primary")]
-    if fallback is not None:
-        models.append(_bind(fallback, schemas, required=required, role="fallback"))
     retries = settings.max_retries if max_retries is None else max_retries
-    chain = ModelChain(models, max_retries=retries, initial_delay=initial_delay, max_delay=max_delay)
+
+    def chain_of(models: list[Any]) -> ModelChain:
+        return ModelChain(models, max_retries=retries, initial_delay=initial_delay, max_delay=max_delay)
+
+    def agent_chain(run_settings: Settings) -> ModelChain:
+        primary = model if model is not None else primary_model(run_settings)
+        if fallback_model is None and (model is None or _is_nvidia(model)):
+            fallback = default_fallback(run_settings)
+        else:
+            fallback = fallback_model or None
+        bound = [_bind(primary, schemas, required=required, role="primary")]
+        if fallback is not None:
+            bound.append(_bind(fallback, schemas, required=required, role="fallback"))
+        return chain_of(bound)
+
+    def summary_chain(run_settings: Settings) -> ModelChain:
+        if summarizer is not None:
+            return chain_of([summarizer])
+        nvidia = model is None or _is_nvidia(model)
+        return chain_of([default_fallback(run_settings) if nvidia else model])
+
+    # A run's context may name other models, but only where the agent builds them from settings.
+    chains = ChainSelector(agent_chain(settings), settings=settings if model is None else None, make_chain=agent_chain)
+    summaries = ChainSelector(
+        summary_chain(settings),
+        settings=settings if model is None and summarizer is None else None,
+        make_chain=summary_chain,
+    ) if max_history_tokens else None
+
+    def steps_limit() -> int:
+        return run_context().get("max_steps", max_steps)
 
     def route_after_agent(state: AgentState) -> str:
         last = state["messages"][-1]
         if isinstance(last, HumanMessage):  # structured-output nudge
-            return "finish" if steps_so_far(state) >= max_steps else "agent"
+            return "finish" if steps_so_far(state) >= steps_limit() else "agent"
         if isinstance(last, AIMessage) and (last.tool_calls or last.invalid_tool_calls):
             return TOOLS
         return END
@@ -170,14 +191,16 @@ def build_agent(
     def route_after_tools(state: AgentState) -> str:
         if response_tool is not None and _answered_structured(state, response_tool.name):
             return END
-        if steps_so_far(state) >= max_steps:
+        if steps_so_far(state) >= steps_limit():
             return "finish"
         if needs_summary(state, max_history_tokens):
             return "summarize"
         return "agent"
 
-    graph = StateGraph(AgentState, input_schema=InputState, output_schema=OutputState)
-    graph.add_node("agent", make_model_node(chain, system_prompt=system_prompt, response_tool=response_tool and response_tool.name))
+    graph = StateGraph(
+        AgentState, context_schema=AgentContext, input_schema=InputState, output_schema=OutputState
+    )
+    graph.add_node("agent", make_model_node(chains, system_prompt=system_prompt, response_tool=response_tool and response_tool.name))
     tools_done = add_tool_step(
         graph, registry, response_tool=response_tool, max_output_chars=max_output_chars
     )
@@ -185,8 +208,7 @@ def build_agent(
     graph.add_conditional_edges("agent", route_after_agent, [TOOLS, "agent", "finish", END])
     after_tools = ["agent", "finish", END]
     if max_history_tokens:
-        summary_chain = ModelChain([summarizer], max_retries=retries, initial_delay=initial_delay, max_delay=max_delay)
-        graph.add_node("summarize", make_summarize_node(summary_chain, max_history_tokens=max_history_tokens))
+        graph.add_node("summarize", make_summarize_node(summaries, max_history_tokens=max_history_tokens))
         graph.add_conditional_edges(
             START, lambda s: "summarize" if needs_summary(s, max_history_tokens) else "agent", ["summarize", "agent"]
         )
@@ -198,10 +220,11 @@ def build_agent(
     graph.add_edge("finish", END)
     compiled = graph.compile(checkpointer=checkpointer, name=name)
     # Our own step limit ends runs; LangGraph's recursion limit is only a backstop above it
-    # (a turn with tool calls takes four supersteps). Its sync runner runs a step's tasks in
+    # (a turn with tool calls takes five supersteps). Its sync runner runs a step's tasks in
     # `max_concurrency` threads (cores + 4 by default): room for every call of a turn at once.
     return compiled.with_config(
-        recursion_limit=max_steps * 5 + 10, max_concurrency=MAX_TOOL_THREADS
+        recursion_limit=max(max_steps, MAX_CONTEXT_STEPS) * 5 + 10,
+        max_concurrency=MAX_TOOL_THREADS,
     )
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from langchain_core.messages import AIMessage, ToolMessage
 from langchain_core.runnables import RunnableLambda
 
+from nemotron_agents.agents.context import run_context
 from nemotron_agents.agents.state import AgentState
 
 __all__ = ["make_finish_node", "STOPPED_TEMPLATE"]
@@ -18,9 +19,14 @@ STOPPED_TEMPLATE = (
 
 
 def make_finish_node(*, max_steps: int) -> RunnableLambda:
-    """Build the node that writes the "stopped after N steps" answer."""
+    """Build the node that writes the "stopped after N steps" answer.
+
+    Args:
+        max_steps: The build-time limit; a run's context may set another.
+    """
 
     def finish(state: AgentState) -> dict[str, Any]:
+        limit = run_context().get("max_steps", max_steps)
         last = ""
         for message in reversed(state.get("messages") or []):
             if isinstance(message, ToolMessage):
@@ -28,8 +34,8 @@ def make_finish_node(*, max_steps: int) -> RunnableLambda:
                 last = f"The last tool result ({message.name}) was: {text[:300]}. "
                 break
         answer = AIMessage(
-            content=STOPPED_TEMPLATE.format(steps=max_steps, last=last),
-            response_metadata={"stopped": "max_steps", "max_steps": max_steps},
+            content=STOPPED_TEMPLATE.format(steps=limit, last=last),
+            response_metadata={"stopped": "max_steps", "max_steps": limit},
         )
         return {"messages": [answer]}
 

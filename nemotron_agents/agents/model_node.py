@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from langchain_core.runnables import RunnableConfig, RunnableLambda
 
+from nemotron_agents.agents.context import AgentContext
+from nemotron_agents.agents.run_models import pick_chain
 from nemotron_agents.agents.state import AgentState
 from nemotron_agents.models.fallback import CallOutcome, ModelChain
-from nemotron_agents.models.hygiene import prepare_messages
+from nemotron_agents.models.wire_cache import WireCache
 
 __all__ = ["make_model_node", "steps_so_far", "STRUCTURED_NUDGE"]
 
@@ -50,7 +53,7 @@ def _with_unique_ids(message: AIMessage) -> AIMessage:
 
 
 def make_model_node(
-    chain: ModelChain,
+    chain: ModelChain | Callable[[AgentContext], ModelChain],
     *,
     system_prompt: str | None = None,
     response_tool: str | None = None,
@@ -58,7 +61,8 @@ def make_model_node(
     """Build the node that asks the model for the next step.
 
     Args:
-        chain: Models (bound to the tools) in order of preference, with retry settings.
+        chain: Models (bound to the tools) in order of preference, with retry settings; or a
+            function picking them from the run's context (see ``agents/run_models.py``).
         system_prompt: Prepended to every request; never stored in state.
         response_tool: Name of the structured-output tool, when ``response_format`` is set.
 
@@ -66,9 +70,10 @@ def make_model_node(
         A runnable with sync and async paths, usable as a LangGraph node.
     """
 
+    wire = WireCache()  # the history only grows between requests: convert only what is new
+
     def _request(state: AgentState) -> list[BaseMessage]:
-        head = [SystemMessage(content=system_prompt)] if system_prompt else []
-        return prepare_messages(head + list(state["messages"]))
+        return wire.prepare(system_prompt, state["messages"])
 
     def _update(state: AgentState, outcome: CallOutcome) -> dict[str, Any]:
         message = _with_unique_ids(outcome.message)
@@ -96,9 +101,9 @@ def make_model_node(
         return update
 
     def call_model(state: AgentState, config: RunnableConfig) -> dict[str, Any]:
-        return _update(state, chain.invoke(_request(state), config=config))
+        return _update(state, pick_chain(chain).invoke(_request(state), config=config))
 
     async def acall_model(state: AgentState, config: RunnableConfig) -> dict[str, Any]:
-        return _update(state, await chain.ainvoke(_request(state), config=config))
+        return _update(state, await pick_chain(chain).ainvoke(_request(state), config=config))
 
     return RunnableLambda(call_model, afunc=acall_model, name="agent")

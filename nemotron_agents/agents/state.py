@@ -6,10 +6,13 @@ Everything here is plain data (no model objects, no secrets), so any checkpointe
 from __future__ import annotations
 
 import operator
-from typing import Annotated, Any, TypedDict
+from typing import Annotated, Any
 
 from langchain_core.messages import AnyMessage
 from langgraph.graph.message import add_messages
+
+# pydantic (and so LangGraph Studio's input form) needs typing_extensions' TypedDict below 3.12.
+from typing_extensions import TypedDict
 
 __all__ = ["AgentState", "InputState", "OutputState", "ModelTurn", "merge_usage", "merge_results"]
 

@@ -10,6 +10,7 @@ the failure is recorded in ``turns``: nothing is lost.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any, Sequence
 
 from langchain_core.messages import (
@@ -24,6 +25,8 @@ from langchain_core.messages.utils import count_tokens_approximately
 from langchain_core.runnables import RunnableConfig, RunnableLambda
 from langgraph.graph.message import REMOVE_ALL_MESSAGES
 
+from nemotron_agents.agents.context import AgentContext
+from nemotron_agents.agents.run_models import pick_chain
 from nemotron_agents.agents.state import AgentState
 from nemotron_agents.models.fallback import CallOutcome, ModelChain
 
@@ -93,7 +96,9 @@ def _transcript(messages: Sequence[BaseMessage]) -> str:
     return "\n".join(lines)
 
 
-def make_summarize_node(chain: ModelChain, *, max_history_tokens: int) -> RunnableLambda:
+def make_summarize_node(
+    chain: ModelChain | Callable[[AgentContext], ModelChain], *, max_history_tokens: int
+) -> RunnableLambda:
     """Build the node that summarises the old part of the history.
 
     Args:
@@ -126,15 +131,16 @@ def make_summarize_node(chain: ModelChain, *, max_history_tokens: int) -> Runnab
     def summarize(state: AgentState, config: RunnableConfig) -> dict[str, Any]:
         prompt, _, tail = request(state)
         try:
-            return update(chain.invoke(prompt, config=config), None, tail)
+            return update(pick_chain(chain).invoke(prompt, config=config), None, tail)
         except Exception as exc:  # noqa: BLE001 - keep the whole history rather than fail the run
             return update(None, exc, tail)
 
     async def asummarize(state: AgentState, config: RunnableConfig) -> dict[str, Any]:
         prompt, _, tail = request(state)
         try:
-            return update(await chain.ainvoke(prompt, config=config), None, tail)
+            return update(await pick_chain(chain).ainvoke(prompt, config=config), None, tail)
         except Exception as exc:  # noqa: BLE001 - keep the whole history rather than fail the run
             return update(None, exc, tail)
 
     return RunnableLambda(summarize, afunc=asummarize, name="summarize")
+

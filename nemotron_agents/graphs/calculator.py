@@ -1,19 +1,23 @@
 """Calculator agent: safe arithmetic, percentages and unit conversion.
 
-Exported for ``langgraph.json`` as ``graph`` (no checkpointer: ``langgraph dev`` brings its own).
-Build your own variant with :func:`build_graph`.
+The generic tool loop of :func:`~nemotron_agents.agents.build_agent`: the model calls exact tools
+(no ``eval``) and answers with the result. Start here to write your own graph: one ``SPEC``, one
+``build_graph``, ``make_graph`` for ``langgraph.json`` and the ``__getattr__`` giving ``graph``.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from langchain_core.language_models import BaseChatModel
+
 from nemotron_agents.agents import build_agent
+from nemotron_agents.graphs.spec import GraphSpec, lazy_graph
 from nemotron_agents.settings import Settings
 from nemotron_agents.tools import ToolRegistry
 from nemotron_agents.tools.builtin import CALCULATOR_TOOLS
 
-__all__ = ["build_graph", "graph", "TOOLS", "SYSTEM_PROMPT", "DESCRIPTION"]
+__all__ = ["SPEC", "build_graph", "make_graph", "TOOLS", "SYSTEM_PROMPT", "DESCRIPTION"]
 
 TOOLS = ToolRegistry(CALCULATOR_TOOLS)
 DESCRIPTION = "Arithmetic, percentages and unit conversion with exact tools (no eval)."
@@ -27,8 +31,8 @@ SYSTEM_PROMPT = (
 
 def build_graph(
     *,
-    model: Any = None,
-    fallback_model: Any = None,
+    model: BaseChatModel | None = None,
+    fallback_model: BaseChatModel | None | bool = None,
     settings: Settings | None = None,
     checkpointer: Any = None,
     max_steps: int = 10,
@@ -54,4 +58,19 @@ def build_graph(
     )
 
 
-graph = build_graph()
+SPEC = GraphSpec(
+    name="calculator",
+    description=DESCRIPTION,
+    tools=TOOLS,
+    build=build_graph,
+    example="What is 15% of 240?",
+)
+
+
+def make_graph() -> Any:
+    """The graph ``langgraph.json`` serves (LangGraph Studio, ``langgraph dev``)."""
+    return SPEC.compiled()
+
+
+def __getattr__(name: str) -> Any:
+    return lazy_graph(SPEC, name, __name__)  # ``graph``, built on first access
