@@ -202,3 +202,15 @@ def test_a_huge_malformed_argument_is_echoed_only_in_part(registry):
     assert junk[:500] in tm.content and junk[:501] not in tm.content
     assert "showed 500 of 1000007 characters" in tm.content
     assert len(tm.content) < 1_000
+
+
+def test_a_scripted_call_too_deep_for_json_goes_back_as_a_malformed_call(registry):
+    deep = inner = {}
+    for _ in range(2_000):
+        inner["a"] = inner = {}
+    model = ScriptedChatModel([[tool_call("add", {"a": deep, "b": 1}, id="Deep00001")], "gave up"])
+    result = agent(model, registry).invoke({"messages": [HumanMessage("x")]})
+    (tm,) = tool_messages(result)
+    assert tm.status == "error" and tm.tool_call_id == "Deep00001"
+    assert "not valid JSON" in tm.content and "nested too deeply" in tm.content
+    assert result["messages"][-1].content == "gave up"
