@@ -101,7 +101,7 @@ def file_tools(
         ],
         limit: Annotated[int, Field(ge=1, le=MAX_HITS, description=f"Most passages to return, 1 to {MAX_HITS}.")] = 8,
     ) -> str:
-        """Search every file's text (full-text, best first); each hit is 'path:line [section] text'.
+        """Search every file's text (full-text, best first); each hit is 'path:line (section): text'.
 
         Cite a hit as path:line. Read around it with read_file for the full context.
         """
@@ -113,8 +113,8 @@ def file_tools(
             return f"No passages match {query!r}. Try other or fewer words, or list_files to see the files."
         lines = [f"{len(hits)} passage(s) for {query!r}, best first:"]
         for hit in hits:
-            section = f" [{hit.heading}]" if hit.heading else ""
-            lines.append(f"{hit.path}:{hit.line}{section} {hit.text}")
+            section = f" ({hit.heading})" if hit.heading else ""
+            lines.append(f"{hit.path}:{hit.line}{section}: {hit.text}")
         return "\n".join(lines)
 
     @tool

@@ -150,33 +150,46 @@ class Folder:
         if not real.is_dir():
             what = "is a file, not a folder" if real.exists() else "does not exist"
             raise FileAccessError(f"{rel!r} {what}. Use list_files without a folder to see what there is.")
+        prefix = os.path.join(str(self.root), "")
         seen = 0
-        for directory, dirs, files in os.walk(real):  # never descends into symlinked folders
-            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-            base = Path(directory)
-            for name in sorted(files):
-                if name.startswith("."):
+        pending = [str(real)]
+        while pending:  # depth first, in name order, as os.walk would go
+            try:
+                with os.scandir(pending.pop()) as listing:
+                    items = sorted((item for item in listing if not item.name.startswith(".")), key=lambda i: i.name)
+            except OSError:
+                continue  # unreadable or vanished folder
+            folders = []
+            for item in items:
+                if item.is_dir(follow_symlinks=False):  # a symlinked folder is never entered
+                    folders.append(item.path)
                     continue
-                entry = self._entry(base / name)
-                if entry is None or not fnmatch.fnmatchcase(entry.path, pattern):
+                rel_path = item.path[len(prefix) :].replace(os.sep, "/")
+                if not fnmatch.fnmatchcase(rel_path, pattern):
+                    continue
+                entry = self._entry(item, rel_path)
+                if entry is None:
                     continue
                 seen += 1
                 yield entry
                 if seen >= self.max_files:
                     return
+            pending.extend(reversed(folders))
 
-    def _entry(self, path: Path) -> FileEntry | None:
-        real = Path(os.path.realpath(path))
-        if self.root not in real.parents:
-            return None  # a symlink leading out of the root
+    def _entry(self, item: os.DirEntry[str], rel_path: str) -> FileEntry | None:
         try:
-            info = os.stat(real)
+            if item.is_symlink():  # only links need resolving: every folder walked is inside
+                real = os.path.realpath(item.path)
+                if self.root not in Path(real).parents:
+                    return None  # a symlink leading out of the root
+                info = os.stat(real)
+            else:
+                info = item.stat(follow_symlinks=False)
         except OSError:
             return None  # vanished, or a dangling link
         if not stat.S_ISREG(info.st_mode):
             return None
-        rel = path.relative_to(self.root).as_posix()
-        return FileEntry(path=rel, size=info.st_size, mtime_ns=info.st_mtime_ns, inode=info.st_ino)
+        return FileEntry(path=rel_path, size=info.st_size, mtime_ns=info.st_mtime_ns, inode=info.st_ino)
 
     # --- reading ----------------------------------------------------------------------------
 

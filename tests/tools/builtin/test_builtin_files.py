@@ -89,8 +89,10 @@ def test_read_file_accepts_harmless_spellings_of_a_relative_path(tools):
 
 def test_search_finds_across_files_with_line_numbers(tools):
     text = tools.get("search_files").run({"query": "Head of People"})
-    hits = re.findall(r"^(\S+):(\d+) ", text, re.M)
+    hits = re.findall(r"^([^:\s]+):(\d+)\b", text, re.M)
     assert ("people.md", "3") in hits and ("notes.txt", "1") in hits
+    assert "people.md:3 (People): The Head of People is Priya Raman." in text.splitlines()
+    assert "notes.txt:1: Vacation requests over 10 days need the Head of People." in text.splitlines()
 
 
 def test_search_with_no_match_says_what_to_try(tools):
