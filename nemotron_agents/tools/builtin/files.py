@@ -71,7 +71,10 @@ def file_tools(
         ] = "",
         pattern: Annotated[
             str,
-            Field(description="Glob on the relative path, e.g. '*.md' or 'policies/*'; '*' also matches '/'."),
+            Field(
+                max_length=200,
+                description="Glob on the relative path, e.g. '*.md' or 'policies/*'; '*' also matches '/'.",
+            ),
         ] = "*",
     ) -> str:
         """List the files in the document folder, with their sizes in bytes."""
@@ -93,6 +96,7 @@ def file_tools(
         query: Annotated[
             str,
             Field(
+                max_length=500,
                 description=(
                     "Words to look for, e.g. 'parental leave weeks'. Passages with more and rarer "
                     'words rank first; "a quoted phrase" must match exactly; word* matches a prefix.'

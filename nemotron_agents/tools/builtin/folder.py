@@ -7,7 +7,8 @@ says what was wrong and what is allowed:
 * no ``..`` component, even one that would land back inside the root;
 * no hidden entries (a name starting with ``.``: ``.env``, ``.git``), which often hold secrets;
 * the real path, symlinks resolved, must lie inside the root's real path, so a symlink that
-  points out of the root is refused (one that stays inside is followed);
+  points out of the root is refused (one that stays inside is followed); on Linux the opened
+  file is checked again, so swapping a folder for a symlink after the check does not help;
 * regular files only: a FIFO or a device could block or never end;
 * at most ``max_file_bytes`` bytes, and text only: a NUL byte, or bytes that are not UTF-8,
   mark a binary file.
@@ -212,6 +213,7 @@ class Folder:
         except OSError as exc:
             raise FileAccessError(f"{rel!r} cannot be opened: {exc.strerror}.") from None
         with os.fdopen(fd, "rb") as handle:
+            self._check_opened(handle.fileno(), rel)
             info = os.fstat(handle.fileno())
             if not stat.S_ISREG(info.st_mode):
                 raise FileAccessError(f"{rel!r} is not a regular file (a device, pipe or socket); it cannot be read.")
@@ -228,6 +230,17 @@ class Folder:
             raise FileAccessError(
                 f"{rel!r} is not UTF-8 text (undecodable byte at offset {exc.start}); only text files can be read."
             ) from None
+
+    def _check_opened(self, fd: int, rel: str) -> None:
+        """Refuse a file that is outside the root once opened (a folder on its path was swapped
+        for a symlink between the check and the open). Linux only: elsewhere, the check before
+        opening stands alone."""
+        try:
+            opened = Path(os.readlink(f"/proc/self/fd/{fd}"))
+        except OSError:
+            return
+        if self.root not in opened.parents:
+            raise FileAccessError(f"{rel!r} is not allowed: it led outside the folder when opened.")
 
     def _too_large(self, rel: str, size: int) -> str:
         return (

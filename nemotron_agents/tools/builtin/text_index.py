@@ -35,6 +35,8 @@ __all__ = ["TextIndex", "Hit", "RefreshStats", "match_expression", "default_cach
 
 #: Most lines in one indexed passage.
 PASSAGE_LINES = 8
+#: Most terms of a query used; the rest are ignored (a long text is not a longer search).
+MAX_TERMS = 32
 #: Bumped when the table layout changes; an index of another version is rebuilt.
 SCHEMA_VERSION = 1
 _MARK_OPEN, _MARK_CLOSE = "\x02", "\x03"
@@ -98,20 +100,23 @@ def match_expression(query: str) -> str | None:
     """The FTS5 MATCH expression for a user's query, or ``None`` when it has no words.
 
     Every term is quoted, so no user text is read as FTS5 syntax (operators, columns, NEAR).
+    At most :data:`MAX_TERMS` terms are used.
     """
+    tokens = _TOKEN_RE.findall(query)
     terms: list[str] = []
-    for phrase, word, star in _TOKEN_RE.findall(query):
+    for phrase, word, star in tokens:
         if phrase.strip():
             terms.append(f'"{phrase.strip()}"')  # the pattern keeps '"' out of a phrase
         elif word:
             terms.append(f'"{word.lower()}"' + ("*" if star else ""))
+    terms = list(dict.fromkeys(terms))[:MAX_TERMS]
     if not terms:
         return None
     content = [t for t in terms if t.strip('"*') not in _STOP_WORDS] or terms
-    words = [word for phrase, word, _ in _TOKEN_RE.findall(query) if word and not phrase]
-    if len(words) > 1 and not any(phrase for phrase, _, _ in _TOKEN_RE.findall(query)):
+    words = [word.lower() for phrase, word, _ in tokens if word][:MAX_TERMS]
+    if len(words) > 1 and not any(phrase for phrase, _, _ in tokens):
         # The words in their order, as one more phrase: passages that have them together rank higher.
-        content.append('"' + " ".join(words).lower() + '"')
+        content.append('"' + " ".join(words) + '"')
     return " OR ".join(dict.fromkeys(content))
 
 

@@ -247,3 +247,20 @@ def test_folder_errors_are_value_errors_for_plain_use(root):
     with pytest.raises(FileAccessError) as info:
         Folder(root).read_text("../x")
     assert isinstance(info.value, ValueError)
+
+
+def test_a_path_swapped_for_an_outside_one_after_the_check_is_refused_when_opened(root, outside, monkeypatch):
+    folder = Folder(root)
+    if not os.path.exists("/proc/self/fd"):
+        pytest.skip("the post-open check needs /proc (Linux)")
+    # As if a folder on the path became a symlink out of the root between the check and the open.
+    monkeypatch.setattr(folder, "resolve", lambda path: ("people.md", outside / "secret.txt"))
+    with pytest.raises(FileAccessError, match="led outside the folder when opened"):
+        folder.read_text("people.md")
+
+
+def test_overlong_query_and_pattern_are_refused_by_the_schema(tools):
+    with pytest.raises(ToolArgumentsError, match="query"):
+        tools.get("search_files").run({"query": "x " * 400})
+    with pytest.raises(ToolArgumentsError, match="pattern"):
+        tools.get("list_files").run({"pattern": "*" * 300})

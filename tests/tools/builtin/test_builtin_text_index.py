@@ -226,3 +226,12 @@ def test_concurrent_searches_share_one_index_safely(index):
         thread.join()
     assert errors == [] and len(results) == 4
     assert all(r == results[0] for r in results)
+
+
+def test_a_long_query_uses_at_most_max_terms_terms():
+    from nemotron_agents.tools.builtin.text_index import MAX_TERMS
+
+    expression = match_expression(" ".join(f"word{n}" for n in range(500)))
+    terms = expression.split(" OR ")
+    assert len(terms) == MAX_TERMS + 1  # the terms, and them as one phrase
+    assert terms[-1].count(" ") == MAX_TERMS - 1
