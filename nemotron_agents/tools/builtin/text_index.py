@@ -183,10 +183,14 @@ class TextIndex:
         folder: The folder to index (its limits decide which files are read).
         cache_dir: Directory for the index file; :func:`default_cache_dir` when ``None``, the
             temp directory when that cannot be created.
+        lock_timeout: Seconds to wait while another process updates the same index.
     """
 
-    def __init__(self, folder: Folder, *, cache_dir: str | os.PathLike[str] | None = None) -> None:
+    def __init__(
+        self, folder: Folder, *, cache_dir: str | os.PathLike[str] | None = None, lock_timeout: float = 30.0
+    ) -> None:
         self.folder = folder
+        self.lock_timeout = lock_timeout
         self._cache_dir = Path(cache_dir) if cache_dir is not None else None
         self._lock = threading.Lock()  # parallel tool calls share one index
         self._path: Path | None = None
@@ -214,13 +218,13 @@ class TextIndex:
         raise FileAccessError(f"No writable directory for the search index (tried {', '.join(map(str, candidates))}).")
 
     def _connect(self) -> sqlite3.Connection:
-        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        db = sqlite3.connect(self.path, timeout=self.lock_timeout, isolation_level=None)
         try:
             version = db.execute("PRAGMA user_version").fetchone()[0]
             if version != SCHEMA_VERSION:
                 db.executescript(
                     "DROP TABLE IF EXISTS files; DROP TABLE IF EXISTS passages;"
-                    "CREATE TABLE files(path TEXT PRIMARY KEY, size INT, mtime_ns INT, inode INT, indexed INT);"
+                    "CREATE TABLE files(path TEXT PRIMARY KEY, size INT, mtime_ns INT, inode INT);"
                     "CREATE VIRTUAL TABLE passages USING fts5("
                     "path UNINDEXED, start_line UNINDEXED, heading, body, path_words,"
                     " tokenize='porter unicode61 remove_diacritics 2');"
@@ -235,20 +239,25 @@ class TextIndex:
         """Bring the index up to date with the folder: index new and changed files, drop deleted.
 
         Raises:
-            FileAccessError: The index cannot be written.
+            FileAccessError: The index cannot be opened or written, or stayed locked by another
+                process for 30 seconds.
         """
         began = time.perf_counter()
         with self._lock:
             try:
-                with closing(self._connect()) as db:
-                    return self._sync(db, began)
-            except sqlite3.DatabaseError as exc:
-                self._discard()  # a corrupt or foreign file: start over once
-                try:
-                    with closing(self._connect()) as db:
-                        return self._sync(db, began)
-                except sqlite3.Error:
-                    raise FileAccessError(f"The search index at {self.path} cannot be used: {exc}.") from None
+                return self._open_and_sync(began)
+            except sqlite3.OperationalError as exc:  # locked or unwritable: the file itself is fine
+                raise FileAccessError(f"The search index at {self.path} cannot be used now: {exc}.") from None
+            except sqlite3.DatabaseError:
+                self._discard()  # not a database (corrupt, foreign): start over, once
+            try:
+                return self._open_and_sync(began)
+            except sqlite3.Error as exc:
+                raise FileAccessError(f"The search index at {self.path} cannot be used: {exc}.") from None
+
+    def _open_and_sync(self, began: float) -> RefreshStats:
+        with closing(self._connect()) as db:
+            return self._sync(db, began)
 
     def _discard(self) -> None:
         for suffix in ("", "-journal", "-wal", "-shm"):
@@ -284,7 +293,7 @@ class TextIndex:
             _, text = self.folder.read_text(path)
         except FileAccessError:
             text = None  # binary or too large: remembered, so it is not re-read every search
-        db.execute("INSERT INTO files VALUES (?, ?, ?, ?, ?)", (path, *key, text is not None))
+        db.execute("INSERT INTO files VALUES (?, ?, ?, ?)", (path, *key))
         if text is None:
             return False
         words = re.sub(r"[/._-]+", " ", path)

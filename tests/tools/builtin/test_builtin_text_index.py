@@ -235,3 +235,19 @@ def test_a_long_query_uses_at_most_max_terms_terms():
     terms = expression.split(" OR ")
     assert len(terms) == MAX_TERMS + 1  # the terms, and them as one phrase
     assert terms[-1].count(" ") == MAX_TERMS - 1
+
+
+def test_an_index_locked_by_another_process_is_a_clear_error_and_is_kept(root, tmp_path):
+    index = TextIndex(Folder(root), cache_dir=tmp_path / "c", lock_timeout=0.05)
+    index.refresh()
+    (root / "new.md").write_text("Fresh words: albatross.\n")
+    other = sqlite3.connect(index.path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another process is writing the index
+    try:
+        with pytest.raises(FileAccessError, match="cannot be used now: database is locked"):
+            index.refresh()
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    stats = index.refresh()  # the index was not thrown away: only the new file is indexed
+    assert (stats.added, stats.files) == (1, 4)
