@@ -30,6 +30,7 @@ __all__ = ["main", "build_parser"]
 OFFLINE_NOTICE = (
     "Offline mode: answers come from the local NIM emulator (rule-based), not from a model."
 )
+NO_TOOLS = "Graph {name!r} has no tools: its models only write text."
 EXIT_USAGE = 2
 EXIT_FAILED = 1
 
@@ -122,7 +123,10 @@ def _list(out: Console) -> int:
 
 
 def _tools(out: Console, graph_name: str) -> int:
-    for schema in get_spec(graph_name).registry().to_openai():
+    registry = get_spec(graph_name).registry()
+    if not len(registry):
+        out.print(NO_TOOLS.format(name=graph_name), highlight=False)
+    for schema in registry.to_openai():
         fn = schema["function"]
         out.print(f"[bold]{fn['name']}[/]: {fn['description']}", highlight=False)
         props = fn["parameters"].get("properties", {})
@@ -207,8 +211,9 @@ def _run(out: Console, args: argparse.Namespace) -> int:
                     _accumulate(final, change)
         except ModelCallError as exc:
             raise _RunFailed(exc, args, thread_id) from exc
+        own = _graph_fields(graph, config) if args.json else {}  # while the checkpointer is open
     if args.json:
-        print(json.dumps(_result(args, final, thread_id), ensure_ascii=False, indent=2))
+        print(json.dumps({**_result(args, final, thread_id), **own}, ensure_ascii=False, indent=2))
     else:
         _show_usage(out, final.get("usage", {}))
     return 0
@@ -253,6 +258,14 @@ def _show_usage(out: Console, usage: dict[str, dict[str, int]]) -> None:
             f"{counts.get('calls', 0)} call(s)[/]",
             highlight=False,
         )
+
+
+def _graph_fields(graph: Any, config: dict[str, Any]) -> dict[str, Any]:
+    """The graph's own output fields (e.g. the router's ``cost``), from the thread's final state."""
+    common = {"messages", "structured_response", "usage", "turns"}
+    fields = set(graph.get_output_jsonschema().get("properties", {})) - common
+    values = graph.get_state(config).values
+    return {name: values[name] for name in sorted(fields) if name in values}
 
 
 def _result(args: argparse.Namespace, final: dict[str, Any], thread_id: str) -> dict[str, Any]:

@@ -1,4 +1,8 @@
-"""LangGraph Studio's server (`langgraph dev`) runs our graphs offline, streaming, over HTTP."""
+"""LangGraph Studio's server (`langgraph dev`) serves every graph offline: forms, drawings, runs.
+
+One server for the module (startup is the slow part); the emulator answers every model call and
+its validation must accept every request the graphs send.
+"""
 
 import os
 import signal
@@ -26,8 +30,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def studio(tmp_path):
+@pytest.fixture(scope="module")
+def studio(tmp_path_factory):
+    tmp_path = tmp_path_factory.mktemp("studio")
     with NIMEmulator() as emu:
         port = free_port()
         env = {
@@ -68,27 +73,83 @@ def studio(tmp_path):
                 proc.wait(timeout=20)
             log.close()
 
+from nemotron_agents.agents.context import AgentContext  # noqa: E402
+from nemotron_agents.graphs import GRAPHS  # noqa: E402
 
-async def test_studio_streams_the_calculator_over_http(studio):
-    url, emu = studio
+
+@pytest.fixture
+async def assistants(studio):
+    url, _ = studio
     client = get_client(url=url, api_key=None)
-    names = [a["graph_id"] for a in await client.assistants.search()]
-    assert "calculator" in names
+    return client, {a["graph_id"]: a for a in await client.assistants.search(limit=100)}
+
+
+async def test_studio_serves_every_graph_with_forms_and_a_drawing(assistants):
+    client, by_graph = assistants
+    assert set(by_graph) == set(GRAPHS)
+    for name, assistant in by_graph.items():
+        schemas = await client.assistants.get_schemas(assistant["assistant_id"])
+        # Studio draws its input form from these; a null schema means no form at all
+        assert "messages" in schemas["input_schema"]["properties"], name
+        assert "messages" in schemas["output_schema"]["properties"], name
+        assert set(AgentContext.__annotations__) <= set(schemas["context_schema"]["properties"]), name
+        drawing = await client.assistants.get_graph(assistant["assistant_id"])
+        nodes = {node["id"] for node in drawing["nodes"]}
+        assert {"__start__", "__end__"} < nodes and len(nodes) > 2, name
+
+
+async def _finish(client, thread_id, assistant_id, emu, run):
+    """Run to the end; an approval interrupt counts as a clean stop, then it is approved."""
+    for _ in range(5):
+        state = await client.threads.get_state(thread_id)
+        if not state["next"]:
+            return state
+        interrupts = [i for task in state["tasks"] for i in task.get("interrupts", [])]
+        assert interrupts, f"run stopped at {state['next']} without an interrupt"
+        await run(thread_id, assistant_id, command={"resume": True})
+    raise AssertionError("run never finished")
+
+
+@pytest.mark.parametrize("name", sorted(GRAPHS))
+async def test_every_graph_runs_to_completion_with_wait_and_stream(assistants, studio, name):
+    client, by_graph = assistants
+    _, emu = studio
+    assistant_id = by_graph[name]["assistant_id"]
+    prompt = GRAPHS[name].example
+    before = len(emu.chat_requests)
+
     thread = await client.threads.create()
+    await client.runs.wait(thread["thread_id"], assistant_id, input={"messages": [{"role": "user", "content": prompt}]})
+    await _finish(client, thread["thread_id"], assistant_id, emu, client.runs.wait)
+
+    streamed = await client.threads.create()
     events = []
-    async for part in client.runs.stream(
+
+    async def stream(thread_id, assistant_id, **kwargs):
+        async for part in client.runs.stream(thread_id, assistant_id, stream_mode=["updates", "messages-tuple"], **kwargs):
+            events.append(part.event)
+            assert part.event != "error", part.data
+
+    await stream(streamed["thread_id"], assistant_id, input={"messages": [{"role": "user", "content": prompt}]})
+    state = await _finish(client, streamed["thread_id"], assistant_id, emu, stream)
+    assert "updates" in events and "messages" in events
+    messages = state["values"]["messages"]
+    assert messages[0]["type"] == "human" and messages[-1]["type"] == "ai" and messages[-1]["content"]
+    requests = emu.chat_requests[before:]
+    assert requests, f"{name} sent no model request"
+    assert [r.status for r in requests] == [200] * len(requests), [(r.status, r.body) for r in requests if r.status != 200][:1]
+
+
+async def test_studio_context_form_values_reach_the_model(assistants, studio):
+    client, by_graph = assistants
+    _, emu = studio
+    thread = await client.threads.create()
+    before = len(emu.chat_requests)
+    await client.runs.wait(
         thread["thread_id"],
-        "calculator",
+        by_graph["calculator"]["assistant_id"],
         input={"messages": [{"role": "user", "content": "What is 15% of 240?"}]},
-        stream_mode=["updates", "messages-tuple"],
-    ):
-        events.append(part.event)
-    assert "messages" in events and "updates" in events
-    values = (await client.threads.get_state(thread["thread_id"]))["values"]
-    kinds = [m["type"] for m in values["messages"]]
-    assert kinds == ["human", "ai", "tool", "ai"]
-    assert float(values["messages"][2]["content"]) == 36
-    assert values["usage"]["mistralai/mistral-nemotron"]["calls"] == 2
-    # Studio streams every model call; each follow-up request was accepted by the emulator
-    assert [r.status for r in emu.chat_requests] == [200, 200]
-    assert all(r.body.get("stream") for r in emu.chat_requests)
+        context={"model": "nv-mistralai/mistral-nemo-12b-instruct", "temperature": 0.2, "max_steps": 4},
+    )
+    sent = emu.chat_requests[before:]
+    assert sent and all(r.body["model"] == "nv-mistralai/mistral-nemo-12b-instruct" and r.body["temperature"] == 0.2 for r in sent)

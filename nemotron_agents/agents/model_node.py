@@ -6,14 +6,14 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from langchain_core.runnables import RunnableConfig, RunnableLambda
 
 from nemotron_agents.agents.context import AgentContext
 from nemotron_agents.agents.run_models import pick_chain
 from nemotron_agents.agents.state import AgentState
 from nemotron_agents.models.fallback import CallOutcome, ModelChain
-from nemotron_agents.models.hygiene import prepare_messages
+from nemotron_agents.models.wire_cache import WireCache
 
 __all__ = ["make_model_node", "steps_so_far", "STRUCTURED_NUDGE"]
 
@@ -70,9 +70,10 @@ def make_model_node(
         A runnable with sync and async paths, usable as a LangGraph node.
     """
 
+    wire = WireCache()  # the history only grows between requests: convert only what is new
+
     def _request(state: AgentState) -> list[BaseMessage]:
-        head = [SystemMessage(content=system_prompt)] if system_prompt else []
-        return prepare_messages(head + list(state["messages"]))
+        return wire.prepare(system_prompt, state["messages"])
 
     def _update(state: AgentState, outcome: CallOutcome) -> dict[str, Any]:
         message = _with_unique_ids(outcome.message)
