@@ -10,20 +10,19 @@ nothing to write from, and when the writer fails, the researcher's own answer st
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
 from langchain_core.runnables import RunnableConfig, RunnableLambda
 from typing_extensions import TypedDict
 
-from nemotron_agents.agents.context import AgentContext
-from nemotron_agents.agents.run_models import pick_chain
-from nemotron_agents.errors import ModelCallError, ModelUnavailableError
-from nemotron_agents.models.fallback import CallOutcome, ModelChain
-from nemotron_agents.models.hygiene import prepare_messages
+from nemotron_agents.errors import ModelCallError
+from nemotron_agents.graphs._model_calls import Chain, acall_model, call_model, failed_turn, recorded, text_of
+from nemotron_agents.models.fallback import CallOutcome
 from nemotron_agents.tools.builtin.folder import FileAccessError, Folder
 
 __all__ = [
@@ -71,13 +70,6 @@ class Citation(TypedDict):
     valid: bool
 
 
-def _text(message: BaseMessage) -> str:
-    content = message.content
-    if isinstance(content, str):
-        return content
-    return "".join(part.get("text", "") if isinstance(part, dict) else str(part) for part in content)
-
-
 def _this_run(messages: Sequence[BaseMessage]) -> list[BaseMessage]:
     """The messages after the last user message (the current question's run)."""
     for index in range(len(messages) - 1, -1, -1):
@@ -103,7 +95,7 @@ def gather_notes(messages: Sequence[BaseMessage]) -> list[str]:
         head = f"{call['name']}({args})"
         if head not in seen:
             seen.add(head)
-            notes.append(f"### {head}\n{_text(message)}")
+            notes.append(f"### {head}\n{text_of(message)}")
     return notes
 
 
@@ -135,17 +127,7 @@ def check_citations(answer: str, folder: Folder) -> list[Citation]:
     return found
 
 
-def _failure_turn(exc: ModelCallError) -> dict[str, Any]:
-    if isinstance(exc, ModelUnavailableError) and exc.attempts:
-        failures = [[model, str(error)] for model, error in exc.attempts]
-    else:
-        failures = [[exc.model or "unknown", str(exc)]]
-    return {"node": "write_answer", "failures": failures}  # no "model": none answered
-
-
-def make_write_node(
-    chain: ModelChain | Callable[[AgentContext], ModelChain], *, folder: Folder
-) -> RunnableLambda:
+def make_write_node(chain: Chain, *, folder: Folder) -> RunnableLambda:
     """Build the ``write_answer`` node.
 
     Args:
@@ -154,9 +136,10 @@ def make_write_node(
         folder: The folder the notes came from, to check the answer's citations.
 
     Returns:
-        A runnable with sync and async paths. Its update replaces the researcher's final message
-        with the written answer (same message id), and sets ``draft`` (the researcher's answer),
-        ``citations``, ``usage`` and ``turns``.
+        A runnable with sync and async paths (the async one reads files in a worker thread,
+        off the event loop). Its update replaces the researcher's final message with the written
+        answer (same message id), and sets ``draft`` (the researcher's answer), ``citations``,
+        ``usage`` and ``turns``.
     """
 
     def plan(state: dict[str, Any]) -> tuple[AIMessage | None, list[BaseMessage] | None]:
@@ -165,17 +148,17 @@ def make_write_node(
         notes = gather_notes(run)
         if draft is None or not notes:
             return draft, None
-        question = _text(run[0]) if isinstance(run[0], HumanMessage) else ""
-        request = [SystemMessage(content=WRITER_PROMPT), HumanMessage(content=_render(question, notes, _text(draft)))]
-        return draft, prepare_messages(request)
+        question = text_of(run[0]) if isinstance(run[0], HumanMessage) else ""
+        request = [SystemMessage(content=WRITER_PROMPT), HumanMessage(content=_render(question, notes, text_of(draft)))]
+        return draft, request
 
     def keep_draft(draft: AIMessage | None, **extra: Any) -> dict[str, Any]:
         if draft is None:
             return extra
-        return {"draft": _text(draft), "citations": check_citations(_text(draft), folder), **extra}
+        return {"draft": text_of(draft), "citations": check_citations(text_of(draft), folder), **extra}
 
     def written(draft: AIMessage, outcome: CallOutcome) -> dict[str, Any]:
-        answer = _text(outcome.message).strip()
+        answer = text_of(outcome.message).strip()
         citations = check_citations(answer, folder)
         if bad := list(dict.fromkeys(c["source"] for c in citations if not c["valid"])):
             answer += UNVERIFIED_NOTE.format(sources=", ".join(bad))
@@ -185,32 +168,27 @@ def make_write_node(
             response_metadata={"answered_by": outcome.model, "fallback": outcome.fallback, "node": "write_answer"},
             usage_metadata=outcome.message.usage_metadata,
         )
-        return {
-            "messages": [final],
-            "draft": _text(draft),
-            "citations": citations,
-            "usage": outcome.usage(),
-            "turns": [outcome.turn("write_answer")],
-        }
+        return {"messages": [final], "draft": text_of(draft), "citations": citations, **recorded(outcome, "write_answer")}
 
     def write(state: dict[str, Any], config: RunnableConfig) -> dict[str, Any]:
         draft, request = plan(state)
         if draft is None or request is None:
             return keep_draft(draft)
         try:
-            outcome = pick_chain(chain).invoke(request, config=config)
+            outcome = call_model(chain, request, config)
         except ModelCallError as exc:  # the researcher's answer stands
-            return keep_draft(draft, turns=[_failure_turn(exc)])
+            return keep_draft(draft, turns=[failed_turn("write_answer", exc)])
         return written(draft, outcome)
 
     async def awrite(state: dict[str, Any], config: RunnableConfig) -> dict[str, Any]:
         draft, request = plan(state)
+        # Checking citations reads files: in a worker thread, never on the event loop.
         if draft is None or request is None:
-            return keep_draft(draft)
+            return await asyncio.to_thread(keep_draft, draft)
         try:
-            outcome = await pick_chain(chain).ainvoke(request, config=config)
+            outcome = await acall_model(chain, request, config)
         except ModelCallError as exc:
-            return keep_draft(draft, turns=[_failure_turn(exc)])
-        return written(draft, outcome)
+            return await asyncio.to_thread(keep_draft, draft, turns=[failed_turn("write_answer", exc)])
+        return await asyncio.to_thread(written, draft, outcome)
 
     return RunnableLambda(write, afunc=awrite, name="write_answer")

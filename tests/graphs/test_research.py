@@ -212,9 +212,21 @@ def test_a_researcher_that_never_stops_ends_at_max_steps_not_a_recursion_error()
     assert result["draft"].startswith("I stopped after 40 steps")
 
 
-async def test_async_run():
-    result = await build_graph(model=researching_across_files(), writer_model=citing_writer()).ainvoke({"messages": [HumanMessage(QUESTION)]})
+async def test_async_run_never_blocks_the_event_loop():
+    """`langgraph dev` fails a run that does blocking I/O on the event loop; so does this test."""
+    blockbuster = pytest.importorskip("blockbuster", reason="comes with langgraph-cli[inmem] (test extra)")
+    graph = build_graph(model=researching_across_files(), writer_model=citing_writer())
+    with blockbuster.blockbuster_ctx():
+        result = await graph.ainvoke({"messages": [HumanMessage(QUESTION)]})
     assert all(c["valid"] for c in result["citations"]) and len(result["citations"]) == 3
+
+
+async def test_async_writer_failure_keeps_the_draft_without_blocking():
+    blockbuster = pytest.importorskip("blockbuster", reason="comes with langgraph-cli[inmem] (test extra)")
+    graph = build_graph(model=researching_across_files(), writer_model=ScriptedChatModel([RuntimeError("down")]))
+    with blockbuster.blockbuster_ctx():
+        result = await graph.ainvoke({"messages": [HumanMessage(QUESTION)]})
+    assert result["messages"][-1].content == result["draft"] and result["citations"] == []
 
 
 # --- which folder -----------------------------------------------------------------------------
