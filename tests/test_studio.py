@@ -52,6 +52,9 @@ def studio(tmp_path_factory, support_db):
             "LANGGRAPH_NO_VERSION_CHECK": "true",
             "LANGSMITH_TRACING": "false",
             "NVIDIA_USAGE_TELEMETRY_ENABLED": "0",
+            # a fresh cache: the first build of every graph (shop database, research index)
+            # happens under the server's blocking-call guard, as on a new machine
+            "XDG_CACHE_HOME": str(tmp_path / "cache"),
         }
         cli = Path(sys.executable).with_name("langgraph")
         log = open(tmp_path / "langgraph-dev.log", "wb")
