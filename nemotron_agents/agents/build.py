@@ -16,6 +16,7 @@ where the run goes (answered, step limit, summary) before it asks the model agai
 
 from __future__ import annotations
 
+import json
 from typing import Any, Collection, Sequence
 
 from langchain_core.language_models import BaseChatModel
@@ -30,7 +31,12 @@ from nemotron_agents.agents.finish import make_finish_node
 from nemotron_agents.agents.model_node import make_model_node, steps_so_far
 from nemotron_agents.agents.run_models import ChainSelector
 from nemotron_agents.agents.state import AgentState, InputState, OutputState
-from nemotron_agents.agents.summarize import make_summarize_node, needs_summary
+from nemotron_agents.agents.summarize import (
+    MIN_HISTORY_TOKENS,
+    HistoryBudget,
+    make_summarize_node,
+    window_budget,
+)
 from nemotron_agents.agents.tools_node import ResponseTool, ToolStep
 from nemotron_agents.errors import ConfigError
 from nemotron_agents.models.factory import fallback_model as default_fallback
@@ -108,7 +114,11 @@ def build_agent(
         max_steps: Most model calls in one run; then the run ends with a "stopped after N steps"
             answer (never a ``GraphRecursionError``).
         max_history_tokens: When the history passes this many (approximate) tokens, older
-            messages are replaced by a summary. ``None`` never summarises.
+            messages are replaced by a summary (and a single message bigger than half of it is
+            cut, with a marker). ``None`` means the primary model's window: its context
+            (``Settings.context_window``) less ``max_tokens`` and the system prompt and tool
+            schemas, with a margin; a number can only lower that, so a thread never dies on
+            "maximum context length".
         response_format: A pydantic model; the model gives its final answer through a tool of
             that shape and the validated object lands in ``structured_response``.
         checkpointer: LangGraph checkpointer, to resume threads (after an interrupt, an approval
@@ -126,16 +136,18 @@ def build_agent(
         name: Name of the compiled graph.
 
     Returns:
-        A compiled LangGraph graph with nodes ``agent``, ``tools``, ``finish``, ``approval``
-        when a tool requires approval, and ``summarize`` when ``max_history_tokens`` is set.
+        A compiled LangGraph graph with nodes ``agent``, ``tools``, ``finish``, ``summarize``
+        and, when a tool requires approval, ``approval``.
 
     Raises:
         ConfigError: An argument is out of range or a model cannot bind tools.
     """
     if max_steps < 1:
         raise ConfigError(f"max_steps must be at least 1, got {max_steps}")
-    if max_history_tokens is not None and max_history_tokens < 100:
-        raise ConfigError(f"max_history_tokens must be at least 100 (or None), got {max_history_tokens}")
+    if max_history_tokens is not None and max_history_tokens < MIN_HISTORY_TOKENS:
+        raise ConfigError(
+            f"max_history_tokens must be at least {MIN_HISTORY_TOKENS} (or None), got {max_history_tokens}"
+        )
     if max_output_chars is not None and (
         isinstance(max_output_chars, bool) or not isinstance(max_output_chars, int) or max_output_chars < 1
     ):
@@ -186,7 +198,13 @@ def build_agent(
         summary_chain(settings),
         settings=settings if model is None and summarizer is None else None,
         make_chain=summary_chain,
-    ) if max_history_tokens else None
+    )
+    # Never die on "maximum context length": the history always stays inside the window.
+    fixed = (len(system_prompt or "") + len(json.dumps(schemas))) // 4
+    budget = window_budget(context_window=settings.context_window, max_tokens=settings.max_tokens, fixed_tokens=fixed)
+    if max_history_tokens is not None:
+        budget = min(budget, max_history_tokens)
+    over_budget = HistoryBudget(budget)
 
     def steps_limit() -> int:
         return run_context().get("max_steps", max_steps)
@@ -213,7 +231,7 @@ def build_agent(
             return END
         if steps_so_far(state) >= steps_limit():
             return "finish"
-        if needs_summary(state, max_history_tokens):
+        if over_budget(state):
             return "summarize"
         return None
 
@@ -226,16 +244,12 @@ def build_agent(
     graph.add_node("agent", agent)
     step.add_to(graph, then="agent")
     graph.add_node("finish", make_finish_node(max_steps=max_steps))
-    destinations = [*step.destinations, "agent", "finish", END]
-    if max_history_tokens:
-        graph.add_node("summarize", make_summarize_node(summaries, max_history_tokens=max_history_tokens))
-        graph.add_conditional_edges(
-            START, lambda s: "summarize" if needs_summary(s, max_history_tokens) else "agent", ["summarize", "agent"]
-        )
-        graph.add_edge("summarize", "agent")
-        destinations.append("summarize")
-    else:
-        graph.add_edge(START, "agent")
+    graph.add_node("summarize", make_summarize_node(summaries, max_history_tokens=budget))
+    graph.add_conditional_edges(
+        START, lambda s: "summarize" if over_budget(s) else "agent", ["summarize", "agent"]
+    )
+    graph.add_edge("summarize", "agent")
+    destinations = [*step.destinations, "agent", "finish", "summarize", END]
     graph.add_conditional_edges("agent", route_after_agent, destinations)
     graph.add_edge("finish", END)
     compiled = graph.compile(checkpointer=checkpointer, name=name)

@@ -40,12 +40,18 @@ from nemotron_agents.agents.run_models import pick_chain
 from nemotron_agents.agents.node import node
 from nemotron_agents.agents.state import AgentState
 from nemotron_agents.models.fallback import CallOutcome, ModelChain
+from nemotron_agents.models.prefix import MessageMemo
 
 __all__ = [
     "make_summarize_node",
     "needs_summary",
+    "HistoryBudget",
+    "window_budget",
+    "WINDOW_SHARE",
+    "MIN_HISTORY_TOKENS",
     "safe_cut",
     "fit_tool_results",
+    "fit_long_messages",
     "SUMMARY_PREFIX",
     "SUMMARY_PROMPT",
     "BUDGET_CUT_MARKER",
@@ -57,10 +63,14 @@ SUMMARY_PROMPT = (
     "number, name, decision, tool result and open question it will need; drop small talk. "
     "Write plain prose, at most about {words} words."
 )
-#: Ends a tool result cut to fit ``max_history_tokens``.
+#: Ends a message cut to fit the history budget.
 BUDGET_CUT_MARKER = "\n…[cut to fit the history budget: showed {shown} of {total} characters]"
 # langchain-core's approximate count: about four characters per token.
 _CHARS_PER_TOKEN = 4
+#: Share of the model's window (after the answer and the fixed part) the history may fill.
+WINDOW_SHARE = 0.75
+#: Smallest history budget accepted (a summary plus the question must fit).
+MIN_HISTORY_TOKENS = 100
 # What the summarize node works out: cut results by id, the summariser's prompt, the kept tail.
 _Plan = tuple[dict[str, ToolMessage], "list[BaseMessage] | None", list[BaseMessage]]
 
@@ -76,6 +86,38 @@ def needs_summary(state: AgentState, max_history_tokens: int | None) -> bool:
         return False
     messages = state.get("messages") or []
     return history_tokens(messages) > max_history_tokens and safe_cut(messages, max_history_tokens // 2) > 0
+
+
+class HistoryBudget:
+    """:func:`needs_summary` with a running count: each message is counted once per
+    conversation, so the check costs the new messages only, not the whole history per step.
+
+    Args:
+        max_tokens: The budget (approximate tokens) the history must stay within.
+    """
+
+    def __init__(self, max_tokens: int) -> None:
+        self.max_tokens = max_tokens
+        self._counts: MessageMemo[int] = MessageMemo(lambda m: count_tokens_approximately([m]))
+
+    def __call__(self, state: AgentState) -> bool:
+        messages = state.get("messages") or []
+        counts = self._counts.values(messages)
+        if sum(counts) <= self.max_tokens:
+            return False
+        # something to summarise, or one message too big to keep whole (it is cut)
+        return max(counts) > self.max_tokens // 2 or safe_cut(messages, self.max_tokens // 2) > 0
+
+
+def window_budget(*, context_window: int, max_tokens: int | None, fixed_tokens: int) -> int:
+    """History tokens that leave room for the answer and the request's fixed part.
+
+    The count is approximate (four characters a token; code and numbers run denser), so the
+    history gets :data:`WINDOW_SHARE` of what remains of the window after ``max_tokens`` and the
+    fixed part (system prompt, tool schemas).
+    """
+    room = context_window - (max_tokens or 0) - fixed_tokens
+    return max(MIN_HISTORY_TOKENS, int(room * WINDOW_SHARE))
 
 
 def safe_cut(messages: Sequence[BaseMessage], keep_tokens: int) -> int:
@@ -126,14 +168,28 @@ def fit_tool_results(messages: Sequence[BaseMessage], max_tokens: int) -> dict[s
         if not (isinstance(message, ToolMessage) and isinstance(message.content, str) and message.id):
             continue
         room = max_tokens // max(1, calls_per_turn.get(message.tool_call_id, 1)) * _CHARS_PER_TOKEN
-        total = len(message.content)
-        if total <= room:
-            continue
-        # the marker's numbers have at most as many digits as `room`: the cut text fits in it
-        shown = max(0, room - len(BUDGET_CUT_MARKER.format(shown=room, total=total)))
-        text = message.content[:shown] + BUDGET_CUT_MARKER.format(shown=shown, total=total)
-        cut[message.id] = message.model_copy(update={"content": text})
+        if len(message.content) > room:
+            cut[message.id] = _cut_to(message, room)
     return cut
+
+
+def fit_long_messages(messages: Sequence[BaseMessage], max_tokens: int) -> dict[str, BaseMessage]:
+    """User and assistant messages longer than ``max_tokens`` alone, cut to it with a marker
+    (a pasted document bigger than the model's window must not stop the thread for good)."""
+    room = max_tokens * _CHARS_PER_TOKEN
+    return {
+        m.id: _cut_to(m, room)
+        for m in messages
+        if isinstance(m, (HumanMessage, AIMessage)) and isinstance(m.content, str) and m.id and len(m.content) > room
+    }
+
+
+def _cut_to(message: BaseMessage, room: int) -> Any:
+    total = len(str(message.content))
+    # the marker's numbers have at most as many digits as `room`: the cut text fits in it
+    shown = max(0, room - len(BUDGET_CUT_MARKER.format(shown=room, total=total)))
+    text = str(message.content)[:shown] + BUDGET_CUT_MARKER.format(shown=shown, total=total)
+    return message.model_copy(update={"content": text})
 
 
 def _question(messages: Sequence[BaseMessage]) -> HumanMessage | None:
@@ -174,7 +230,7 @@ def make_summarize_node(
     def plan(state: AgentState) -> _Plan:
         """The cut results, the summariser's prompt (``None``: no summary needed) and the tail."""
         messages = list(state["messages"])
-        cut_results = fit_tool_results(messages, keep // 2)
+        cut_results: dict[str, Any] = {**fit_tool_results(messages, keep // 2), **fit_long_messages(messages, keep)}
         messages = [cut_results.get(m.id, m) for m in messages]  # type: ignore[arg-type]
         cut = safe_cut(messages, keep)
         if history_tokens(messages) <= max_history_tokens or cut == 0:

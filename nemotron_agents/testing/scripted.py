@@ -38,6 +38,8 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import ConfigDict, Field, PrivateAttr
 
+from nemotron_agents.models.prefix import MessageMemo
+
 __all__ = ["ScriptedChatModel", "ScriptExhaustedError", "tool_call", "ScriptFunction", "Turn"]
 
 ScriptFunction = Callable[[list[BaseMessage], list[dict[str, Any]]], Union[AIMessage, str, list]]
@@ -126,6 +128,9 @@ class ScriptedChatModel(BaseChatModel):
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
     _calls: list[dict[str, Any]] = PrivateAttr(default_factory=list)
     _bound_tools: list[dict[str, Any]] = PrivateAttr(default_factory=list)
+    _counts: MessageMemo[int] = PrivateAttr(
+        default_factory=lambda: MessageMemo(lambda m: _approx_tokens(_message_text(m)))
+    )
 
     def __init__(self, script: Any = None, **kwargs: Any) -> None:
         if isinstance(script, (list, tuple)):
@@ -186,6 +191,12 @@ class ScriptedChatModel(BaseChatModel):
             turn = turn(list(messages), tools)
         return self._to_message(turn, messages)
 
+    def _prompt_tokens(self, messages: list[BaseMessage]) -> int:
+        """Approximate prompt tokens, each message counted once per conversation (a loop's
+        history only grows: recounting it per call made long scripted runs O(n²))."""
+        with self._lock:
+            return sum(self._counts.values(messages))
+
     def _to_message(self, turn: Any, messages: list[BaseMessage]) -> AIMessage:
         if isinstance(turn, BaseException):
             raise turn
@@ -202,7 +213,7 @@ class ScriptedChatModel(BaseChatModel):
             )
         message = _as_sent(message)
         if message.usage_metadata is None:
-            prompt = sum(_approx_tokens(_message_text(m)) for m in messages)
+            prompt = self._prompt_tokens(messages)
             completion = _approx_tokens(_message_text(message))
             message.usage_metadata = {
                 "input_tokens": prompt,

@@ -4,6 +4,7 @@ from langgraph.checkpoint.memory import InMemorySaver
 
 from nemotron_agents.agents import build_agent
 from nemotron_agents.errors import ConfigError
+from nemotron_agents.settings import Settings
 from nemotron_agents.testing import ScriptedChatModel, tool_call
 from nemotron_agents.tools import ToolRegistry, tool
 
@@ -176,7 +177,12 @@ def ratio(a: float, b: float) -> float:
 
 @pytest.mark.parametrize(
     ("options", "shown"),
-    [({}, 20_000), ({"max_output_chars": 1_000}, 1_000), ({"max_output_chars": None}, None)],
+    [
+        ({}, 20_000),
+        ({"max_output_chars": 1_000}, 1_000),
+        # no output limit: the whole result, as long as the model's window holds it
+        ({"max_output_chars": None, "settings": Settings(context_window=4_000_000)}, None),
+    ],
     ids=["default", "agent-limit", "no-limit"],
 )
 def test_huge_results_are_cut_by_default_with_a_marker(options, shown):
@@ -232,3 +238,12 @@ def test_a_scripted_call_too_deep_for_json_goes_back_as_a_malformed_call(registr
     assert tm.status == "error" and tm.tool_call_id == "Deep00001"
     assert "not valid JSON" in tm.content and "nested too deeply" in tm.content
     assert result["messages"][-1].content == "gave up"
+
+
+def test_a_result_bigger_than_the_window_is_cut_to_fit_it_not_sent_whole():
+    model = ScriptedChatModel([[tool_call("dump", {"size": 2_000_000})], "done"])
+    out = agent(model, ToolRegistry([dump]), max_output_chars=None).invoke({"messages": [HumanMessage("x")]})
+    (tm,) = tool_messages(out)
+    assert len(tm.content) < 128_000 * 4 and "cut to fit the history budget" in tm.content
+    sent = model.calls[1]["messages"][-1].content
+    assert sent == tm.content  # what the model read next
