@@ -23,6 +23,7 @@ from rich.console import Console
 
 from nemotron_agents.agents.state import merge_usage
 from nemotron_agents.errors import ConfigError, MissingCredentialsError, ModelCallError
+from nemotron_agents.eval.command import add_eval_parser, run_eval_command
 from nemotron_agents.graphs import GRAPHS, get_spec
 from nemotron_agents.persistence import list_threads, open_checkpointer
 from nemotron_agents.settings import Settings
@@ -69,6 +70,8 @@ def build_parser() -> argparse.ArgumentParser:
     emu.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (0 = any free port)")
     emu.add_argument("--hosted", action="store_true", help="behave like NVIDIA's hosted catalog (keys required)")
     _add_mcp_parser(sub)
+
+    add_eval_parser(sub)
     return parser
 
 
@@ -103,6 +106,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             run_emulator(port=args.port, hosted=args.hosted)
             return 0
+        if args.command == "eval":
+            return run_eval_command(args)
         return _run(out, args)
     except MissingCredentialsError as exc:
         err.print(f"[bold red]Error:[/] {exc}", highlight=False)

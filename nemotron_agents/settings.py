@@ -40,6 +40,7 @@ ENV_VARS: dict[str, str] = {
     "frequency_penalty": "NEMOTRON_FREQUENCY_PENALTY",
     "presence_penalty": "NEMOTRON_PRESENCE_PENALTY",
     "seed": "NEMOTRON_SEED",
+    "context_window": "NEMOTRON_CONTEXT_WINDOW",
     "nemotron_price_in": "NEMOTRON_PRICE_IN",
     "nemotron_price_out": "NEMOTRON_PRICE_OUT",
     "nemo_price_in": "NEMO_PRICE_IN",
@@ -67,6 +68,9 @@ class Settings(BaseModel):
             ``0`` turns it off.
         max_tokens, temperature, top_p, stop, frequency_penalty, presence_penalty, seed: Sampling
             parameters sent with every request; ``None`` leaves the server default.
+        context_window: Tokens the primary model reads and writes in one request
+            (``NEMOTRON_CONTEXT_WINDOW``, 128k for Mistral-Nemotron); the agent keeps the
+            history inside it, less ``max_tokens`` and a margin.
         nemotron_price_in, nemotron_price_out: US dollars per million input / output tokens of
             the primary model (``NEMOTRON_PRICE_IN``, ``NEMOTRON_PRICE_OUT``), for cost estimates
             only. The defaults are examples, not quotes: set what you pay (0 for a free tier).
@@ -90,6 +94,7 @@ class Settings(BaseModel):
     frequency_penalty: float | None = None
     presence_penalty: float | None = None
     seed: int | None = None
+    context_window: int = Field(128_000, ge=1_000, le=10_000_000)
     # Example prices (USD per million tokens) for cost estimates; never sent to a server.
     nemotron_price_in: float = Field(0.40, ge=0, allow_inf_nan=False)
     nemotron_price_out: float = Field(2.00, ge=0, allow_inf_nan=False)
@@ -107,6 +112,11 @@ class Settings(BaseModel):
             raise ValueError("; ".join(problems))
         if not self.model.strip() or not self.fallback_model.strip():
             raise ValueError("model ids must be non-empty")
+        if self.max_tokens is not None and self.max_tokens >= self.context_window:
+            raise ValueError(
+                f"max_tokens (NEMOTRON_MAX_TOKENS) {self.max_tokens} leaves no room for a prompt in "
+                f"context_window (NEMOTRON_CONTEXT_WINDOW) {self.context_window}: make it smaller"
+            )
         return self
 
     def __init__(self, **data: Any) -> None:

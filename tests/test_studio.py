@@ -31,18 +31,30 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def studio(tmp_path_factory):
+def support_db(tmp_path_factory):
+    """The support graph's working copy for the server (never the user's cache)."""
+    from nemotron_agents.graphs.shop_db import build_shop_db
+
+    return build_shop_db(tmp_path_factory.mktemp("support") / "support.db")
+
+
+@pytest.fixture(scope="module")
+def studio(tmp_path_factory, support_db):
     tmp_path = tmp_path_factory.mktemp("studio")
     with NIMEmulator() as emu:
         port = free_port()
         env = {
             **os.environ,
+            "NEMOTRON_SUPPORT_DB": str(support_db),
             "NVIDIA_BASE_URL": emu.base_url,
             "NVIDIA_API_KEY": "nvapi-offline",
             "LANGGRAPH_CLI_NO_ANALYTICS": "1",
             "LANGGRAPH_NO_VERSION_CHECK": "true",
             "LANGSMITH_TRACING": "false",
             "NVIDIA_USAGE_TELEMETRY_ENABLED": "0",
+            # a fresh cache: the first build of every graph (shop database, research index)
+            # happens under the server's blocking-call guard, as on a new machine
+            "XDG_CACHE_HOME": str(tmp_path / "cache"),
         }
         cli = Path(sys.executable).with_name("langgraph")
         log = open(tmp_path / "langgraph-dev.log", "wb")
@@ -153,3 +165,53 @@ async def test_studio_context_form_values_reach_the_model(assistants, studio):
     )
     sent = emu.chat_requests[before:]
     assert sent and all(r.body["model"] == "nv-mistralai/mistral-nemo-12b-instruct" and r.body["temperature"] == 0.2 for r in sent)
+
+
+async def test_studio_pauses_a_support_refund_until_approved(assistants, studio, support_db):
+    import sqlite3
+
+    from nemotron_agents.testing.emulator import MISTRAL_NEMOTRON, ToolCall
+
+    def query(sql, *args):
+        with sqlite3.connect(support_db) as db:
+            return db.execute(sql, args).fetchall()
+
+    email = "ada.lovelace@example.com"
+    ((customer, order),) = query(
+        "SELECT c.id, MIN(o.id) FROM customers c JOIN orders o ON o.customer_id = c.id "
+        "WHERE c.email = ? AND o.status = 'delivered'",
+        email,
+    )
+    client, by_graph = assistants
+    _, emu = studio
+    before = len(emu.chat_requests)
+    emu.script(
+        MISTRAL_NEMOTRON,
+        [
+            ToolCall("find_customer", {"email": email}),
+            ToolCall("transfer_to_refunds", {"reason": "damaged"}),
+            ToolCall("issue_refund", {"order_id": order, "amount": 3, "reason": "arrived damaged"}),
+            "Refunded 3.00.",
+        ],
+    )
+    try:
+        thread = (await client.threads.create())["thread_id"]
+        support = by_graph["support"]["assistant_id"]
+        text = f"I'm {email}; refund 3.00 of order {order}"
+        await client.runs.wait(thread, support, input={"messages": [{"role": "user", "content": text}]})
+        state = await client.threads.get_state(thread)
+        (interrupt,) = state["interrupts"]
+        # today's payload or LangChain's HITL one
+        requests = interrupt["value"].get("requests") or interrupt["value"]["action_requests"]
+        assert [r["name"] for r in requests] == ["issue_refund"]
+        assert state["next"] == ["refunds"] and state["values"]["customer_id"] == customer
+        refunds = "SELECT amount_cents FROM refunds WHERE order_id = ? AND reason = 'arrived damaged'"
+        assert query(refunds, order) == []
+        await client.runs.wait(thread, support, command={"resume": True})
+        values = (await client.threads.get_state(thread))["values"]
+    finally:
+        emu.set_policy(MISTRAL_NEMOTRON, "auto")  # the server is shared with the other tests
+    assert query(refunds, order) == [(300,)]
+    assert values["messages"][-1]["content"] == "Refunded 3.00."
+    assert values["active_desk"] == "refunds"
+    assert [r.status for r in emu.chat_requests[before:]] == [200] * 4

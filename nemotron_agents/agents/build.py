@@ -1,21 +1,29 @@
 """``build_agent``: the tool-calling state machine, compiled.
 
 ```
-START ─► [summarize] ─► agent ──(tool calls / malformed calls)──► tools ─┬─► agent
-             ▲            │                                           ├─► summarize (history over budget)
-             │            └─(final answer)─► END                      ├─► finish (step limit) ─► END
-             └────────────────────────────────────────────────────────└─► END (structured answer given)
+START ─► [summarize] ─► agent ─(each call of the turn: Send)─► tools ×N ─► agent ─► … ─► END
+             ▲            │  ▲                                   ▲
+             │            │  └── [approval] (a call needs a human: interrupt, then Send) ─┘
+             │            ├─(final answer, a structured answer or a return_direct tool) ─► END
+             │            ├─(step limit) ─► finish ─► END
+             └────────────┴─(history over budget)
 ```
+
+Each call runs as a ``tools`` task of its own (see :mod:`~nemotron_agents.agents.tools_node`),
+so a finished call is saved even if its turn is not. After the calls, the agent node decides
+where the run goes (answered, step limit, summary) before it asks the model again.
 """
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+import json
+from typing import Any, Collection, Sequence
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from langgraph.graph import END, START, StateGraph
+from langgraph.types import Send
 from pydantic import BaseModel
 
 from nemotron_agents.agents.context import MAX_CONTEXT_STEPS, AgentContext, run_context
@@ -23,15 +31,22 @@ from nemotron_agents.agents.finish import make_finish_node
 from nemotron_agents.agents.model_node import make_model_node, steps_so_far
 from nemotron_agents.agents.run_models import ChainSelector
 from nemotron_agents.agents.state import AgentState, InputState, OutputState
-from nemotron_agents.agents.summarize import make_summarize_node, needs_summary
-from nemotron_agents.agents.tools_node import ResponseTool, make_tools_node
+from nemotron_agents.agents.summarize import (
+    MIN_HISTORY_TOKENS,
+    HistoryBudget,
+    make_summarize_node,
+    window_budget,
+)
+from nemotron_agents.agents.tools_node import ResponseTool, ToolStep
 from nemotron_agents.errors import ConfigError
 from nemotron_agents.models.factory import fallback_model as default_fallback
 from nemotron_agents.models.factory import primary_model
 from nemotron_agents.models.fallback import ModelChain
 from nemotron_agents.settings import Settings
 from nemotron_agents.tools import ToolRegistry
+from nemotron_agents.tools.execution import MAX_TOOL_THREADS
 from nemotron_agents.tools.names import NAME_PATTERN
+from nemotron_agents.tools.output import DEFAULT_MAX_OUTPUT_CHARS
 
 __all__ = ["build_agent"]
 
@@ -79,6 +94,8 @@ def build_agent(
     max_retries: int | None = None,
     initial_delay: float = 1.0,
     max_delay: float = 30.0,
+    return_direct: Collection[str] = (),
+    max_output_chars: int | None = DEFAULT_MAX_OUTPUT_CHARS,
     name: str = "agent",
 ) -> Any:
     """Build and compile the tool-calling agent graph.
@@ -97,7 +114,11 @@ def build_agent(
         max_steps: Most model calls in one run; then the run ends with a "stopped after N steps"
             answer (never a ``GraphRecursionError``).
         max_history_tokens: When the history passes this many (approximate) tokens, older
-            messages are replaced by a summary. ``None`` never summarises.
+            messages are replaced by a summary (and a single message bigger than half of it is
+            cut, with a marker). ``None`` means the primary model's window: its context
+            (``Settings.context_window``) less ``max_tokens`` and the system prompt and tool
+            schemas, with a margin; a number can only lower that, so a thread never dies on
+            "maximum context length".
         response_format: A pydantic model; the model gives its final answer through a tool of
             that shape and the validated object lands in ``structured_response``.
         checkpointer: LangGraph checkpointer, to resume threads (after an interrupt, an approval
@@ -106,21 +127,40 @@ def build_agent(
         max_retries: Retries per model for retryable failures; ``settings.max_retries`` if None.
         initial_delay: First backoff delay in seconds (doubles per retry).
         max_delay: Longest backoff; a longer ``Retry-After`` moves to the fallback at once.
+        return_direct: Names of tools whose successful result ends the run with no further
+            model call (LangChain's ``return_direct``), e.g. handoff tools: the caller routes on
+            the result. A call that failed goes back to the model as usual.
+        max_output_chars: Longest result text the model gets from a tool that sets no
+            ``max_output_chars`` of its own (longer text is cut, with a marker saying how much);
+            ``None`` keeps all.
         name: Name of the compiled graph.
 
     Returns:
-        A compiled LangGraph graph with nodes ``agent``, ``tools``, ``finish`` and, when
-        ``max_history_tokens`` is set, ``summarize``.
+        A compiled LangGraph graph with nodes ``agent``, ``tools``, ``finish``, ``summarize``
+        and, when a tool requires approval, ``approval``.
 
     Raises:
         ConfigError: An argument is out of range or a model cannot bind tools.
     """
     if max_steps < 1:
         raise ConfigError(f"max_steps must be at least 1, got {max_steps}")
-    if max_history_tokens is not None and max_history_tokens < 100:
-        raise ConfigError(f"max_history_tokens must be at least 100 (or None), got {max_history_tokens}")
+    if max_history_tokens is not None and max_history_tokens < MIN_HISTORY_TOKENS:
+        raise ConfigError(
+            f"max_history_tokens must be at least {MIN_HISTORY_TOKENS} (or None), got {max_history_tokens}"
+        )
+    if max_output_chars is not None and (
+        isinstance(max_output_chars, bool) or not isinstance(max_output_chars, int) or max_output_chars < 1
+    ):
+        raise ConfigError(
+            f"max_output_chars must be a positive whole number (or None), got {max_output_chars!r}"
+        )
     settings = settings or Settings.from_env()
     registry = tools if isinstance(tools, ToolRegistry) else ToolRegistry(tools)
+    direct = frozenset(return_direct)
+    if unknown := sorted(direct - set(registry.names())):
+        raise ConfigError(
+            f"return_direct names unknown tools {unknown}; the tools are {registry.names()}"
+        )
 
     schemas = list(registry.to_openai())
     response_tool = None
@@ -158,56 +198,76 @@ def build_agent(
         summary_chain(settings),
         settings=settings if model is None and summarizer is None else None,
         make_chain=summary_chain,
-    ) if max_history_tokens else None
+    )
+    # Never die on "maximum context length": the history always stays inside the window.
+    fixed = (len(system_prompt or "") + len(json.dumps(schemas))) // 4
+    budget = window_budget(context_window=settings.context_window, max_tokens=settings.max_tokens, fixed_tokens=fixed)
+    if max_history_tokens is not None:
+        budget = min(budget, max_history_tokens)
+    over_budget = HistoryBudget(budget)
 
     def steps_limit() -> int:
         return run_context().get("max_steps", max_steps)
 
-    def route_after_agent(state: AgentState) -> str:
+    step = ToolStep(registry, response_tool=response_tool, max_output_chars=max_output_chars)
+
+    def route_after_agent(state: AgentState) -> str | list[Send]:
         last = state["messages"][-1]
         if isinstance(last, HumanMessage):  # structured-output nudge
             return "finish" if steps_so_far(state) >= steps_limit() else "agent"
         if isinstance(last, AIMessage) and (last.tool_calls or last.invalid_tool_calls):
-            return "tools"
-        return END
+            return step.route(last)
+        return END  # a final answer; or the agent node already chose where to go (a Command)
 
-    def route_after_tools(state: AgentState) -> str:
-        if response_tool is not None and _answered_structured(state, response_tool.name):
+    def after_tools(state: AgentState) -> str | None:
+        """Where the run goes once every call of a turn has its result; ``None``: the model.
+
+        Decided in the agent node rather than on an edge from ``tools``: that edge would run once
+        per call, each seeing only its own result, and could disagree with itself.
+        """
+        if response_tool is not None and _answered_by(state, {response_tool.name}):
+            return END
+        if direct and _answered_by(state, direct):
             return END
         if steps_so_far(state) >= steps_limit():
             return "finish"
-        if needs_summary(state, max_history_tokens):
+        if over_budget(state):
             return "summarize"
-        return "agent"
+        return None
 
     graph = StateGraph(
         AgentState, context_schema=AgentContext, input_schema=InputState, output_schema=OutputState
     )
-    graph.add_node("agent", make_model_node(chains, system_prompt=system_prompt, response_tool=response_tool and response_tool.name))
-    graph.add_node("tools", make_tools_node(registry, response_tool=response_tool))
+    agent = make_model_node(
+        chains, system_prompt=system_prompt, response_tool=response_tool and response_tool.name, after_tools=after_tools
+    )
+    graph.add_node("agent", agent)
+    step.add_to(graph, then="agent")
     graph.add_node("finish", make_finish_node(max_steps=max_steps))
-    graph.add_conditional_edges("agent", route_after_agent, ["tools", "agent", "finish", END])
-    after_tools = ["agent", "finish", END]
-    if max_history_tokens:
-        graph.add_node("summarize", make_summarize_node(summaries, max_history_tokens=max_history_tokens))
-        graph.add_conditional_edges(
-            START, lambda s: "summarize" if needs_summary(s, max_history_tokens) else "agent", ["summarize", "agent"]
-        )
-        graph.add_edge("summarize", "agent")
-        after_tools.append("summarize")
-    else:
-        graph.add_edge(START, "agent")
-    graph.add_conditional_edges("tools", route_after_tools, after_tools)
+    graph.add_node("summarize", make_summarize_node(summaries, max_history_tokens=budget))
+    graph.add_conditional_edges(
+        START, lambda s: "summarize" if over_budget(s) else "agent", ["summarize", "agent"]
+    )
+    graph.add_edge("summarize", "agent")
+    destinations = [*step.destinations, "agent", "finish", "summarize", END]
+    graph.add_conditional_edges("agent", route_after_agent, destinations)
     graph.add_edge("finish", END)
     compiled = graph.compile(checkpointer=checkpointer, name=name)
-    # Our own step limit ends runs; LangGraph's recursion limit is only a backstop above it.
-    return compiled.with_config(recursion_limit=max(max_steps, MAX_CONTEXT_STEPS) * 3 + 10)
+    # Our own step limit ends runs; LangGraph's recursion limit is only a backstop above it
+    # (a turn with tool calls takes two supersteps, three with approval). Its sync runner runs a step's tasks in
+    # `max_concurrency` threads (cores + 4 by default): room for every call of a turn at once.
+    return compiled.with_config(
+        recursion_limit=max(max_steps, MAX_CONTEXT_STEPS) * 3 + 10,
+        max_concurrency=MAX_TOOL_THREADS,
+    )
 
 
-def _answered_structured(state: AgentState, tool_name: str) -> bool:
+def _answered_by(state: AgentState, tool_names: Collection[str]) -> bool:
+    """Whether one of ``tool_names`` succeeded among the results of the last model turn."""
     for message in reversed(state["messages"]):
         if isinstance(message, AIMessage):
             return False
-        if isinstance(message, ToolMessage) and message.name == tool_name and message.status != "error":
-            return True
+        if isinstance(message, ToolMessage) and message.name in tool_names:
+            if message.status != "error":
+                return True
     return False

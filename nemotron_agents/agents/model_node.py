@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable
 from typing import Any
 
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
-from langchain_core.runnables import RunnableConfig, RunnableLambda
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
+from langchain_core.runnables import Runnable, RunnableConfig
+from langgraph.types import Command
 
 from nemotron_agents.agents.context import AgentContext
 from nemotron_agents.agents.run_models import pick_chain
+from nemotron_agents.agents.node import node
 from nemotron_agents.agents.state import AgentState
 from nemotron_agents.models.fallback import CallOutcome, ModelChain
 from nemotron_agents.models.wire_cache import WireCache
 
-__all__ = ["make_model_node", "steps_so_far", "STRUCTURED_NUDGE"]
+__all__ = ["make_model_node", "steps_so_far", "STRUCTURED_NUDGE", "CUT_OFF_CALL"]
 
 #: Sent when ``response_format`` is set and the model answered in prose instead of the tool.
 STRUCTURED_NUDGE = "Give your final answer by calling the `{name}` tool, not as text."
@@ -52,12 +55,32 @@ def _with_unique_ids(message: AIMessage) -> AIMessage:
     return message.model_copy(update={"tool_calls": calls, "invalid_tool_calls": bad})
 
 
+#: Error for calls in an answer the server cut off at ``max_tokens``.
+CUT_OFF_CALL = (
+    "the answer was cut off at the max_tokens limit, so these arguments are incomplete"
+)
+
+
+def _cut_calls_are_malformed(message: AIMessage) -> AIMessage:
+    """An answer cut at ``max_tokens`` carries truncated arguments. Streamed, LangChain's
+    partial-JSON parser "repairs" them into a valid-looking call (``"2 ** 10 + 5"`` cut to
+    ``"2 ** 10 "``), which must not run: the model gets them back as malformed calls."""
+    if message.response_metadata.get("finish_reason") != "length" or not message.tool_calls:
+        return message
+    cut = [
+        {"type": "invalid_tool_call", "id": c.get("id"), "name": c["name"], "args": json.dumps(c["args"]), "error": CUT_OFF_CALL}
+        for c in message.tool_calls
+    ]
+    return message.model_copy(update={"tool_calls": [], "invalid_tool_calls": [*message.invalid_tool_calls, *cut]})
+
+
 def make_model_node(
     chain: ModelChain | Callable[[AgentContext], ModelChain],
     *,
     system_prompt: str | None = None,
     response_tool: str | None = None,
-) -> RunnableLambda:
+    after_tools: Callable[[AgentState], str | None] | None = None,
+) -> Runnable:
     """Build the node that asks the model for the next step.
 
     Args:
@@ -65,6 +88,8 @@ def make_model_node(
             function picking them from the run's context (see ``agents/run_models.py``).
         system_prompt: Prepended to every request; never stored in state.
         response_tool: Name of the structured-output tool, when ``response_format`` is set.
+        after_tools: When the last message is a tool result, where the run goes instead of
+            asking the model (a node name), or ``None`` to ask it.
 
     Returns:
         A runnable with sync and async paths, usable as a LangGraph node.
@@ -76,7 +101,7 @@ def make_model_node(
         return wire.prepare(system_prompt, state["messages"])
 
     def _update(state: AgentState, outcome: CallOutcome) -> dict[str, Any]:
-        message = _with_unique_ids(outcome.message)
+        message = _with_unique_ids(_cut_calls_are_malformed(outcome.message))
         message.response_metadata = {
             **message.response_metadata,
             "answered_by": outcome.model,
@@ -100,10 +125,20 @@ def make_model_node(
             update["structured_response"] = None  # a new run must not return the last run's answer
         return update
 
-    def call_model(state: AgentState, config: RunnableConfig) -> dict[str, Any]:
+    def elsewhere(state: AgentState) -> Command | None:
+        if after_tools is None or not isinstance(state["messages"][-1], ToolMessage):
+            return None
+        goto = after_tools(state)
+        return Command(goto=goto) if goto is not None else None
+
+    def call_model(state: AgentState, config: RunnableConfig) -> dict[str, Any] | Command:
+        if (command := elsewhere(state)) is not None:
+            return command
         return _update(state, pick_chain(chain).invoke(_request(state), config=config))
 
-    async def acall_model(state: AgentState, config: RunnableConfig) -> dict[str, Any]:
+    async def acall_model(state: AgentState, config: RunnableConfig) -> dict[str, Any] | Command:
+        if (command := elsewhere(state)) is not None:
+            return command
         return _update(state, await pick_chain(chain).ainvoke(_request(state), config=config))
 
-    return RunnableLambda(call_model, afunc=acall_model, name="agent")
+    return node(call_model, acall_model, name="agent")

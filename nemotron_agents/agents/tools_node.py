@@ -1,45 +1,66 @@
-"""The ``tools`` node: run every call of the last model turn, concurrently, never crashing the run.
+"""The tool step: every call of a model turn is a task of its own, saved the moment it finishes.
+
+The agent's route sends each call of its last turn to the ``tools`` node (LangGraph's ``Send``),
+one task per call, and the tasks run at the same time. Each writes its ``ToolMessage`` to the
+history as it finishes; LangGraph keeps the writes of finished tasks when a step fails or the
+process dies, so resuming the thread runs only the calls that had not finished: a card charged
+before a crash is not charged again. (Under LangGraph's default ``durability="async"`` a step's
+checkpoint is written while its calls start; pass ``durability="sync"`` to ``invoke`` / ``stream``
+to have it on disk before any call runs.) LangGraph applies the tasks' writes in the order of the
+sends, so results follow the order of the calls.
+
+When a call needs a human's approval, the route goes to the ``approval`` node first: it asks once
+for every such call of the turn (``interrupt``, before any call runs), then sends the calls on,
+the rejected ones carrying the rejection. Graphs whose tools need no approval have no such node.
 
 Written here rather than with LangGraph's ``ToolNode`` because every failure must become a
 ``ToolMessage`` for the model (ToolNode re-raises tool exceptions by default and cannot see
-``invalid_tool_calls``), arguments must go through the registry's own validation, and the
-structured-output tool and approvals are handled in the same step.
+``invalid_tool_calls``), and arguments must go through the registry's own validation.
 
 Per call, the model gets exactly one ``ToolMessage``:
 
-* malformed arguments JSON (``invalid_tool_calls``) -> error naming the parse problem;
+* malformed arguments JSON (``invalid_tool_calls``) -> error naming the parse problem, echoing at
+  most :data:`MAX_ECHOED_ARGS` characters of what was sent;
 * unknown tool -> error listing the available tools;
 * invalid arguments -> error naming each bad field and the allowed values;
-* exception or timeout in the tool -> error naming it; oversized output -> truncated with a marker;
+* exception or timeout in the tool, or a result holding ``inf`` / ``nan`` -> error naming it;
+* oversized output -> truncated with a marker (20,000 characters unless the tool or
+  ``build_agent`` sets another limit);
 * a tool with ``requires_approval`` runs only after a human approves it (``interrupt``); a
   rejection is reported to the model as an error result.
 """
 
 from __future__ import annotations
 
-import asyncio
-import json
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from langchain_core.messages import AIMessage, ToolMessage
-from langchain_core.runnables import RunnableLambda
 from langgraph.errors import GraphBubbleUp
-from langgraph.types import interrupt
+from langgraph.graph import StateGraph
+from langgraph.types import Command, Send, interrupt
 from pydantic import BaseModel, ValidationError
 
 from nemotron_agents.agents.approval import decide
+from nemotron_agents.agents.node import node
 from nemotron_agents.agents.state import AgentState
 from nemotron_agents.errors import ToolArgumentsError, ToolCallError, UnknownToolError
+from nemotron_agents.tools.output import DEFAULT_MAX_OUTPUT_CHARS
 
-__all__ = ["make_tools_node", "ResponseTool", "MALFORMED_CALL"]
+__all__ = ["ToolStep", "ResponseTool", "MALFORMED_CALL", "MAX_ECHOED_ARGS", "TOOLS", "APPROVAL"]
+
+#: Node names of the tool step: one ``tools`` task per call; ``approval`` asks a human first.
+TOOLS, APPROVAL = "tools", "approval"
 
 MALFORMED_CALL = (
     "Error: the call to tool '{name}' could not be run because its arguments are not valid "
     "JSON ({error}). Arguments received: {args}. Call the tool again with a JSON object of "
     "arguments."
 )
+
+#: Most characters of a malformed call's arguments echoed back: a 1 MB argument string must not
+#: land whole in the next prompt (and in every prompt after it).
+MAX_ECHOED_ARGS = 500
 
 
 @dataclass(frozen=True)
@@ -81,106 +102,130 @@ def _error_message(call: dict[str, Any], text: str) -> ToolMessage:
     return ToolMessage(content=text, tool_call_id=call["id"], name=call.get("name") or "unknown", status="error")
 
 
-def make_tools_node(registry: Any, *, response_tool: ResponseTool | None = None) -> RunnableLambda:
-    """Build the node that runs the tool calls of the last ``AIMessage``.
+def _echo(args: Any) -> str:
+    text = str(args)
+    if len(text) <= MAX_ECHOED_ARGS:
+        return text
+    return f"{text[:MAX_ECHOED_ARGS]}…[cut: showed {MAX_ECHOED_ARGS} of {len(text)} characters]"
+
+
+def _malformed(bad: dict[str, Any]) -> ToolMessage:
+    text = MALFORMED_CALL.format(
+        name=bad.get("name"), error=bad.get("error") or "parse error", args=_echo(bad.get("args"))
+    )
+    return _error_message(bad, text)
+
+
+class ToolStep:
+    """The nodes that run a turn's calls, and the route that sends the calls to them.
 
     Args:
         registry: The :class:`~nemotron_agents.tools.ToolRegistry` the model may call.
         response_tool: The structured-output tool, when ``response_format`` is set.
+        max_output_chars: Result text limit for tools that set none; ``None`` keeps all.
     """
 
-    def plan(state: AgentState) -> tuple[list[_Job], list[ToolMessage], dict[str, Any]]:
+    def __init__(
+        self,
+        registry: Any,
+        *,
+        response_tool: ResponseTool | None = None,
+        max_output_chars: int | None = DEFAULT_MAX_OUTPUT_CHARS,
+    ) -> None:
+        self.registry = registry
+        self.response_tool = response_tool
+        self.max_output_chars = max_output_chars
+        self.needs_approval = any(getattr(t, "requires_approval", False) for t in registry)
+
+    @property
+    def destinations(self) -> list[str]:
+        """Nodes the agent's route may go to for a turn with calls."""
+        return [APPROVAL, TOOLS] if self.needs_approval else [TOOLS]
+
+    def add_to(self, graph: StateGraph, *, then: str) -> None:
+        """Add the nodes to ``graph``; after the calls, go to ``then``."""
+        graph.add_node(TOOLS, node(self._run_call, self._arun_call, name=TOOLS))
+        graph.add_edge(TOOLS, then)
+        if self.needs_approval:
+            graph.add_node(APPROVAL, node(self._approve, name=APPROVAL), destinations=(TOOLS,))
+
+    def route(self, message: AIMessage) -> str | list[Send]:
+        """Where a turn with calls goes: the approval node, or one task per call."""
+        if self.needs_approval and any(
+            getattr(self._tool(c["name"]), "requires_approval", False) for c in message.tool_calls
+        ):
+            return APPROVAL
+        return [Send(TOOLS, {"call": c, "malformed": True}) for c in message.invalid_tool_calls] + [
+            Send(TOOLS, {"call": c}) for c in message.tool_calls
+        ]
+
+    def _tool(self, name: str) -> Any:
+        return self.registry.get(name) if name in self.registry else None
+
+    # --- approval ---------------------------------------------------------------------------
+
+    def _approve(self, state: AgentState) -> Command:
         message = _last_ai(state)
-        jobs: list[_Job] = []
-        done: list[ToolMessage] = []
-        update: dict[str, Any] = {}
-        if message is None:
-            return jobs, done, update
-        for bad in message.invalid_tool_calls:
-            done.append(
-                _error_message(
-                    bad,
-                    MALFORMED_CALL.format(name=bad.get("name"), error=bad.get("error") or "parse error", args=bad.get("args")),
-                )
-            )
-        for call in message.tool_calls:
-            if response_tool and call["name"] == response_tool.name:
-                try:
-                    update["structured_response"] = response_tool.validate(call["args"])
-                    done.append(ToolMessage(content="Final answer recorded.", tool_call_id=call["id"], name=call["name"]))
-                except ToolCallError as exc:
-                    done.append(_error_message(call, str(exc)))
-                continue
+        jobs = [_Job(call=c, tool=self._tool(c["name"])) for c in (message.tool_calls if message else [])]
+        _ask_approval([j for j in jobs if j.tool is not None])  # an interrupt re-runs this node only
+        sends = [Send(TOOLS, {"call": c, "malformed": True}) for c in (message.invalid_tool_calls if message else [])]
+        sends += [Send(TOOLS, {"call": j.call, "rejected": j.error}) for j in jobs]
+        return Command(goto=sends)
+
+    # --- one call ---------------------------------------------------------------------------
+
+    def _answer_now(self, task: dict[str, Any]) -> dict[str, Any] | None:
+        """The update for a call that does not run (malformed, rejected, unknown, the answer)."""
+        call = task["call"]
+        if task.get("malformed"):
+            return {"messages": [_malformed(call)]}
+        if task.get("rejected"):
+            return {"messages": [_error_message(call, task["rejected"])]}
+        if self.response_tool and call["name"] == self.response_tool.name:
             try:
-                tool = registry.get(call["name"])
-            except UnknownToolError:
-                names = list(registry.names()) + ([response_tool.name] if response_tool else [])
-                done.append(_error_message(call, str(UnknownToolError(call["name"], names))))
-                continue
-            jobs.append(_Job(call=call, tool=tool))
-        _ask_approval(jobs)
-        return jobs, done, update
+                answer = self.response_tool.validate(call["args"])
+            except ToolCallError as exc:
+                return {"messages": [_error_message(call, str(exc))]}
+            done = ToolMessage(content="Final answer recorded.", tool_call_id=call["id"], name=call["name"])
+            return {"messages": [done], "structured_response": answer}
+        if call["name"] not in self.registry:
+            names = list(self.registry.names()) + ([self.response_tool.name] if self.response_tool else [])
+            return {"messages": [_error_message(call, str(UnknownToolError(call["name"], names)))]}
+        return None
 
-    def finish(
-        state: AgentState, jobs: list[_Job], results: list[Any], done: list[ToolMessage], update: dict[str, Any]
-    ) -> dict[str, Any]:
-        out = list(done)
-        for job, result in zip(jobs, results):
-            if job.error is not None:
-                out.append(_error_message(job.call, job.error))
-            elif isinstance(result, BaseException):
-                text = str(result) if isinstance(result, ToolCallError) else (
-                    f"Tool '{job.call['name']}' failed: {type(result).__name__}: {result}"
-                )
-                out.append(_error_message(job.call, text))
-            else:
-                out.append(
-                    ToolMessage(
-                        content=job.tool.format_output(result),
-                        tool_call_id=job.call["id"],
-                        name=job.call["name"],
-                    )
-                )
-        message = _last_ai(state)
-        order = [c["id"] for c in [*message.tool_calls, *message.invalid_tool_calls]] if message else []
-        out.sort(key=lambda m: order.index(m.tool_call_id) if m.tool_call_id in order else len(order))
-        return {**update, "messages": out}  # results in the order of the calls
+    def _result(self, call: dict[str, Any], outcome: Any) -> dict[str, Any]:
+        if isinstance(outcome, BaseException):
+            text = str(outcome) if isinstance(outcome, ToolCallError) else (
+                f"Tool '{call['name']}' failed: {type(outcome).__name__}: {outcome}"
+            )
+            return {"messages": [_error_message(call, text)]}
+        tool = self.registry.get(call["name"])
+        content = tool.format_output(outcome, default_max_chars=self.max_output_chars)
+        return {"messages": [ToolMessage(content=content, tool_call_id=call["id"], name=call["name"])]}
 
-    def run_one(job: _Job) -> Any:
-        if job.error is not None:
-            return None
+    def _run_call(self, task: dict[str, Any]) -> dict[str, Any]:
+        if (now := self._answer_now(task)) is not None:
+            return now
+        call = task["call"]
         try:
-            return job.tool.run(job.call["args"])
+            outcome = self.registry.get(call["name"]).run(call["args"])
         except GraphBubbleUp:
             raise
         except Exception as exc:  # noqa: BLE001 - reported to the model
-            return exc
+            outcome = exc
+        return self._result(call, outcome)
 
-    async def arun_one(job: _Job) -> Any:
-        if job.error is not None:
-            return None
+    async def _arun_call(self, task: dict[str, Any]) -> dict[str, Any]:
+        if (now := self._answer_now(task)) is not None:
+            return now
+        call = task["call"]
         try:
-            return await job.tool.arun(job.call["args"])
+            outcome = await self.registry.get(call["name"]).arun(call["args"])
         except GraphBubbleUp:
             raise
         except Exception as exc:  # noqa: BLE001 - reported to the model
-            return exc
-
-    def run_tools(state: AgentState) -> dict[str, Any]:
-        jobs, done, update = plan(state)
-        if len(jobs) <= 1:
-            results = [run_one(j) for j in jobs]
-        else:
-            with ThreadPoolExecutor(max_workers=min(8, len(jobs))) as pool:
-                results = list(pool.map(run_one, jobs))
-        return finish(state, jobs, results, done, update)
-
-    async def arun_tools(state: AgentState) -> dict[str, Any]:
-        jobs, done, update = plan(state)
-        results = await asyncio.gather(*(arun_one(j) for j in jobs))
-        return finish(state, jobs, list(results), done, update)
-
-    return RunnableLambda(run_tools, afunc=arun_tools, name="tools")
+            outcome = exc
+        return self._result(call, outcome)
 
 
 def _ask_approval(jobs: list[_Job]) -> None:

@@ -30,7 +30,7 @@ from typing_extensions import TypedDict
 from nemotron_agents.agents import AgentContext, ModelTurn, build_agent
 from nemotron_agents.agents.state import merge_usage
 from nemotron_agents.errors import ModelCallError
-from nemotron_agents.graphs import calculator, sql_analyst
+from nemotron_agents.graphs import calculator, research, sql_analyst
 from nemotron_agents.graphs.spec import GraphSpec, lazy_graph
 from nemotron_agents.settings import Settings
 from nemotron_agents.tools import ToolRegistry
@@ -38,7 +38,7 @@ from nemotron_agents.tools import ToolRegistry
 __all__ = ["SPEC", "build_graph", "make_graph", "Assignment", "Delegation", "SPECIALISTS"]
 
 #: The specialists the supervisor may call, by graph name.
-SPECIALISTS: dict[str, GraphSpec] = {spec.name: spec for spec in (calculator.SPEC, sql_analyst.SPEC)}
+SPECIALISTS: dict[str, GraphSpec] = {spec.name: spec for spec in (calculator.SPEC, research.SPEC, sql_analyst.SPEC)}
 # The plan may only name these (the schema the model sees lists them as an enum).
 Specialist = Literal[tuple(SPECIALISTS)]  # type: ignore[valid-type]
 
@@ -241,9 +241,9 @@ SPEC = GraphSpec(
 )
 
 
-def make_graph() -> Any:
+async def make_graph() -> Any:
     """The graph ``langgraph.json`` serves (LangGraph Studio, ``langgraph dev``)."""
-    return SPEC.compiled()
+    return await SPEC.acompiled()
 
 
 def __getattr__(name: str) -> Any:

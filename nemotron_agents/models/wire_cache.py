@@ -8,8 +8,8 @@ it, a run resumed from disk, a fork), or when a new message changes earlier outp
 for a call that had none).
 
 The check that the history still starts with the cached messages compares object identity
-(pointers, no message is copied or converted), so a request costs the new messages' hygiene
-plus one list of references.
+(:mod:`~nemotron_agents.models.prefix`), so a request costs the new messages' hygiene plus one
+list of references.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from langchain_core.messages import BaseMessage, SystemMessage
 
 from nemotron_agents.models.hygiene import Hygiene
+from nemotron_agents.models.prefix import conversation_key, shared_prefix
 
 __all__ = ["WireCache"]
 
@@ -48,15 +49,10 @@ class WireCache:
         """The wire history of ``system`` (if any) followed by ``messages``."""
         if not messages:
             return Hygiene.of([SystemMessage(system)] if system else [])
-        # A conversation is known by its system prompt and its first message (ids are unique).
-        key = (system, messages[0].id or str(id(messages[0])))
+        key = (system, conversation_key(messages))
         entry = self._entries.get(key)
         done = len(entry.inputs) if entry else 0
-        fresh = (
-            entry is None
-            or done > len(messages)
-            or any(a is not b for a, b in zip(entry.inputs, messages[:done]))
-        )
+        fresh = entry is None or shared_prefix(entry.inputs, messages) != done
         if fresh or not entry.hygiene.feed(messages[done:]):
             self.rebuilds += 1
             entry = _Entry()

@@ -80,7 +80,8 @@ def tool(
         tags: Labels for ``ToolRegistry.select(tags=...)``.
         timeout: Seconds a call may take before ``ToolTimeoutError``.
         requires_approval: Whether a person must approve each call first.
-        max_output_chars: Cut the result text the model sees to this many characters.
+        max_output_chars: Cut the result text the model sees to this many characters;
+            ``None`` means the default, 20,000 (``build_agent(max_output_chars=...)`` changes it).
         args_schema: A pydantic model whose fields are the parameters (LangChain's spelling);
             the function is called with them as keyword arguments.
 

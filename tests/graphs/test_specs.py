@@ -1,5 +1,6 @@
 """Every graph module declares one spec; everything else (CLI, langgraph.json, Studio) follows it."""
 
+import asyncio
 import importlib
 import json
 import sys
@@ -31,7 +32,7 @@ def test_each_spec_is_complete_and_its_graph_loads_as_studio_loads_it(name):
     assert spec.description.strip() and spec.example.strip()
     assert (len(spec.registry()) > 0) != (name in TOOL_FREE)
     module = load_graph_module(name)
-    graph = module.make_graph()
+    graph = asyncio.run(module.make_graph())
     assert module.graph is graph
     assert graph.checkpointer is None  # langgraph dev refuses graphs that bring their own
     # Studio's input form needs a schema with the messages field; its configuration form, a context schema

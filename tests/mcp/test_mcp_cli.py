@@ -88,7 +88,8 @@ def test_run_with_mcp_calls_the_servers_and_stops_them(capsys, config, repo):
         ]
         assert main(argv) == 0
     result = json.loads(capsys.readouterr().out)
-    now, status, own = result["tool_results"]
+    by_name = {r["name"]: r for r in result["tool_results"]}  # streamed: in the order they ended
+    now, status, own = by_name["get_current_time"], by_name["git_status"], by_name["own_calculate"]
     assert now["status"] == status["status"] == own["status"] == "success"
     assert json.loads(now["content"])["timezone"] == "UTC"
     assert "On branch main" in status["content"] and own["content"] == "42"

@@ -1,5 +1,6 @@
 """Graphs and MCP: which graphs take extra tools, and Studio's path through NEMOTRON_MCP_CONFIG."""
 
+import asyncio
 import json
 
 import pytest
@@ -51,7 +52,8 @@ def test_studio_graphs_read_the_config_named_by_the_environment(monkeypatch, tmp
             MISTRAL_NEMOTRON, [ToolCall("get_current_time", {"timezone": "Europe/Paris"}), "Done."]
         )
         try:
-            graph = load_graph_module("calculator").make_graph()  # what langgraph.json points at
+            # what langgraph.json points at: an async factory, building in a worker thread
+            graph = asyncio.run(load_graph_module("calculator").make_graph())
             result = graph.invoke({"messages": [HumanMessage("Time in Paris?")]})
             assert (
                 get_spec("router").compiled() is not None
