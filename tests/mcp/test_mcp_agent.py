@@ -6,7 +6,6 @@ import sys
 
 import pytest
 from langchain_core.messages import HumanMessage, ToolMessage
-from mcp_servers import children, gone, time_server
 
 from nemotron_agents.agents import build_agent
 from nemotron_agents.graphs.calculator import SPEC, build_graph
@@ -97,26 +96,26 @@ def test_bad_arguments_go_back_to_the_model_naming_the_field(emu, toolset):
     assert_all_accepted(emu)
 
 
-def test_a_server_killed_mid_run_is_one_error_for_the_model_then_restarted(emu):
-    others = set(children("mcp_server_time"))
+def test_a_server_killed_mid_run_is_one_error_for_the_model_then_restarted(emu, servers):
+    others = set(servers.children("mcp_server_time"))
     killed = []
 
     def policy(body):
         results = [m for m in body["messages"] if m["role"] == "tool"]
         if len(results) == 1:  # between two model turns, the server dies
-            (pid,) = set(children("mcp_server_time")) - others
+            (pid,) = set(servers.children("mcp_server_time")) - others
             os.kill(pid, 9)
-            assert gone(pid)
+            assert servers.gone(pid)
             killed.append(pid)
         if len(results) < 3:
             return ToolCall("get_current_time", {"timezone": "UTC"})
         return "It is now " + json.loads(results[-1]["content"])["datetime"]
 
     emu.set_policy(MISTRAL_NEMOTRON, policy)
-    with MCPToolset({"servers": {"time": time_server()}}) as toolset:
+    with MCPToolset({"servers": {"time": servers.time()}}) as toolset:
         agent = build_agent(tools=[*toolset], settings=settings_for(emu), fallback_model=False)
         result = agent.invoke({"messages": [HumanMessage("What time is it (UTC)?")]})
-        (restarted,) = set(children("mcp_server_time")) - others
+        (restarted,) = set(servers.children("mcp_server_time")) - others
     first, lost, again = tool_messages(result)
     assert (first.status, lost.status, again.status) == ("success", "error", "success")
     assert lost.content.startswith(
@@ -127,7 +126,7 @@ def test_a_server_killed_mid_run_is_one_error_for_the_model_then_restarted(emu):
     assert_all_accepted(emu)
 
 
-def test_servers_that_do_not_start_never_end_the_run(emu, tmp_path):
+def test_servers_that_do_not_start_never_end_the_run(emu, tmp_path, servers):
     launcher = tmp_path / "clock.sh"
     launcher.write_text(
         f"#!/bin/sh\nexec {sys.executable} -m mcp_server_time --local-timezone UTC\n"
@@ -139,7 +138,7 @@ def test_servers_that_do_not_start_never_end_the_run(emu, tmp_path):
             "clock": {"command": str(launcher)},
         }
     }
-    others = set(children("mcp_server_time"))
+    others = set(servers.children("mcp_server_time"))
     emu.script(
         MISTRAL_NEMOTRON,
         [ToolCall("get_current_time", {"timezone": "UTC"})] * 3
@@ -151,10 +150,10 @@ def test_servers_that_do_not_start_never_end_the_run(emu, tmp_path):
             "convert_time",
         ]
         launcher.write_text("#!/bin/sh\nexit 1\n")  # from now on the server cannot start
-        (pid,) = set(children("mcp_server_time")) - others
+        (pid,) = set(servers.children("mcp_server_time")) - others
         agent = build_agent(tools=[*toolset], settings=settings_for(emu), fallback_model=False)
         os.kill(pid, 9)
-        assert gone(pid)
+        assert servers.gone(pid)
         result = agent.invoke({"messages": [HumanMessage("What time is it?")]})
     lost, down, still_down = tool_messages(result)
     assert all(m.status == "error" for m in (lost, down, still_down))

@@ -3,7 +3,6 @@
 import json
 
 import pytest
-from mcp_servers import children, git_server, time_server
 
 from nemotron_agents.cli import main
 from nemotron_agents.testing import NIMEmulator
@@ -14,11 +13,11 @@ pytestmark = pytest.mark.filterwarnings("ignore:.*deprecated.*")
 
 
 @pytest.fixture
-def config(tmp_path, repo, own_server_url):
+def config(tmp_path, repo, own_server_url, servers):
     path = tmp_path / "mcp.json"
-    servers = {"time": time_server(), "git": git_server(repo), "own": {"url": own_server_url},
+    entries = {"time": servers.time(), "git": servers.git(repo), "own": {"url": own_server_url},
                "ghost": {"command": str(tmp_path / "no-such-server")}}  # fmt: skip
-    path.write_text(json.dumps({"mcpServers": servers}))
+    path.write_text(json.dumps({"mcpServers": entries}))
     return str(path)
 
 
@@ -28,8 +27,8 @@ def no_endpoint(monkeypatch):
     monkeypatch.delenv("NVIDIA_BASE_URL", raising=False)
 
 
-def test_tools_lists_each_servers_tools_and_which_did_not_start(capsys, config):
-    others = set(children("mcp_server"))
+def test_tools_lists_each_servers_tools_and_which_did_not_start(capsys, config, servers):
+    others = set(servers.children("mcp_server"))
     assert main(["tools", "--mcp", config]) == 0
     out, err = capsys.readouterr()
     assert "Warning: MCP server 'ghost' (stdio: " in err and "could not be started" in err
@@ -42,7 +41,9 @@ def test_tools_lists_each_servers_tools_and_which_did_not_start(capsys, config):
         "MCP server own (streamable_http: http://127.0.0.1:" in out
         and "  calculate: Evaluate" in out
     )
-    assert set(children("mcp_server")) == others  # the command stopped the servers it started
+    assert (
+        set(servers.children("mcp_server")) == others
+    )  # the command stopped the servers it started
 
 
 def test_tools_of_a_graph_with_mcp_prefixes_clashing_names(
@@ -62,8 +63,8 @@ def test_tools_needs_a_graph_or_a_config(capsys):
     assert "Name a graph, or give --mcp CONFIG.json" in capsys.readouterr().err
 
 
-def test_run_with_mcp_calls_the_servers_and_stops_them(capsys, config, repo):
-    others = set(children("mcp_server"))
+def test_run_with_mcp_calls_the_servers_and_stops_them(capsys, config, repo, servers):
+    others = set(servers.children("mcp_server"))
     with NIMEmulator() as emu:
         emu.script(
             MISTRAL_NEMOTRON,
@@ -94,7 +95,7 @@ def test_run_with_mcp_calls_the_servers_and_stops_them(capsys, config, repo):
     assert json.loads(now["content"])["timezone"] == "UTC"
     assert "On branch main" in status["content"] and own["content"] == "42"
     assert result["answer"] == "Done."
-    assert set(children("mcp_server")) == others
+    assert set(servers.children("mcp_server")) == others
 
 
 def test_run_with_mcp_on_a_graph_that_cannot_take_tools(capsys, config):

@@ -5,7 +5,6 @@ import json
 
 import pytest
 from langchain_core.messages import HumanMessage, ToolMessage
-from mcp_servers import children, gone, time_server
 
 from nemotron_agents.errors import ConfigError
 from nemotron_agents.graphs import GRAPHS, get_spec, load_graph_module, spec
@@ -39,12 +38,12 @@ def test_sql_analyst_offers_mcp_tools_beside_its_sql_tools(toolset):
     assert message.status == "success" and json.loads(message.content)["timezone"] == "UTC"
 
 
-def test_studio_graphs_read_the_config_named_by_the_environment(monkeypatch, tmp_path):
+def test_studio_graphs_read_the_config_named_by_the_environment(monkeypatch, tmp_path, servers):
     config = tmp_path / "mcp.json"
-    config.write_text(json.dumps({"mcpServers": {"time": time_server()}}))
+    config.write_text(json.dumps({"mcpServers": {"time": servers.time()}}))
     monkeypatch.setattr(spec, "_BUILT", {})  # graphs are built once per process: start afresh
     monkeypatch.setattr(toolset_module, "_SHARED", {})
-    others = set(children("mcp_server_time"))
+    others = set(servers.children("mcp_server_time"))
     with NIMEmulator() as emu:
         monkeypatch.setenv("NVIDIA_BASE_URL", emu.base_url)
         monkeypatch.setenv(MCP_CONFIG_ENV, str(config))
@@ -60,11 +59,11 @@ def test_studio_graphs_read_the_config_named_by_the_environment(monkeypatch, tmp
             )  # takes no extra tools: built without them
         finally:
             (shared,) = toolset_module._SHARED.values()
-            (pid,) = set(children("mcp_server_time")) - others
+            (pid,) = set(servers.children("mcp_server_time")) - others
             shared.close()
     (message,) = [m for m in result["messages"] if isinstance(m, ToolMessage)]
     assert message.status == "success" and json.loads(message.content)["timezone"] == "Europe/Paris"
-    assert gone(pid)
+    assert servers.gone(pid)
 
 
 def _settings(emu):

@@ -8,7 +8,6 @@ import sys
 import textwrap
 
 import pytest
-from mcp_servers import children, gone, time_server
 
 from nemotron_agents.errors import ConfigError, ToolArgumentsError, ToolExecutionError
 from nemotron_agents.graphs import get_spec
@@ -51,15 +50,15 @@ def test_listing_keeps_names_descriptions_schemas_and_marks_side_effects(toolset
     ] == "string" and calculate.tags == {"mcp", "mcp:own"}
 
 
-def test_calls_sync_and_async_reuse_one_session(toolset, repo):
+def test_calls_sync_and_async_reuse_one_session(toolset, repo, servers):
     registry = ToolRegistry(toolset)
-    before = children("mcp_server_time")
+    before = servers.children("mcp_server_time")
     result = json.loads(registry.get("get_current_time").run({"timezone": "Asia/Tokyo"}))
     assert result["timezone"] == "Asia/Tokyo" and result["datetime"].endswith("+09:00")
     log = asyncio.run(registry.get("git_log").arun({"repo_path": str(repo)}))
     assert "Add notes about tides" in log and "Mention the moon" in log
     assert registry.get("calculate").run({"expression": "2 * (3 + 4)"}) == "14"
-    assert children("mcp_server_time") == before  # no new process per call
+    assert servers.children("mcp_server_time") == before  # no new process per call
 
 
 def test_bad_arguments_get_the_registrys_error_naming_the_field(toolset):
@@ -108,16 +107,16 @@ def test_json_rpc_error_names_server_and_tool(own_server_url):
         loop.stop()
 
 
-def test_clashing_names_are_prefixed_and_close_stops_every_server():
+def test_clashing_names_are_prefixed_and_close_stops_every_server(servers):
     config = {
         "servers": {
-            "t1": {**time_server(), "requires_approval": ["convert_time"]},
-            "t2": time_server(),
+            "t1": {**servers.time(), "requires_approval": ["convert_time"]},
+            "t2": servers.time(),
         }
     }
-    others = set(children("mcp_server_time"))  # the session's shared toolset runs one too
+    others = set(servers.children("mcp_server_time"))  # the session's shared toolset runs one too
     with MCPToolset(config) as toolset:
-        pids = set(children("mcp_server_time")) - others
+        pids = set(servers.children("mcp_server_time")) - others
         assert len(pids) == 2
         flags = {t.name: t.requires_approval for t in toolset}
         assert flags == {"t1_get_current_time": False, "t1_convert_time": True,
@@ -128,7 +127,7 @@ def test_clashing_names_are_prefixed_and_close_stops_every_server():
             json.loads(registry.get("t2_get_current_time").run({"timezone": "UTC"}))["timezone"]
             == "UTC"
         )
-    assert all(gone(pid) for pid in pids)
+    assert all(servers.gone(pid) for pid in pids)
     with pytest.raises(ToolExecutionError, match="MCP tools of server 't2' are closed"):
         registry.get("t2_get_current_time").run({"timezone": "UTC"})
 
@@ -169,7 +168,9 @@ def test_a_call_past_the_timeout_is_an_error_and_the_session_stays_usable():
             assert napper.run({"seconds": 0}) == "rested"
 
 
-def test_a_server_that_cannot_start_gives_no_tools_and_the_others_work(tmp_path, own_server_url):
+def test_a_server_that_cannot_start_gives_no_tools_and_the_others_work(
+    tmp_path, own_server_url, servers
+):
     dies = {"command": sys.executable, "args": ["-c", "import sys; sys.exit('bad flag --x')"]}
     ghost = {"command": str(tmp_path / "no-such-server")}
     config = {"servers": {"ghost": ghost, "dies": dies, "own": {"url": own_server_url}}}
@@ -181,7 +182,7 @@ def test_a_server_that_cannot_start_gives_no_tools_and_the_others_work(tmp_path,
             and "No such file" in toolset.errors["ghost"]
         )
         assert "its stderr ends with: bad flag --x" in toolset.errors["dies"]
-        assert children("bad flag") == []
+        assert servers.children("bad flag") == []
 
 
 def test_an_unreachable_http_server_is_named_without_its_secrets(monkeypatch):
@@ -198,12 +199,12 @@ def test_an_unreachable_http_server_is_named_without_its_secrets(monkeypatch):
     assert "could not be started" in error and "s3cret" not in error
 
 
-def test_servers_stop_when_the_process_ends_without_close():
+def test_servers_stop_when_the_process_ends_without_close(servers):
     script = textwrap.dedent(
         f"""
         import os, subprocess
         from nemotron_agents.tools.mcp import MCPToolset
-        toolset = MCPToolset({{"servers": {{"t": {time_server()!r}}}}}).open()
+        toolset = MCPToolset({{"servers": {{"t": {servers.time()!r}}}}}).open()
         assert toolset.tools()[0].name == "get_current_time"
         pgrep = subprocess.run(["pgrep", "-P", str(os.getpid())], capture_output=True, text=True)
         print(pgrep.stdout)
@@ -214,11 +215,11 @@ def test_servers_stop_when_the_process_ends_without_close():
     )
     assert proc.returncode == 0, proc.stderr
     (pid,) = [int(p) for p in proc.stdout.split()]
-    assert gone(pid)
+    assert servers.gone(pid)
 
 
-def test_not_open_and_missing_extra_are_clear(monkeypatch):
-    toolset = MCPToolset({"servers": {"t": time_server()}})
+def test_not_open_and_missing_extra_are_clear(monkeypatch, servers):
+    toolset = MCPToolset({"servers": {"t": servers.time()}})
     with pytest.raises(ConfigError, match="Open the MCPToolset first"):
         toolset.tools()
     monkeypatch.setitem(sys.modules, "mcp", None)
@@ -227,20 +228,20 @@ def test_not_open_and_missing_extra_are_clear(monkeypatch):
         toolset.open()
 
 
-def test_approval_list_must_name_real_tools():
+def test_approval_list_must_name_real_tools(servers):
     config = {
         "servers": {
-            "time": {**time_server(), "requires_approval": ["get_current_time", "set_time"]}
+            "time": {**servers.time(), "requires_approval": ["get_current_time", "set_time"]}
         }
     }
-    others = set(children("mcp_server_time"))
+    others = set(servers.children("mcp_server_time"))
     with pytest.raises(
         ConfigError,
         match=r"requires_approval names unknown tool\(s\) set_time; its tools: get_current_time, "
         "convert_time",
     ):
         MCPToolset(config).open()
-    assert set(children("mcp_server_time")) == others  # the failed open stopped its server
+    assert set(servers.children("mcp_server_time")) == others  # the failed open stopped its server
 
 
 def test_a_closed_toolset_opens_again(own_server_url):
