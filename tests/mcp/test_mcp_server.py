@@ -80,10 +80,12 @@ async def test_http_serves_the_calculator_tools():
         stderr=subprocess.PIPE,
         text=True,
     )
+    match = None
     try:
-        line = proc.stderr.readline()
-        match = re.search(r"at (http://127\.0\.0\.1:\d+/mcp) \(streamable HTTP\)", line)
-        assert match, line
+        for line in proc.stderr:  # notes may come first; the URL line says where to connect
+            if match := re.search(r"at (http://127\.0\.0\.1:\d+/mcp) \(streamable HTTP\)", line):
+                break
+        assert match, "the server never said where it listens"
         async with Client(match.group(1)) as client:
             await check_calculator_server(client)
     finally:

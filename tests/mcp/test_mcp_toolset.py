@@ -196,7 +196,7 @@ def test_an_unreachable_http_server_is_named_without_its_secrets(monkeypatch):
         assert toolset.tools() == []
         error = toolset.errors["remote"]
     assert error.startswith(f"MCP server 'remote' (streamable_http: http://127.0.0.1:{port}/mcp) ")
-    assert "could not be started" in error and "s3cret" not in error
+    assert "could not be reached: ConnectError" in error and "s3cret" not in error
 
 
 def test_servers_stop_when_the_process_ends_without_close(servers):
@@ -250,3 +250,26 @@ def test_a_closed_toolset_opens_again(own_server_url):
         with toolset:
             assert ToolRegistry(toolset).get("calculate").run({"expression": "2 + 2"}) == "4"
         assert not toolset.is_open
+
+
+def test_an_http_server_that_goes_away_is_reconnected_when_it_is_back():
+    registry = get_spec("calculator").registry()
+    with running_http_server(make_server(registry)) as url:
+        port = int(url.rsplit(":", 1)[1].split("/")[0])
+        toolset = MCPToolset({"servers": {"own": {"url": url}}}).open()
+        calculate = ToolRegistry(toolset).get("calculate")
+        assert calculate.run({"expression": "1 + 1"}) == "2"
+    try:
+        with pytest.raises(ToolExecutionError) as lost:
+            calculate.run({"expression": "2 + 2"})
+        assert str(lost.value).startswith("MCP server 'own' lost its connection during the call")
+        assert str(lost.value).endswith("The server will be reconnected on the next call.")
+        with pytest.raises(ToolExecutionError) as down:
+            calculate.run({"expression": "2 + 2"})
+        assert str(down.value).startswith(
+            "MCP server 'own' could not be reached, so tool 'calculate' did not run: ConnectError"
+        )
+        with running_http_server(make_server(registry), port=port):  # back, on the same port
+            assert calculate.run({"expression": "3 + 3"}) == "6"
+    finally:
+        toolset.close()

@@ -45,13 +45,13 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 START_FAILED = (
-    "MCP server '{server}' could not be started, so tool '{tool}' did not run: {reason}. "
+    "MCP server '{server}' could not be {started}, so tool '{tool}' did not run: {reason}. "
     "It will be tried again on the next call; another tool may do instead."
 )
 CONNECTION_LOST = (
     "MCP server '{server}' lost its connection during the call to tool '{tool}' ({reason}), so "
     "the result is lost and the call may or may not have taken effect. The server will be "
-    "started again on the next call."
+    "{restarted} on the next call."
 )
 TIMED_OUT = (
     "MCP server '{server}' did not answer the call to tool '{tool}' within {timeout:g}s. "
@@ -243,7 +243,14 @@ class ServerConnection:
         Raises:
             ToolExecutionError: Any failure, in words for the model naming server and tool.
         """
-        names = {"server": self.name, "tool": tool}
+        # a stdio server is a process we start; an HTTP one, a service we reach
+        stdio = self.config.transport == "stdio"
+        names = {
+            "server": self.name,
+            "tool": tool,
+            "started": "started" if stdio else "reached",
+            "restarted": "started again" if stdio else "reconnected",
+        }
 
         def fail(template: str, **values: Any) -> ToolExecutionError:
             return ToolExecutionError(template.format(**names, **values), tool_name=wire_name)

@@ -131,9 +131,10 @@ class MCPToolset:
             except ServerStartError as exc:
                 await connection.close()
                 stderr = f"; its stderr ends with: {exc.stderr}" if exc.stderr else ""
+                started = "started" if connection.config.transport == "stdio" else "reached"
                 self.errors[connection.name] = (
                     f"MCP server '{connection.name}' ({connection.config.describe()}) could not "
-                    f"be started: {exc.reason}{stderr}"
+                    f"be {started}: {exc.reason}{stderr}"
                 )
 
         await asyncio.gather(*(one(c) for c in self._connections.values()))
