@@ -127,6 +127,7 @@ def _bind(host: str, port: int) -> socket.socket:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
+        sock.listen(128)  # listening before uvicorn starts: a client told the URL can connect
     except OSError as exc:
         sock.close()
         raise ConfigError(
