@@ -241,14 +241,14 @@ def _run(out: Console, err: Console, args: argparse.Namespace) -> int:
             if not state.values:
                 known = ", ".join(list_threads(saver)[:10]) or "none"
                 raise ConfigError(f"No thread {thread_id!r} in {shown(args.db)}. Saved threads: {known}")
-            if not state.next:
+            if not _unfinished(state):
                 raise ConfigError(f"Thread {thread_id!r} already finished; ask a new question with run --thread-id")
             if decision is not None:
                 if not pending:
                     raise ConfigError(f"Thread {thread_id!r} is not waiting for approval; resume it without {DECISION_OPTIONS}")
                 command = _resume_with(_answers(pending, decision, thread_id), pending)
         else:
-            if state.next:
+            if _unfinished(state):
                 why = "waiting for approval" if pending else "stopped before it finished"
                 raise ConfigError(f"Thread {thread_id!r} has an unfinished run ({why}). Continue it with: {_resume_hint(args, thread_id)}")
             command = {"messages": [HumanMessage(args.prompt)]}
@@ -277,6 +277,16 @@ def _run(out: Console, err: Console, args: argparse.Namespace) -> int:
     else:
         _show_usage(out, final.get("usage", {}))
     return 0
+
+
+def _unfinished(state: Any) -> bool:
+    """Whether a thread's last run stopped before its end.
+
+    ``next`` alone misses a run killed after a step's results were saved but before the
+    checkpoint closing the step was (LangGraph saves checkpoints in the background): then ``next``
+    is empty but the step's task, with its saved results, is still listed.
+    """
+    return bool(state.next or state.tasks)
 
 
 def _resume_hint(args: argparse.Namespace, thread_id: str) -> str:
@@ -411,7 +421,7 @@ def _report_pending(
     out: Console, err: Console, args: argparse.Namespace, thread_id: str, pending: Pending, final: dict[str, Any]
 ) -> int:
     """Print the pending request (JSON or text) and how to decide it; the exit code says why."""
-    hint = f"{_resume_hint(args, thread_id)} {DECISION_OPTIONS}" if args.db else None
+    hint = _resume_hint(args, thread_id) if args.db else None
     if args.json:
         result = _result(args, final, thread_id)
         result.update(status="waiting_for_approval", interrupts=[{"id": i, "value": v} for i, v in pending], resume=hint)
@@ -422,7 +432,7 @@ def _report_pending(
         for _, request in pending:
             _show_request(out, request)
     if hint:
-        err.print(f"Decide with: {escape(hint)}", highlight=False)
+        err.print(f"Decide with: {escape(hint)} and one of: {escape(DECISION_OPTIONS)}", highlight=False)
     else:
         err.print("Without --db the thread is not kept: run again with --db FILE to decide with resume.", highlight=False)
     return EXIT_APPROVAL

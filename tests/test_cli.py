@@ -175,7 +175,8 @@ def test_without_a_terminal_the_request_is_printed_and_the_exit_code_says_so(ref
     captured = capsys.readouterr()
     assert "Waiting for approval in thread t" in captured.out
     assert "issue_refund" in captured.out and '"amount": 50.0' in captured.out and "Refund part of an order" in captured.out
-    assert f"resume refunds --thread-id t --db {db} --approve" in captured.err and "--decision CALL_ID=" in captured.err
+    assert f"Decide with: nemotron-agents resume refunds --thread-id t --db {db} and one of: --approve" in captured.err
+    assert "--decision CALL_ID=" in captured.err
     # resume without a decision and without a terminal: the same request again, nothing runs
     assert main(["resume", "refunds", "--thread-id", "t", "--db", db]) == EXIT_APPROVAL
     assert "issue_refund" in capsys.readouterr().out and refunded(refunds) == []

@@ -5,6 +5,7 @@ PostgreSQL server started by ``tests/conftest.py``. Several run the CLI in child
 (``tests/cli_app.py``) to show what two real processes sharing one thread see.
 """
 
+import contextlib
 import json
 import logging
 import os
@@ -147,7 +148,8 @@ def test_one_process_stops_at_an_approval_and_another_resumes_it(db, tmp_path, c
     assert pending["status"] == "waiting_for_approval"
     (action,) = pending["interrupts"][0]["value"]["action_requests"]
     assert (action["name"], action["args"]) == ("issue_refund", {"order_id": "A1", "amount": 50.0})
-    assert "--approve" in pending["resume"] and "--approve" in err
+    assert pending["resume"] == f"nemotron-agents resume refunds --thread-id shared --db {shown(db)}"
+    assert "--approve" in err
     assert not (tmp_path / "refunds.log").exists()
 
     # this test's own process is the second one
@@ -196,11 +198,40 @@ def test_a_killed_writer_does_not_hold_the_thread(db, tmp_path, capsys):
     assert json.loads(capsys.readouterr().out)["answer"] == f"Done: gate passed by {os.getpid()}"
 
 
+def test_a_run_whose_last_checkpoint_did_not_land_is_still_unfinished(db, capsys):
+    """LangGraph saves checkpoints in the background: a process killed right after a step may
+    leave that step's results saved but not the checkpoint closing it. Then the thread's ``next``
+    is empty, yet the run is not over: ``resume`` must continue it and ``run`` must not start a
+    new question on top of its dangling tool call."""
+    assert main(["run", "refunds", "refund A1 50", "--db", db, "--thread-id", "cut", "--json"]) == EXIT_APPROVAL
+    capsys.readouterr()
+    _drop_checkpoints_after_step_0(db)  # as if killed before the model's step was closed
+    assert main(["run", "refunds", "hello", "--db", db, "--thread-id", "cut"]) == EXIT_USAGE
+    assert "unfinished run" in capsys.readouterr().err
+    assert main(["resume", "refunds", "--db", db, "--thread-id", "cut", "--approve", "--json"]) == EXIT_USAGE
+    assert "not waiting for approval" in capsys.readouterr().err  # not yet: the step must re-run first
+    assert main(["resume", "refunds", "--db", db, "--thread-id", "cut", "--json"]) == EXIT_APPROVAL
+    capsys.readouterr()
+    assert main(["resume", "refunds", "--db", db, "--thread-id", "cut", "--approve", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["answer"] == "Done: refunded 50 on A1"
+
+
 def _advisory_locks(db):
     import psycopg
 
     with psycopg.connect(db) as connection:
         return connection.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'").fetchone()[0]
+
+
+def _drop_checkpoints_after_step_0(db):
+    if is_postgres(db):
+        import psycopg
+
+        with psycopg.connect(db, autocommit=True) as connection:
+            connection.execute("DELETE FROM checkpoints WHERE (metadata->>'step')::int > 0")
+        return
+    with contextlib.closing(sqlite3.connect(db)) as connection, connection:
+        connection.execute("DELETE FROM checkpoints WHERE json_extract(CAST(metadata AS TEXT), '$.step') > 0")
 
 
 def test_writer_lock_in_one_process(db):
