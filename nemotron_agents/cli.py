@@ -30,7 +30,14 @@ from langgraph.types import Command
 from rich.console import Console
 from rich.markup import escape
 
-from nemotron_agents.agents.approval import ApprovalRequest, ApprovalResponse, Decision, is_approval_request, parse_answer
+from nemotron_agents.agents.approval import (
+    ActionRequest,
+    ApprovalRequest,
+    ApprovalResponse,
+    Decision,
+    is_approval_request,
+    parse_answer,
+)
 from nemotron_agents.agents.state import merge_usage
 from nemotron_agents.errors import (
     ApprovalAnswerError,
@@ -53,7 +60,10 @@ EXIT_FAILED = 1  # a model call failed; with --db the thread can be resumed
 EXIT_USAGE = 2  # bad arguments, settings or approval answer
 EXIT_APPROVAL = 3  # the run waits for a human decision (printed); answer it with resume
 EXIT_BUSY = 75  # EX_TEMPFAIL: another process is writing the thread; try again later
-DECISION_OPTIONS = '--approve | --reject "REASON" | --edit JSON | --decision CALL_ID=approve|reject[:REASON]|edit:JSON'
+DECISION_OPTIONS = (
+    '--approve | --reject "REASON" | --edit JSON | '
+    "--decision CALL_ID=approve|reject[:REASON]|edit:JSON"
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -67,14 +77,26 @@ def build_parser() -> argparse.ArgumentParser:
     _add_run_options(run)
     run.add_argument("--max-steps", type=int, default=None, help="most model calls for this question")
 
-    resume = sub.add_parser("resume", help="continue a saved thread: failed, crashed or waiting for approval")
+    resume = sub.add_parser(
+        "resume", help="continue a saved thread: failed, crashed or waiting for approval"
+    )
     resume.add_argument("graph", help=f"graph name: {', '.join(sorted(GRAPHS))}")
     _add_run_options(resume)
     decide = resume.add_argument_group("deciding a pending approval (calls left out are rejected)")
     one = decide.add_mutually_exclusive_group()
     one.add_argument("--approve", action="store_true", help="approve every pending call")
-    one.add_argument("--reject", nargs="?", const="", metavar="REASON", help="reject every pending call; the model reads the reason")
-    one.add_argument("--edit", metavar="JSON", help="run the one pending call with these arguments, e.g. '{\"amount\": 10}'")
+    one.add_argument(
+        "--reject",
+        nargs="?",
+        const="",
+        metavar="REASON",
+        help="reject every pending call; the model reads the reason",
+    )
+    one.add_argument(
+        "--edit",
+        metavar="JSON",
+        help="run the one pending call with these arguments, e.g. '{\"amount\": 10}'",
+    )
     one.add_argument(
         "--decision",
         action="append",
@@ -83,7 +105,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     threads = sub.add_parser("threads", help="list the threads saved in a --db file or database")
-    threads.add_argument("--db", required=True, help="SQLite file or postgresql:// URL written by run --db")
+    threads.add_argument(
+        "--db", required=True, help="SQLite file or postgresql:// URL written by run --db"
+    )
 
     sub.add_parser("list", help="list the example graphs")
 
@@ -103,10 +127,14 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--fallback-model", help="fallback model id (NEMO_MODEL)")
     parser.add_argument("--base-url", help="self-hosted NIM URL, e.g. http://localhost:8000/v1 (NVIDIA_BASE_URL)")
     parser.add_argument(
-        "--db", default=None, help="SQLite file or postgresql:// URL keeping threads, to continue or resume them"
+        "--db",
+        default=None,
+        help="SQLite file or postgresql:// URL keeping threads, to continue or resume them",
     )
     parser.add_argument(
-        "--thread-id", default=None, help="thread to run in: a new one by default, or a saved one to continue (required by resume)"
+        "--thread-id",
+        default=None,
+        help="thread to run in: a new one, or a saved one to continue (resume: required)",
     )
 
 
@@ -141,7 +169,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except _RunFailed as failed:
         err.print(f"[bold red]Model call failed:[/] {failed.error}", highlight=False)
         if failed.args_.db:
-            err.print(f"The thread is saved. Resume it with: {_resume_hint(failed.args_, failed.thread_id)}", highlight=False)
+            hint = _resume_hint(failed.args_, failed.thread_id)
+            err.print(f"The thread is saved. Resume it with: {hint}", highlight=False)
         else:
             err.print("Add --db FILE to keep the thread, so a failed run can be resumed.", highlight=False)
         return EXIT_FAILED
@@ -219,10 +248,9 @@ def _run(out: Console, err: Console, args: argparse.Namespace) -> int:
     resuming = args.command == "resume"
     if resuming and not (args.thread_id and args.db):
         raise ConfigError("resume needs --thread-id and the --db the run was saved in")
-    decision = _decision_options(args) if resuming else None
     thread_id = args.thread_id or uuid.uuid4().hex
     config = {"configurable": {"thread_id": thread_id}}
-    interactive = not args.json and sys.stdin.isatty()
+    interactive = not args.json and sys.stdin is not None and sys.stdin.isatty()
     with (
         _endpoint(args) as settings,
         open_checkpointer(args.db, create=not resuming) as saver,
@@ -236,22 +264,7 @@ def _run(out: Console, err: Console, args: argparse.Namespace) -> int:
         graph = spec.build(**options)
         state = graph.get_state(config)
         pending = _pending(state)
-        command: Any = None
-        if resuming:
-            if not state.values:
-                known = ", ".join(list_threads(saver)[:10]) or "none"
-                raise ConfigError(f"No thread {thread_id!r} in {shown(args.db)}. Saved threads: {known}")
-            if not _unfinished(state):
-                raise ConfigError(f"Thread {thread_id!r} already finished; ask a new question with run --thread-id")
-            if decision is not None:
-                if not pending:
-                    raise ConfigError(f"Thread {thread_id!r} is not waiting for approval; resume it without {DECISION_OPTIONS}")
-                command = _resume_with(_answers(pending, decision, thread_id), pending)
-        else:
-            if _unfinished(state):
-                why = "waiting for approval" if pending else "stopped before it finished"
-                raise ConfigError(f"Thread {thread_id!r} has an unfinished run ({why}). Continue it with: {_resume_hint(args, thread_id)}")
-            command = {"messages": [HumanMessage(args.prompt)]}
+        command = _first_command(args, state, pending, saver, thread_id)
         final: dict[str, Any] = {}
         while True:
             if pending and command is None:  # a human must decide before anything runs
@@ -273,10 +286,50 @@ def _run(out: Console, err: Console, args: argparse.Namespace) -> int:
             if not pending:
                 break
     if args.json:
-        print(json.dumps({**_result(args, final, thread_id), "status": "done"}, ensure_ascii=False, indent=2))
+        print(
+            json.dumps(
+                {**_result(args, final, thread_id), "status": "done"}, ensure_ascii=False, indent=2
+            )
+        )
     else:
         _show_usage(out, final.get("usage", {}))
     return 0
+
+
+def _first_command(
+    args: argparse.Namespace, state: Any, pending: Pending, saver: Any, thread_id: str
+) -> Any:
+    """What the run starts from: the question (run), the decision given as options (resume), or
+    ``None`` (resume a failed or crashed run, or ask about the pending approval first).
+
+    Raises:
+        ConfigError: resume of an unknown or finished thread, a decision for a thread that waits
+            for none, or a new question in a thread whose last run is unfinished.
+    """
+    if args.command == "run":
+        if _unfinished(state):
+            why = "waiting for approval" if pending else "stopped before it finished"
+            raise ConfigError(
+                f"Thread {thread_id!r} has an unfinished run ({why}). "
+                f"Continue it with: {_resume_hint(args, thread_id)}"
+            )
+        return {"messages": [HumanMessage(args.prompt)]}
+    if not state.values:
+        known = ", ".join(list_threads(saver)[:10]) or "none"
+        raise ConfigError(f"No thread {thread_id!r} in {shown(args.db)}. Saved threads: {known}")
+    if not _unfinished(state):
+        raise ConfigError(
+            f"Thread {thread_id!r} already finished; ask a new question with run --thread-id"
+        )
+    decision = _decision_options(args)
+    if decision is None:
+        return None
+    if not pending:
+        raise ConfigError(
+            f"Thread {thread_id!r} is not waiting for approval; "
+            f"resume it without {DECISION_OPTIONS}"
+        )
+    return _resume_with(_answers(pending, decision, thread_id), pending)
 
 
 def _unfinished(state: Any) -> bool:
@@ -299,7 +352,8 @@ def _pending(state: Any) -> Pending:
     for item in state.interrupts:
         if not is_approval_request(item.value):
             raise ConfigError(
-                f"The thread waits at an interrupt this command line cannot answer: {item.value!r}. "
+                "The thread waits at an interrupt this command line cannot answer: "
+                f"{item.value!r}. "
                 "Answer it from Python with graph.invoke(Command(resume=...), config)."
             )
         pending.append((item.id, item.value))
@@ -309,7 +363,9 @@ def _pending(state: Any) -> Pending:
 def _resume_with(answers: list[ApprovalResponse], pending: Pending) -> Command:
     if len(pending) == 1:
         return Command(resume=answers[0])
-    return Command(resume={interrupt_id: answer for (interrupt_id, _), answer in zip(pending, answers)})
+    return Command(
+        resume={interrupt_id: answer for (interrupt_id, _), answer in zip(pending, answers)}
+    )
 
 
 def _decision_options(args: argparse.Namespace) -> tuple[str, Any] | None:
@@ -317,7 +373,9 @@ def _decision_options(args: argparse.Namespace) -> tuple[str, Any] | None:
     if args.approve:
         return "all", {"type": "approve"}
     if args.reject is not None:
-        return "all", {"type": "reject", "message": args.reject} if args.reject else {"type": "reject"}
+        return "all", {"type": "reject", "message": args.reject} if args.reject else {
+            "type": "reject"
+        }
     if args.edit is not None:
         return "edit", _json_object(args.edit, "--edit")
     if args.decision:
@@ -326,15 +384,24 @@ def _decision_options(args: argparse.Namespace) -> tuple[str, Any] | None:
             call_id, sep, choice = option.partition("=")
             kind, _, rest = choice.partition(":")
             if not sep or not call_id:
-                raise ConfigError(f"--decision {option!r}: write CALL_ID=approve, CALL_ID=reject[:REASON] or CALL_ID=edit:JSON")
+                raise ConfigError(
+                    f"--decision {option!r}: write CALL_ID=approve, "
+                    "CALL_ID=reject[:REASON] or CALL_ID=edit:JSON"
+                )
             if choice == "approve":
                 each[call_id] = {"type": "approve"}
             elif kind == "reject":
                 each[call_id] = {"type": "reject", "message": rest} if rest else {"type": "reject"}
             elif kind == "edit" and rest:
-                each[call_id] = {"type": "edit", "edited_action": {"args": _json_object(rest, f"--decision {call_id}=edit")}}
+                each[call_id] = {
+                    "type": "edit",
+                    "edited_action": {"args": _json_object(rest, f"--decision {call_id}=edit")},
+                }
             else:
-                raise ConfigError(f"--decision {option!r}: the decision must be approve, reject, reject:REASON or edit:JSON")
+                raise ConfigError(
+                    f"--decision {option!r}: the decision must be "
+                    "approve, reject, reject:REASON or edit:JSON"
+                )
         return "each", each
     return None
 
@@ -343,9 +410,13 @@ def _json_object(text: str, option: str) -> dict[str, Any]:
     try:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ConfigError(f"{option}: not valid JSON ({exc}); give the new arguments as a JSON object") from None
+        raise ConfigError(
+            f"{option}: not valid JSON ({exc}); give the new arguments as a JSON object"
+        ) from None
     if not isinstance(value, dict):
-        raise ConfigError(f"{option}: give the new arguments as a JSON object, e.g. '{{\"amount\": 10}}'")
+        raise ConfigError(
+            f"{option}: give the new arguments as a JSON object, e.g. '{{\"amount\": 10}}'"
+        )
     return value
 
 
@@ -355,11 +426,15 @@ def _answers(pending: Pending, decision: tuple[str, Any], thread_id: str) -> lis
     ids = [a["id"] for _, request in pending for a in request["action_requests"]]
     if kind == "edit" and len(ids) != 1:
         raise ConfigError(
-            f"--edit needs exactly one pending call; thread {thread_id!r} has {len(ids)} ({', '.join(ids)}): "
+            f"--edit needs exactly one pending call; "
+            f"thread {thread_id!r} has {len(ids)} ({', '.join(ids)}): "
             "use --decision CALL_ID=edit:JSON"
         )
     if kind == "each" and (unknown := [call_id for call_id in value if call_id not in ids]):
-        raise ConfigError(f"--decision: no pending call {', '.join(map(repr, unknown))}; pending calls: {', '.join(ids)}")
+        raise ConfigError(
+            f"--decision: no pending call {', '.join(map(repr, unknown))}; "
+            f"pending calls: {', '.join(ids)}"
+        )
     answers = []
     for _, request in pending:
         actions = request["action_requests"]
@@ -373,12 +448,15 @@ def _answers(pending: Pending, decision: tuple[str, Any], thread_id: str) -> lis
     return answers
 
 
-def _show_request(out: Console, request: ApprovalRequest) -> None:
-    for action in request["action_requests"]:
-        out.print(f"[bold yellow]? {escape(action['name'])}[/] (call {escape(action['id'])})", highlight=False)
-        out.print(f"  arguments: {escape(json.dumps(action['args'], ensure_ascii=False))}", highlight=False)
-        if action.get("description"):
-            out.print(f"  [dim]{escape(action['description'])}[/]", highlight=False)
+def _show_action(out: Console, action: ActionRequest) -> None:
+    out.print(
+        f"[bold yellow]? {escape(action['name'])}[/] (call {escape(action['id'])})", highlight=False
+    )
+    out.print(
+        f"  arguments: {escape(json.dumps(action['args'], ensure_ascii=False))}", highlight=False
+    )
+    if action.get("description"):
+        out.print(f"  [dim]{escape(action['description'])}[/]", highlight=False)
 
 
 def _ask(out: Console, pending: Pending, spec: GraphSpec) -> list[ApprovalResponse] | None:
@@ -387,7 +465,7 @@ def _ask(out: Console, pending: Pending, spec: GraphSpec) -> list[ApprovalRespon
     for _, request in pending:
         decisions = []
         for action in request["action_requests"]:
-            _show_request(out, {"action_requests": [action], "review_configs": []})
+            _show_action(out, action)
             try:
                 decisions.append(_ask_one(out, action, spec))
             except EOFError:
@@ -396,7 +474,7 @@ def _ask(out: Console, pending: Pending, spec: GraphSpec) -> list[ApprovalRespon
     return answers
 
 
-def _ask_one(out: Console, action: Any, spec: GraphSpec) -> Decision:
+def _ask_one(out: Console, action: ActionRequest, spec: GraphSpec) -> Decision:
     while True:
         choice = out.input(escape("  approve, edit or reject? [a/e/r]: ")).strip().lower()
         if choice in ("a", "approve"):
@@ -418,23 +496,38 @@ def _ask_one(out: Console, action: Any, spec: GraphSpec) -> Decision:
 
 
 def _report_pending(
-    out: Console, err: Console, args: argparse.Namespace, thread_id: str, pending: Pending, final: dict[str, Any]
+    out: Console,
+    err: Console,
+    args: argparse.Namespace,
+    thread_id: str,
+    pending: Pending,
+    final: dict[str, Any],
 ) -> int:
     """Print the pending request (JSON or text) and how to decide it; the exit code says why."""
     hint = _resume_hint(args, thread_id) if args.db else None
     if args.json:
         result = _result(args, final, thread_id)
-        result.update(status="waiting_for_approval", interrupts=[{"id": i, "value": v} for i, v in pending], resume=hint)
+        result.update(
+            status="waiting_for_approval",
+            interrupts=[{"id": i, "value": v} for i, v in pending],
+            resume=hint,
+        )
         print(json.dumps(result, ensure_ascii=False, indent=2))
     else:
         _show_usage(out, final.get("usage", {}))
         out.print(f"Waiting for approval in thread {thread_id}:", highlight=False)
         for _, request in pending:
-            _show_request(out, request)
+            for action in request["action_requests"]:
+                _show_action(out, action)
     if hint:
-        err.print(f"Decide with: {escape(hint)} and one of: {escape(DECISION_OPTIONS)}", highlight=False)
+        err.print(
+            f"Decide with: {escape(hint)} and one of: {escape(DECISION_OPTIONS)}", highlight=False
+        )
     else:
-        err.print("Without --db the thread is not kept: run again with --db FILE to decide with resume.", highlight=False)
+        err.print(
+            "Without --db the thread is not kept: run again with --db FILE to decide with resume.",
+            highlight=False,
+        )
     return EXIT_APPROVAL
 
 

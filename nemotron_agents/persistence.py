@@ -33,7 +33,14 @@ from langgraph.checkpoint.memory import InMemorySaver
 
 from nemotron_agents.errors import ConfigError, ThreadBusyError
 
-__all__ = ["open_checkpointer", "writer_lock", "list_threads", "is_postgres", "shown", "POSTGRES_EXTRA"]
+__all__ = [
+    "open_checkpointer",
+    "writer_lock",
+    "list_threads",
+    "is_postgres",
+    "shown",
+    "POSTGRES_EXTRA",
+]
 
 POSTGRES_EXTRA = "pip install 'nemotron-agents[postgres]'"
 _POSTGRES_SCHEMES = ("postgresql://", "postgres://")
@@ -55,7 +62,9 @@ def shown(db: str | None) -> str:
     if parts.password is not None:
         user, host = netloc.rsplit("@", 1)
         netloc = f"{user.split(':', 1)[0]}:***@{host}"
-    query = urlencode([(k, "***" if k == "password" else v) for k, v in parse_qsl(parts.query)], safe="*")
+    query = urlencode(
+        [(k, "***" if k == "password" else v) for k, v in parse_qsl(parts.query)], safe="*"
+    )
     return urlunsplit(parts._replace(netloc=netloc, query=query))
 
 
@@ -100,7 +109,9 @@ def _open_sqlite(db: str, *, create: bool) -> Iterator[Any]:
     if not path.parent.exists():
         raise ConfigError(f"--db {db}: folder {path.parent} does not exist")
     if not create and not path.is_file():
-        raise ConfigError(f"--db {db}: no such file. Threads are saved by `run --db FILE`; check the path.")
+        raise ConfigError(
+            f"--db {db}: no such file. Threads are saved by `run --db FILE`; check the path."
+        )
     # mode=rw never creates the file; check_same_thread=False: LangGraph writes from worker threads.
     uri = f"{path.resolve().as_uri()}?mode={'rwc' if create else 'rw'}"
     connection = sqlite3.connect(uri, uri=True, check_same_thread=False)
@@ -121,7 +132,9 @@ def _postgres_modules() -> tuple[Any, Any, Any]:
         from langgraph.checkpoint.postgres import PostgresSaver
         from psycopg.rows import dict_row
     except ImportError:
-        raise ConfigError(f"--db postgresql://… needs the postgres extra: {POSTGRES_EXTRA}") from None
+        raise ConfigError(
+            f"--db postgresql://… needs the postgres extra: {POSTGRES_EXTRA}"
+        ) from None
     return psycopg, PostgresSaver, dict_row
 
 
@@ -132,13 +145,15 @@ def _connect_postgres(db: str, **options: Any) -> Any:
     except psycopg.Error as exc:
         password = urlsplit(db).password
         text = str(exc).replace(password, "***") if password else str(exc)
-        raise ConfigError(f"--db {shown(db)}: cannot connect to PostgreSQL: {text.strip()}") from None
+        raise ConfigError(
+            f"--db {shown(db)}: cannot connect to PostgreSQL: {text.strip()}"
+        ) from None
 
 
 @contextlib.contextmanager
 def _open_postgres(db: str) -> Iterator[Any]:
     _, PostgresSaver, dict_row = _postgres_modules()
-    # The options PostgresSaver.from_conn_string uses; opened here to turn failures into ConfigError.
+    # PostgresSaver.from_conn_string's options; opened here to turn failures into ConfigError.
     with _connect_postgres(db, prepare_threshold=0, row_factory=dict_row) as connection:
         saver = PostgresSaver(connection)
         saver.setup()  # creates or migrates its tables; idempotent
@@ -165,11 +180,15 @@ def writer_lock(db: str | None, thread_id: str) -> Iterator[None]:
         yield
     elif is_postgres(db):
         with _connect_postgres(db) as connection:
-            if not connection.execute("SELECT pg_try_advisory_lock(%s)", (_lock_key(thread_id),)).fetchone()[0]:
+            if not connection.execute(
+                "SELECT pg_try_advisory_lock(%s)", (_lock_key(thread_id),)
+            ).fetchone()[0]:
                 raise _busy(thread_id)
             yield  # closing the session releases the lock
     else:
-        with _file_lock(_sqlite_path(db), _LOCK_BASE + _lock_key(thread_id) % _LOCK_BASE, thread_id):
+        with _file_lock(
+            _sqlite_path(db), _LOCK_BASE + _lock_key(thread_id) % _LOCK_BASE, thread_id
+        ):
             yield
 
 

@@ -85,7 +85,9 @@ def _last_ai(messages: list[Any]) -> AIMessage:
     return next(m for m in reversed(messages) if isinstance(m, AIMessage))
 
 
-def build(*, model=None, fallback_model=None, settings=None, checkpointer=None, max_steps: int = 10) -> Any:
+def build(
+    *, model=None, fallback_model=None, settings=None, checkpointer=None, max_steps: int = 10
+) -> Any:
     """The refunds graph; the model is always the scripted one (settings are ignored)."""
     return build_agent(
         model=ScriptedChatModel(script=script, model="scripted"),
@@ -97,7 +99,13 @@ def build(*, model=None, fallback_model=None, settings=None, checkpointer=None, 
     )
 
 
-SPEC = GraphSpec(name="refunds", description="Refunds that need approval (tests).", tools=TOOLS, build=build, example="refund A1 50")
+SPEC = GraphSpec(
+    name="refunds",
+    description="Refunds that need approval (tests).",
+    tools=TOOLS,
+    build=build,
+    example="refund A1 50",
+)
 
 
 if __name__ == "__main__":

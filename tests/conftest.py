@@ -1,4 +1,4 @@
-"""Shared test set-up: no telemetry, no tracing, no analytics; `live` tests need a key; databases."""
+"""Shared test set-up: no telemetry, tracing or analytics; `live` tests need a key; databases."""
 
 import glob
 import os
@@ -30,7 +30,9 @@ def pytest_collection_modifyitems(config, items):
 
 
 def _postgres_bindir():
-    initdb = shutil.which("initdb") or next(iter(sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), reverse=True)), None)
+    initdb = shutil.which("initdb") or next(
+        iter(sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), reverse=True)), None
+    )
     return Path(initdb).parent if initdb else None
 
 
@@ -69,14 +71,17 @@ def postgres_server():
         as_owner = ["runuser", "-u", "postgres", "--"]
 
     def run(*command, check=True):
-        return subprocess.run([*as_owner, *map(str, command)], cwd=root, capture_output=True, text=True, check=check)
+        return subprocess.run(
+            [*as_owner, *map(str, command)], cwd=root, capture_output=True, text=True, check=check
+        )
 
     data, log = root / "data", root / "server.log"
     run(bindir / "initdb", "-D", data, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync")
     for _ in range(3):  # the port is free when chosen; another process may take it before we bind
         port = _free_port()
         options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off"
-        if run(bindir / "pg_ctl", "-D", data, "-l", log, "-o", options, "-w", "-t", "60", "start", check=False).returncode == 0:
+        start = ["-D", data, "-l", log, "-o", options, "-w", "-t", "60", "start"]
+        if run(bindir / "pg_ctl", *start, check=False).returncode == 0:
             break
     else:
         pytest.fail(f"PostgreSQL did not start:\n{log.read_text() if log.exists() else ''}")

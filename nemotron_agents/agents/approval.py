@@ -141,7 +141,9 @@ class Review:
     error: str | None = None
 
 
-REJECTED = "Error: a human rejected this call, so it did not run{because} Do not retry it unchanged."
+REJECTED = (
+    "Error: a human rejected this call, so it did not run{because} Do not retry it unchanged."
+)
 LEFT_OUT = "no decision was given for this call"
 INVALID_EDIT = (
     "Error: a human edited the arguments of this call, but the new arguments are invalid, so it "
@@ -157,7 +159,10 @@ def approval_request(pending: Sequence[tuple[Mapping[str, Any], Any]]) -> Approv
         if getattr(tool, "description", None):
             action["description"] = tool.description
         actions.append(action)
-    configs = [ReviewConfig(action_name=a["name"], allowed_decisions=list(ALLOWED_DECISIONS)) for a in actions]
+    configs = [
+        ReviewConfig(action_name=a["name"], allowed_decisions=list(ALLOWED_DECISIONS))
+        for a in actions
+    ]
     return ApprovalRequest(action_requests=actions, review_configs=configs)
 
 
@@ -183,23 +188,36 @@ def parse_answer(answer: Any, request: ApprovalRequest) -> ApprovalResponse:
         shown = repr(answer)
         shown = shown if len(shown) <= 200 else shown[:200] + "…"
         return ApprovalAnswerError(
-            f"Invalid approval answer {shown}: {problem}. Allowed: {ALLOWED_ANSWERS}.", answer=answer
+            f"Invalid approval answer {shown}: {problem}. Allowed: {ALLOWED_ANSWERS}.",
+            answer=answer,
         )
 
     if isinstance(answer, Mapping) and "decisions" in answer:
         decisions = answer["decisions"]
         if not isinstance(decisions, list) or len(decisions) != len(actions):
-            raise bad(f'"decisions" must be a list of {len(actions)} decision(s), one per pending call in order')
-        return ApprovalResponse(decisions=[_decision(d, a, 1, bad) for d, a in zip(decisions, actions)])
+            raise bad(
+                f'"decisions" must be a list of {len(actions)} decision(s), '
+                "one per pending call in order"
+            )
+        return ApprovalResponse(
+            decisions=[_decision(d, a, 1, bad) for d, a in zip(decisions, actions)]
+        )
     if _is_short_form(answer):
-        return ApprovalResponse(decisions=[_decision(answer, a, len(actions), bad) for a in actions])
+        return ApprovalResponse(
+            decisions=[_decision(answer, a, len(actions), bad) for a in actions]
+        )
     if isinstance(answer, Mapping) and answer:
         ids = [a["id"] for a in actions]
         if unknown := [key for key in answer if key not in ids]:
-            raise bad(f"no pending call has the id {', '.join(map(repr, unknown))}; pending: {', '.join(ids)}")
+            raise bad(
+                f"no pending call has the id {', '.join(map(repr, unknown))}; "
+                f"pending: {', '.join(ids)}"
+            )
         return ApprovalResponse(
             decisions=[
-                _decision(answer[a["id"]], a, 1, bad) if a["id"] in answer else RejectDecision(type="reject", message=LEFT_OUT)
+                _decision(answer[a["id"]], a, 1, bad)
+                if a["id"] in answer
+                else RejectDecision(type="reject", message=LEFT_OUT)
                 for a in actions
             ]
         )
@@ -237,7 +255,10 @@ def _decision(value: Any, action: ActionRequest, calls: int, bad: Any) -> Decisi
         return RejectDecision(type="reject", message=message)
     if kind == "edit":
         return _edit(value, action, calls, bad)
-    raise bad(f"decision type {kind!r} is not allowed for {action['name']!r}; allowed: {', '.join(ALLOWED_DECISIONS)}")
+    raise bad(
+        f"decision type {kind!r} is not allowed for {action['name']!r}; "
+        f"allowed: {', '.join(ALLOWED_DECISIONS)}"
+    )
 
 
 def _edit(value: Mapping[str, Any], action: ActionRequest, calls: int, bad: Any) -> EditDecision:
@@ -248,13 +269,18 @@ def _edit(value: Mapping[str, Any], action: ActionRequest, calls: int, bad: Any)
         raise bad('an edit needs "edited_action": {"name": str, "args": {...}}')
     name = edited.get("name", action["name"])
     if name != action["name"]:
-        raise bad(f"an edit cannot switch tools: call {action['id']} is to {action['name']!r}, the edit names {name!r}")
+        raise bad(
+            f"an edit cannot switch tools: call {action['id']} is to {action['name']!r}, "
+            f"the edit names {name!r}"
+        )
     return EditDecision(type="edit", edited_action=Action(name=name, args=dict(edited["args"])))
 
 
 def _response_schema(request: ApprovalRequest) -> Any:
     """The type LangGraph checks the resume value against before saving it (and shows clients)."""
-    return Annotated[ApprovalResponse, BeforeValidator(lambda answer: parse_answer(answer, request))]
+    return Annotated[
+        ApprovalResponse, BeforeValidator(lambda answer: parse_answer(answer, request))
+    ]
 
 
 def review_calls(pending: Sequence[tuple[Mapping[str, Any], Any]]) -> list[Review]:
@@ -281,7 +307,9 @@ def _apply(decision: Decision, call: Mapping[str, Any], tool: Any) -> Review:
         return Review(call=dict(call))
     if decision["type"] == "reject":
         reason = decision.get("message")
-        return Review(call=dict(call), error=REJECTED.format(because=f": {reason}." if reason else "."))
+        return Review(
+            call=dict(call), error=REJECTED.format(because=f": {reason}." if reason else ".")
+        )
     args = decision["edited_action"]["args"]
     try:
         tool.validate(args)
