@@ -21,6 +21,7 @@ store can be shared without leaking credentials.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
 import sqlite3
@@ -210,8 +211,10 @@ def _file_lock(path: Path, offset: int, thread_id: str) -> Iterator[None]:
                 fcntl.fcntl(fd, fcntl.F_OFD_SETLK, flock)
             else:
                 fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, offset, os.SEEK_SET)
-        except OSError:
-            raise _busy(thread_id) from None
+        except OSError as exc:
+            if exc.errno in (errno.EAGAIN, errno.EACCES):  # held by another open file
+                raise _busy(thread_id) from None
+            raise ConfigError(f"--db {path}: cannot lock the file ({exc})") from None
         yield
     finally:
         os.close(fd)  # releases the lock
