@@ -1,119 +1,78 @@
-"""Side-by-side benchmarks; every line is a ratio of two things measured in this same run.
+"""``python -m bench``: which loop is cheaper, and how does its cost grow?
 
-1. Loop overhead: our ``build_agent`` vs LangGraph's ``create_react_agent`` on the same scripted
-   two-step conversation (tool call, then answer), sync ``invoke``.
-2. Mistral hygiene: the cost of ``prepare_messages`` on a long history, relative to the
-   ``ChatNVIDIA`` message conversion it precedes on every request.
-3. Parallel tools: four 50 ms tool calls of one turn through our tools node vs one after another.
+Side by side in one run, arms interleaved, medians: our ``build_agent`` against LangChain's
+``create_agent`` and LangGraph's ``create_react_agent``, with the same scripted model (tool calls
+made on the fly) and the same tool, for N = 1, 10, 100, 400 tool calls, ``astream`` and
+``invoke``, with and without ``InMemorySaver``; every arm must run exactly N tool calls or the
+bench fails. Then: over HTTP against the NIM emulator (per-step client overhead, 50 concurrent
+runs), 8 parallel 0.2 s tools, peak memory at N=400, checkpoint bytes per step.
 
-Usage: ``python -m bench [--runs N]``. Results are printed and appended to ``bench/results/``.
+Writes ``bench/results/latest.md`` (the table), ``results.jsonl`` (every run) and PNG plots.
+Needs the ``bench`` extra (``langchain`` for ``create_agent``, ``matplotlib``).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import statistics
+import sys
 import time
-import warnings
 from pathlib import Path
-from typing import Callable
 
-from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
+from bench.report import machine, markdown, plots
 
-from nemotron_agents import build_agent, tool
-from nemotron_agents.models.hygiene import prepare_messages
-from nemotron_agents.testing import ScriptedChatModel, tool_call
+RESULTS = Path(__file__).parent / "results"
 
 
-@tool
-def add(a: int, b: int) -> int:
-    """Add two integers.
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1,10,100,400", help="comma-separated N values (default 1,10,100,400)")
+    parser.add_argument("--quick", action="store_true", help="fewer repeats (a smoke run, not a measurement)")
+    parser.add_argument("--only", choices=["loops", "http", "parallel", "memory", "checkpoints"], action="append",
+                        help="run only these parts (repeatable)")
+    args = parser.parse_args(argv)
+    sizes = [int(s) for s in args.sizes.split(",")]
+    parts = args.only or ["loops", "http", "parallel", "memory", "checkpoints"]
+    result: dict = {"time": time.strftime("%Y-%m-%dT%H:%M:%S"), "machine": machine(), "sizes": sizes}
+    print(result["machine"], flush=True)
+    if "loops" in parts:
+        from bench.loops import measure_loops
 
-    Args:
-        a: First addend.
-        b: Second addend.
-    """
-    return a + b
+        print("loops (ms per step: build_agent, create_agent, create_react_agent)", flush=True)
+        result["loops"] = measure_loops(sizes, quick=args.quick, progress=lambda line: print(line, flush=True))
+    if "http" in parts:
+        from bench.http import measure_http
 
+        print("over HTTP …", flush=True)
+        result["http"] = measure_http(repeats=3 if args.quick else 7)
+    if "parallel" in parts:
+        from bench.extras import measure_parallel
 
-@tool
-def nap(ms: int) -> str:
-    """Sleep a little.
+        print("8 parallel tools …", flush=True)
+        result["parallel"] = measure_parallel(repeats=1 if args.quick else 3)
+    if "memory" in parts:
+        from bench.extras import measure_memory
 
-    Args:
-        ms: Milliseconds.
-    """
-    time.sleep(ms / 1000)
-    return "ok"
+        print("peak memory …", flush=True)
+        result["memory"] = measure_memory(max(sizes))
+    if "checkpoints" in parts:
+        from bench.extras import measure_checkpoints
 
-
-def _timed(fn: Callable[[], object], runs: int) -> float:
-    samples = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
-
-
-def _script(messages, tools):
-    return "5" if isinstance(messages[-1], ToolMessage) else [tool_call("add", {"a": 2, "b": 3})]
-
-
-def bench_loop(runs: int) -> dict:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        from langgraph.prebuilt import create_react_agent
-
-        ours = build_agent(model=ScriptedChatModel(_script), tools=[add], fallback_model=False)
-        theirs = create_react_agent(ScriptedChatModel(_script), [add.to_langchain()])
-    inputs = {"messages": [HumanMessage("2+3?")]}
-    ours.invoke(inputs), theirs.invoke(inputs)  # warm up
-    t_ours = _timed(lambda: ours.invoke(inputs), runs)
-    t_theirs = _timed(lambda: theirs.invoke(inputs), runs)
-    return {"name": "loop overhead (ours / create_react_agent)", "ours_ms": t_ours * 1e3, "reference_ms": t_theirs * 1e3, "ratio": t_ours / t_theirs}
-
-
-def bench_hygiene(runs: int) -> dict:
-    from langchain_nvidia_ai_endpoints._utils import convert_message_to_dict
-
-    history = []
-    for i in range(100):
-        history.append(HumanMessage(f"question {i}"))
-        history.append(AIMessage("", tool_calls=[tool_call("add", {"a": i, "b": i}, id=f"call_{i}")]))
-        history.append(ToolMessage(str(2 * i), tool_call_id=f"call_{i}"))
-        history.append(AIMessage(f"answer {i}"))
-    t_hygiene = _timed(lambda: prepare_messages(history), runs)
-    t_convert = _timed(lambda: [convert_message_to_dict(m) for m in history], runs)
-    return {"name": "hygiene on 400 messages (prepare / ChatNVIDIA conversion)", "ours_ms": t_hygiene * 1e3, "reference_ms": t_convert * 1e3, "ratio": t_hygiene / t_convert}
-
-
-def bench_parallel(runs: int) -> dict:
-    calls = [tool_call("nap", {"ms": 50}) for _ in range(4)]
-    model = ScriptedChatModel(lambda m, t: "done" if isinstance(m[-1], ToolMessage) else list(calls))
-    graph = build_agent(model=model, tools=[nap], fallback_model=False)
-    inputs = {"messages": [HumanMessage("nap")]}
-    t_graph = _timed(lambda: graph.invoke(inputs), max(3, runs // 20))
-    t_serial = _timed(lambda: [nap.run({"ms": 50}) for _ in calls], max(3, runs // 20))
-    return {"name": "4 x 50 ms tool calls (agent turn / serial calls)", "ours_ms": t_graph * 1e3, "reference_ms": t_serial * 1e3, "ratio": t_graph / t_serial}
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench")
-    parser.add_argument("--runs", type=int, default=100, help="timed runs per measurement (median is reported)")
-    args = parser.parse_args()
-    results = []
-    for bench in (bench_loop, bench_hygiene, bench_parallel):
-        print(f"running {bench.__name__} …", flush=True)
-        row = bench(args.runs)
-        results.append(row)
-        print(f"  {row['name']}: {row['ours_ms']:.2f} ms vs {row['reference_ms']:.2f} ms -> ratio {row['ratio']:.2f}")
-    out = Path(__file__).parent / "results"
-    out.mkdir(exist_ok=True)
-    with open(out / "results.jsonl", "a") as fh:
-        fh.write(json.dumps({"time": time.strftime("%Y-%m-%dT%H:%M:%S"), "runs": args.runs, "results": results}) + "\n")
+        print("checkpoint growth …", flush=True)
+        result["checkpoints"] = measure_checkpoints(max(sizes))
+    RESULTS.mkdir(exist_ok=True)
+    with open(RESULTS / "results.jsonl", "a") as fh:
+        fh.write(json.dumps(result) + "\n")
+    if "loops" not in result:
+        print(json.dumps(result, indent=2))
+        return 0
+    text, missed = markdown(result)
+    (RESULTS / "latest.md").write_text(text)
+    made = plots(result, RESULTS)
+    print(text)
+    print("written:", RESULTS / "latest.md", *made)
+    return 1 if missed else 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -56,6 +56,7 @@ __all__ = ["main", "build_parser", "EXIT_FAILED", "EXIT_USAGE", "EXIT_APPROVAL",
 OFFLINE_NOTICE = (
     "Offline mode: answers come from the local NIM emulator (rule-based), not from a model."
 )
+NO_TOOLS = "Graph {name!r} has no tools: its models only write text."
 EXIT_FAILED = 1  # a model call failed; with --db the thread can be resumed
 EXIT_USAGE = 2  # bad arguments, settings or approval answer
 EXIT_APPROVAL = 3  # the run waits for a human decision (printed); answer it with resume
@@ -187,7 +188,10 @@ def _list(out: Console) -> int:
 
 
 def _tools(out: Console, graph_name: str) -> int:
-    for schema in get_spec(graph_name).registry().to_openai():
+    registry = get_spec(graph_name).registry()
+    if not len(registry):
+        out.print(NO_TOOLS.format(name=graph_name), highlight=False)
+    for schema in registry.to_openai():
         fn = schema["function"]
         out.print(f"[bold]{fn['name']}[/]: {fn['description']}", highlight=False)
         props = fn["parameters"].get("properties", {})
@@ -285,12 +289,10 @@ def _run(out: Console, err: Console, args: argparse.Namespace) -> int:
             pending, command = _pending(graph.get_state(config)), None
             if not pending:
                 break
+        own = _graph_fields(graph, config) if args.json else {}  # while the checkpointer is open
     if args.json:
-        print(
-            json.dumps(
-                {**_result(args, final, thread_id), "status": "done"}, ensure_ascii=False, indent=2
-            )
-        )
+        result = {**_result(args, final, thread_id), **own, "status": "done"}
+        print(json.dumps(result, ensure_ascii=False, indent=2))
     else:
         _show_usage(out, final.get("usage", {}))
     return 0
@@ -570,6 +572,14 @@ def _show_usage(out: Console, usage: dict[str, dict[str, int]]) -> None:
             f"{counts.get('calls', 0)} call(s)[/]",
             highlight=False,
         )
+
+
+def _graph_fields(graph: Any, config: dict[str, Any]) -> dict[str, Any]:
+    """The graph's own output fields (e.g. the router's ``cost``), from the thread's final state."""
+    common = {"messages", "structured_response", "usage", "turns"}
+    fields = set(graph.get_output_jsonschema().get("properties", {})) - common
+    values = graph.get_state(config).values
+    return {name: values[name] for name in sorted(fields) if name in values}
 
 
 def _result(args: argparse.Namespace, final: dict[str, Any], thread_id: str) -> dict[str, Any]:

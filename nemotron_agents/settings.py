@@ -40,6 +40,10 @@ ENV_VARS: dict[str, str] = {
     "frequency_penalty": "NEMOTRON_FREQUENCY_PENALTY",
     "presence_penalty": "NEMOTRON_PRESENCE_PENALTY",
     "seed": "NEMOTRON_SEED",
+    "nemotron_price_in": "NEMOTRON_PRICE_IN",
+    "nemotron_price_out": "NEMOTRON_PRICE_OUT",
+    "nemo_price_in": "NEMO_PRICE_IN",
+    "nemo_price_out": "NEMO_PRICE_OUT",
 }
 
 _SAMPLING = ("max_tokens", "temperature", "top_p", "stop", "frequency_penalty", "presence_penalty", "seed")
@@ -63,6 +67,11 @@ class Settings(BaseModel):
             ``0`` turns it off.
         max_tokens, temperature, top_p, stop, frequency_penalty, presence_penalty, seed: Sampling
             parameters sent with every request; ``None`` leaves the server default.
+        nemotron_price_in, nemotron_price_out: US dollars per million input / output tokens of
+            the primary model (``NEMOTRON_PRICE_IN``, ``NEMOTRON_PRICE_OUT``), for cost estimates
+            only. The defaults are examples, not quotes: set what you pay (0 for a free tier).
+        nemo_price_in, nemo_price_out: The same for the fallback model (``NEMO_PRICE_IN``,
+            ``NEMO_PRICE_OUT``).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -81,6 +90,11 @@ class Settings(BaseModel):
     frequency_penalty: float | None = None
     presence_penalty: float | None = None
     seed: int | None = None
+    # Example prices (USD per million tokens) for cost estimates; never sent to a server.
+    nemotron_price_in: float = Field(0.40, ge=0, allow_inf_nan=False)
+    nemotron_price_out: float = Field(2.00, ge=0, allow_inf_nan=False)
+    nemo_price_in: float = Field(0.15, ge=0, allow_inf_nan=False)
+    nemo_price_out: float = Field(0.15, ge=0, allow_inf_nan=False)
 
     @model_validator(mode="after")
     def _check_ranges(self) -> "Settings":

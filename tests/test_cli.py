@@ -25,6 +25,27 @@ def test_list_and_tools(capsys):
         assert name in out
 
 
+def test_tools_of_a_graph_without_tools_says_so(capsys):
+    assert main(["tools", "report"]) == 0
+    out = capsys.readouterr().out.strip()
+    assert out == "Graph 'report' has no tools: its models only write text."
+    assert main(["tools", "calculator"]) == 0
+    assert "no tools" not in capsys.readouterr().out
+
+
+def test_offline_json_carries_the_graphs_own_fields(capsys, tmp_path):
+    assert main(["run", "router", "What is the capital of France?", "--offline", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["cost"]["currency"] == "USD" and result["cost"]["total"] > 0
+    assert set(result["cost"]["models"]) == set(result["usage"])
+    assert result["route"]["decision"] in ("chat", "tools")
+    db = str(tmp_path / "threads.sqlite")  # fields read from a saved thread as well
+    assert main(["run", "report", "Write a short report on tides.", "--offline", "--json", "--db", db]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert len(result["sections"]) == len(result["structured_response"]["sections"]) >= 2
+    assert result["answer"].startswith("# ")
+
+
 def test_no_key_no_base_url_is_one_clear_message_and_exit_2():
     proc = subprocess.run(
         [sys.executable, "-m", "nemotron_agents.cli", "run", "calculator", "1+1"],

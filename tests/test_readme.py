@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text()
 
@@ -21,9 +23,16 @@ def test_exactly_two_setup_commands_and_ci_runs_the_test_one():
     assert install_test.strip() in ci
 
 
-def test_readme_example_runs(capsys):
-    block = README.split("<!-- readme-example: executed by tests/test_readme.py -->", 1)[1]
-    code = re.search(r"```python\n(.*?)\n```", block, flags=re.S).group(1)
-    namespace: dict = {}
+def examples():
+    """Each ``<!-- readme-example -->`` python block with the text block printed under it."""
+    found = re.findall(r"<!-- readme-example -->\n```python\n(.*?)\n```\n```text\n(.*?)\n```", README, flags=re.S)
+    assert len(found) == README.count("<!-- readme-example -->"), "an example lacks its output block"
+    return found
+
+
+@pytest.mark.parametrize(("code", "expected"), examples(), ids=lambda v: v.splitlines()[0][:40])
+def test_readme_example_prints_what_the_readme_shows(code, expected, capsys, monkeypatch):
+    monkeypatch.delenv("NVIDIA_API_KEY", raising=False)
+    namespace: dict = {"__name__": "readme_example"}
     exec(compile(code, "README.md", "exec"), namespace)  # our own documentation, not model text
-    assert capsys.readouterr().out.strip() == "2 + 3 = 5"
+    assert capsys.readouterr().out.strip() == expected.strip()

@@ -51,3 +51,37 @@ def test_require_endpoint_names_both_variables():
         Settings.from_env({}).require_endpoint()
     assert "NVIDIA_API_KEY" in str(info.value) and "NVIDIA_BASE_URL" in str(info.value)
     Settings.from_env({"NVIDIA_BASE_URL": "http://127.0.0.1:1/v1"}).require_endpoint()
+
+
+def test_prices_are_read_from_the_environment():
+    s = Settings.from_env(
+        {"NEMOTRON_PRICE_IN": "1.25", "NEMOTRON_PRICE_OUT": "5", "NEMO_PRICE_IN": "0", "NEMO_PRICE_OUT": "0.2"}
+    )
+    prices = (s.nemotron_price_in, s.nemotron_price_out, s.nemo_price_in, s.nemo_price_out)
+    assert prices == (1.25, 5.0, 0.0, 0.2)
+    d = Settings()
+    assert min(d.nemotron_price_in, d.nemotron_price_out, d.nemo_price_in, d.nemo_price_out) >= 0
+
+
+@pytest.mark.parametrize(
+    ("var", "value", "fragment"),
+    [
+        ("NEMOTRON_PRICE_IN", "-0.01", "(NEMOTRON_PRICE_IN): Input should be greater than or equal"),
+        ("NEMOTRON_PRICE_OUT", "inf", "(NEMOTRON_PRICE_OUT): Input should be a finite number"),
+        ("NEMO_PRICE_IN", "nan", "nemo_price_in (NEMO_PRICE_IN): Input should be a finite number"),
+        ("NEMO_PRICE_OUT", "cheap", "(NEMO_PRICE_OUT): Input should be a valid number"),
+    ],
+)
+def test_bad_prices_name_the_variable(var, value, fragment):
+    with pytest.raises(ConfigError) as info:
+        Settings.from_env({var: value})
+    assert fragment in str(info.value)
+
+
+def test_env_example_lists_every_variable():
+    from pathlib import Path
+
+    from nemotron_agents.settings import ENV_VARS
+
+    text = (Path(__file__).resolve().parents[1] / ".env.example").read_text()
+    assert [var for var in ENV_VARS.values() if f"# {var}=" not in text] == []

@@ -1,16 +1,22 @@
 """``build_agent``: the tool-calling state machine, compiled.
 
 ```
-START ─► [summarize] ─► agent ──(tool calls / malformed calls)──► tools ─┬─► agent
-             ▲            │                                           ├─► summarize (history over budget)
-             │            └─(final answer)─► END                      ├─► finish (step limit) ─► END
-             └────────────────────────────────────────────────────────└─► END (structured answer given)
+START ─► [summarize] ─► agent ─(tool calls / malformed calls)─► tools ═► call_tool ×N ─► tools_done
+             ▲            │                                                                  │
+             │            └─(final answer)─► END        agent ◄──────────────────────────────┤
+             └────────────────────────────────────────────────────── (history over budget) ──┤
+                                             END ◄─ finish ◄─────────────── (step limit) ────┤
+                                             END ◄───────────────── (structured answer) ─────┘
+                                             (or a return_direct tool succeeded)
 ```
+
+``tools`` sends each call that may run to a ``call_tool`` task of its own (see
+:mod:`~nemotron_agents.agents.tools_node`), so a finished call is saved even if its turn is not.
 """
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any, Collection, Sequence
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
@@ -24,14 +30,16 @@ from nemotron_agents.agents.model_node import make_model_node, steps_so_far
 from nemotron_agents.agents.run_models import ChainSelector
 from nemotron_agents.agents.state import AgentState, InputState, OutputState
 from nemotron_agents.agents.summarize import make_summarize_node, needs_summary
-from nemotron_agents.agents.tools_node import ResponseTool, make_tools_node
+from nemotron_agents.agents.tools_node import TOOLS, ResponseTool, add_tool_step
 from nemotron_agents.errors import ConfigError
 from nemotron_agents.models.factory import fallback_model as default_fallback
 from nemotron_agents.models.factory import primary_model
 from nemotron_agents.models.fallback import ModelChain
 from nemotron_agents.settings import Settings
 from nemotron_agents.tools import ToolRegistry
+from nemotron_agents.tools.execution import MAX_TOOL_THREADS
 from nemotron_agents.tools.names import NAME_PATTERN
+from nemotron_agents.tools.output import DEFAULT_MAX_OUTPUT_CHARS
 
 __all__ = ["build_agent"]
 
@@ -79,6 +87,8 @@ def build_agent(
     max_retries: int | None = None,
     initial_delay: float = 1.0,
     max_delay: float = 30.0,
+    return_direct: Collection[str] = (),
+    max_output_chars: int | None = DEFAULT_MAX_OUTPUT_CHARS,
     name: str = "agent",
 ) -> Any:
     """Build and compile the tool-calling agent graph.
@@ -106,11 +116,17 @@ def build_agent(
         max_retries: Retries per model for retryable failures; ``settings.max_retries`` if None.
         initial_delay: First backoff delay in seconds (doubles per retry).
         max_delay: Longest backoff; a longer ``Retry-After`` moves to the fallback at once.
+        return_direct: Names of tools whose successful result ends the run with no further
+            model call (LangChain's ``return_direct``), e.g. handoff tools: the caller routes on
+            the result. A call that failed goes back to the model as usual.
+        max_output_chars: Longest result text the model gets from a tool that sets no
+            ``max_output_chars`` of its own (longer text is cut, with a marker saying how much);
+            ``None`` keeps all.
         name: Name of the compiled graph.
 
     Returns:
-        A compiled LangGraph graph with nodes ``agent``, ``tools``, ``finish`` and, when
-        ``max_history_tokens`` is set, ``summarize``.
+        A compiled LangGraph graph with nodes ``agent``, ``tools``, ``call_tool``,
+        ``tools_done``, ``finish`` and, when ``max_history_tokens`` is set, ``summarize``.
 
     Raises:
         ConfigError: An argument is out of range or a model cannot bind tools.
@@ -119,8 +135,19 @@ def build_agent(
         raise ConfigError(f"max_steps must be at least 1, got {max_steps}")
     if max_history_tokens is not None and max_history_tokens < 100:
         raise ConfigError(f"max_history_tokens must be at least 100 (or None), got {max_history_tokens}")
+    if max_output_chars is not None and (
+        isinstance(max_output_chars, bool) or not isinstance(max_output_chars, int) or max_output_chars < 1
+    ):
+        raise ConfigError(
+            f"max_output_chars must be a positive whole number (or None), got {max_output_chars!r}"
+        )
     settings = settings or Settings.from_env()
     registry = tools if isinstance(tools, ToolRegistry) else ToolRegistry(tools)
+    direct = frozenset(return_direct)
+    if unknown := sorted(direct - set(registry.names())):
+        raise ConfigError(
+            f"return_direct names unknown tools {unknown}; the tools are {registry.names()}"
+        )
 
     schemas = list(registry.to_openai())
     response_tool = None
@@ -168,11 +195,13 @@ def build_agent(
         if isinstance(last, HumanMessage):  # structured-output nudge
             return "finish" if steps_so_far(state) >= steps_limit() else "agent"
         if isinstance(last, AIMessage) and (last.tool_calls or last.invalid_tool_calls):
-            return "tools"
+            return TOOLS
         return END
 
     def route_after_tools(state: AgentState) -> str:
-        if response_tool is not None and _answered_structured(state, response_tool.name):
+        if response_tool is not None and _answered_by(state, {response_tool.name}):
+            return END
+        if direct and _answered_by(state, direct):
             return END
         if steps_so_far(state) >= steps_limit():
             return "finish"
@@ -184,9 +213,11 @@ def build_agent(
         AgentState, context_schema=AgentContext, input_schema=InputState, output_schema=OutputState
     )
     graph.add_node("agent", make_model_node(chains, system_prompt=system_prompt, response_tool=response_tool and response_tool.name))
-    graph.add_node("tools", make_tools_node(registry, response_tool=response_tool))
+    tools_done = add_tool_step(
+        graph, registry, response_tool=response_tool, max_output_chars=max_output_chars
+    )
     graph.add_node("finish", make_finish_node(max_steps=max_steps))
-    graph.add_conditional_edges("agent", route_after_agent, ["tools", "agent", "finish", END])
+    graph.add_conditional_edges("agent", route_after_agent, [TOOLS, "agent", "finish", END])
     after_tools = ["agent", "finish", END]
     if max_history_tokens:
         graph.add_node("summarize", make_summarize_node(summaries, max_history_tokens=max_history_tokens))
@@ -197,17 +228,24 @@ def build_agent(
         after_tools.append("summarize")
     else:
         graph.add_edge(START, "agent")
-    graph.add_conditional_edges("tools", route_after_tools, after_tools)
+    graph.add_conditional_edges(tools_done, route_after_tools, after_tools)
     graph.add_edge("finish", END)
     compiled = graph.compile(checkpointer=checkpointer, name=name)
-    # Our own step limit ends runs; LangGraph's recursion limit is only a backstop above it.
-    return compiled.with_config(recursion_limit=max(max_steps, MAX_CONTEXT_STEPS) * 3 + 10)
+    # Our own step limit ends runs; LangGraph's recursion limit is only a backstop above it
+    # (a turn with tool calls takes five supersteps). Its sync runner runs a step's tasks in
+    # `max_concurrency` threads (cores + 4 by default): room for every call of a turn at once.
+    return compiled.with_config(
+        recursion_limit=max(max_steps, MAX_CONTEXT_STEPS) * 5 + 10,
+        max_concurrency=MAX_TOOL_THREADS,
+    )
 
 
-def _answered_structured(state: AgentState, tool_name: str) -> bool:
+def _answered_by(state: AgentState, tool_names: Collection[str]) -> bool:
+    """Whether one of ``tool_names`` succeeded among the results of the last model turn."""
     for message in reversed(state["messages"]):
         if isinstance(message, AIMessage):
             return False
-        if isinstance(message, ToolMessage) and message.name == tool_name and message.status != "error":
-            return True
+        if isinstance(message, ToolMessage) and message.name in tool_names:
+            if message.status != "error":
+                return True
     return False

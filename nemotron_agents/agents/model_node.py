@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable
 from typing import Any
 
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from langchain_core.runnables import RunnableConfig, RunnableLambda
 
 from nemotron_agents.agents.context import AgentContext
 from nemotron_agents.agents.run_models import pick_chain
 from nemotron_agents.agents.state import AgentState
 from nemotron_agents.models.fallback import CallOutcome, ModelChain
-from nemotron_agents.models.hygiene import prepare_messages
+from nemotron_agents.models.wire_cache import WireCache
 
-__all__ = ["make_model_node", "steps_so_far", "STRUCTURED_NUDGE"]
+__all__ = ["make_model_node", "steps_so_far", "STRUCTURED_NUDGE", "CUT_OFF_CALL"]
 
 #: Sent when ``response_format`` is set and the model answered in prose instead of the tool.
 STRUCTURED_NUDGE = "Give your final answer by calling the `{name}` tool, not as text."
@@ -52,6 +53,25 @@ def _with_unique_ids(message: AIMessage) -> AIMessage:
     return message.model_copy(update={"tool_calls": calls, "invalid_tool_calls": bad})
 
 
+#: Error for calls in an answer the server cut off at ``max_tokens``.
+CUT_OFF_CALL = (
+    "the answer was cut off at the max_tokens limit, so these arguments are incomplete"
+)
+
+
+def _cut_calls_are_malformed(message: AIMessage) -> AIMessage:
+    """An answer cut at ``max_tokens`` carries truncated arguments. Streamed, LangChain's
+    partial-JSON parser "repairs" them into a valid-looking call (``"2 ** 10 + 5"`` cut to
+    ``"2 ** 10 "``), which must not run: the model gets them back as malformed calls."""
+    if message.response_metadata.get("finish_reason") != "length" or not message.tool_calls:
+        return message
+    cut = [
+        {"type": "invalid_tool_call", "id": c.get("id"), "name": c["name"], "args": json.dumps(c["args"]), "error": CUT_OFF_CALL}
+        for c in message.tool_calls
+    ]
+    return message.model_copy(update={"tool_calls": [], "invalid_tool_calls": [*message.invalid_tool_calls, *cut]})
+
+
 def make_model_node(
     chain: ModelChain | Callable[[AgentContext], ModelChain],
     *,
@@ -70,12 +90,13 @@ def make_model_node(
         A runnable with sync and async paths, usable as a LangGraph node.
     """
 
+    wire = WireCache()  # the history only grows between requests: convert only what is new
+
     def _request(state: AgentState) -> list[BaseMessage]:
-        head = [SystemMessage(content=system_prompt)] if system_prompt else []
-        return prepare_messages(head + list(state["messages"]))
+        return wire.prepare(system_prompt, state["messages"])
 
     def _update(state: AgentState, outcome: CallOutcome) -> dict[str, Any]:
-        message = _with_unique_ids(outcome.message)
+        message = _with_unique_ids(_cut_calls_are_malformed(outcome.message))
         message.response_metadata = {
             **message.response_metadata,
             "answered_by": outcome.model,

@@ -21,6 +21,9 @@ _MODEL_FIELDS = ("model", "fallback_model", "temperature")
 class ChainSelector:
     """Picks the :class:`ModelChain` for a run's context.
 
+    Raises ``MissingCredentialsError`` when the models come from settings that name no
+    endpoint (building needs no key; running does).
+
     Args:
         default: The chain built with the agent.
         settings: The agent's settings; ``None`` when the agent was given explicit model objects,
@@ -43,6 +46,9 @@ class ChainSelector:
     def __call__(self, context: AgentContext) -> ModelChain:
         if self._settings is None:
             return self.default
+        # Models built from settings with neither a key nor a base URL could only fail, after
+        # every retry and the fallback; say what to set at once instead.
+        self._settings.require_endpoint()
         update = {k: context[k] for k in _MODEL_FIELDS if k in context}  # type: ignore[literal-required]
         if all(getattr(self._settings, k) == v for k, v in update.items()):
             return self.default

@@ -5,6 +5,16 @@ nor an ``AIMessage`` whose results were (the partial-intersection bug users hit 
 ``SummarizationMiddleware``). The summariser sees the old part as a plain transcript, so no tool
 protocol rule can make that request fail. If the summariser fails, the history is kept whole and
 the failure is recorded in ``turns``: nothing is lost.
+
+Two rules keep a run usable when one tool result is bigger than the whole budget:
+
+* First, every tool result is cut to its share of a quarter of the budget (the results of one
+  model turn share it), with a marker saying how much was kept. When that brings the history
+  under budget, no summary is made at all; otherwise the summary is made from the cut results.
+  Without this, one huge result kept the history over budget after every step, so the
+  summariser ran on nearly every step.
+* The user's question (the last human message of the run) is never summarised away: when it
+  falls in the summarised part, it follows the summary word for word.
 """
 
 from __future__ import annotations
@@ -30,7 +40,15 @@ from nemotron_agents.agents.run_models import pick_chain
 from nemotron_agents.agents.state import AgentState
 from nemotron_agents.models.fallback import CallOutcome, ModelChain
 
-__all__ = ["make_summarize_node", "needs_summary", "safe_cut", "SUMMARY_PREFIX", "SUMMARY_PROMPT"]
+__all__ = [
+    "make_summarize_node",
+    "needs_summary",
+    "safe_cut",
+    "fit_tool_results",
+    "SUMMARY_PREFIX",
+    "SUMMARY_PROMPT",
+    "BUDGET_CUT_MARKER",
+]
 
 SUMMARY_PREFIX = "Summary of the earlier conversation:\n"
 SUMMARY_PROMPT = (
@@ -38,6 +56,12 @@ SUMMARY_PROMPT = (
     "number, name, decision, tool result and open question it will need; drop small talk. "
     "Write plain prose, at most about {words} words."
 )
+#: Ends a tool result cut to fit ``max_history_tokens``.
+BUDGET_CUT_MARKER = "\n…[cut to fit the history budget: showed {shown} of {total} characters]"
+# langchain-core's approximate count: about four characters per token.
+_CHARS_PER_TOKEN = 4
+# What the summarize node works out: cut results by id, the summariser's prompt, the kept tail.
+_Plan = tuple[dict[str, ToolMessage], "list[BaseMessage] | None", list[BaseMessage]]
 
 
 def history_tokens(messages: Sequence[BaseMessage]) -> int:
@@ -82,6 +106,44 @@ def safe_cut(messages: Sequence[BaseMessage], keep_tokens: int) -> int:
     return cut
 
 
+def fit_tool_results(messages: Sequence[BaseMessage], max_tokens: int) -> dict[str, ToolMessage]:
+    """Tool results cut so that the results of each model turn fit in ``max_tokens`` together.
+
+    Each result of a turn with ``n`` calls may keep ``max_tokens / n`` tokens; a longer one is
+    cut, with :data:`BUDGET_CUT_MARKER` at its end.
+
+    Returns:
+        The cut results by message id (same ids: as an update they replace the originals).
+    """
+    calls_per_turn: dict[str, int] = {}
+    for message in messages:
+        if isinstance(message, AIMessage):
+            calls = [*message.tool_calls, *message.invalid_tool_calls]
+            calls_per_turn.update((call.get("id"), len(calls)) for call in calls)
+    cut: dict[str, ToolMessage] = {}
+    for message in messages:
+        if not (isinstance(message, ToolMessage) and isinstance(message.content, str) and message.id):
+            continue
+        room = max_tokens // max(1, calls_per_turn.get(message.tool_call_id, 1)) * _CHARS_PER_TOKEN
+        total = len(message.content)
+        if total <= room:
+            continue
+        # the marker's numbers have at most as many digits as `room`: the cut text fits in it
+        shown = max(0, room - len(BUDGET_CUT_MARKER.format(shown=room, total=total)))
+        text = message.content[:shown] + BUDGET_CUT_MARKER.format(shown=shown, total=total)
+        cut[message.id] = message.model_copy(update={"content": text})
+    return cut
+
+
+def _question(messages: Sequence[BaseMessage]) -> HumanMessage | None:
+    """The user's question: the last human message that is not the agent's own nudge."""
+    for message in reversed(messages):
+        nudge = message.additional_kwargs.get("nemotron_agents_nudge")
+        if isinstance(message, HumanMessage) and not nudge:
+            return message
+    return None
+
+
 def _transcript(messages: Sequence[BaseMessage]) -> str:
     lines = []
     for message in messages:
@@ -103,23 +165,30 @@ def make_summarize_node(
 
     Args:
         chain: The summariser model(s) (Mistral-NeMo 12B by default), with retries.
-        max_history_tokens: Budget that triggers a summary; the kept tail is about half of it.
+        max_history_tokens: Budget that triggers a summary; the kept tail is about half of it,
+            and the tool results of one turn get at most a quarter of it.
     """
     keep = max_history_tokens // 2
 
-    def request(state: AgentState) -> tuple[list[BaseMessage], list[BaseMessage], list[BaseMessage]]:
+    def plan(state: AgentState) -> _Plan:
+        """The cut results, the summariser's prompt (``None``: no summary needed) and the tail."""
         messages = list(state["messages"])
+        cut_results = fit_tool_results(messages, keep // 2)
+        messages = [cut_results.get(m.id, m) for m in messages]  # type: ignore[arg-type]
         cut = safe_cut(messages, keep)
+        if history_tokens(messages) <= max_history_tokens or cut == 0:
+            return cut_results, None, messages
         old, tail = messages[:cut], messages[cut:]
+        question = _question(messages)
+        if question is not None and any(m is question for m in old):
+            tail = [question, *tail]  # the question stays, word for word, after the summary
         prompt = [
             SystemMessage(content=SUMMARY_PROMPT.format(words=max(50, keep // 3))),
             HumanMessage(content=_transcript(old)),
         ]
-        return prompt, old, tail
+        return cut_results, prompt, tail
 
-    def update(outcome: CallOutcome | None, error: Exception | None, tail: list[BaseMessage]) -> dict[str, Any]:
-        if outcome is None:
-            return {"turns": [{"node": "summarize", "failures": [["summarizer", str(error)]]}]}
+    def summarised(outcome: CallOutcome, tail: list[BaseMessage]) -> dict[str, Any]:
         text = outcome.message.content if isinstance(outcome.message.content, str) else str(outcome.message.content)
         summary = SystemMessage(content=SUMMARY_PREFIX + text.strip(), additional_kwargs={"nemotron_agents_summary": True})
         return {
@@ -128,19 +197,29 @@ def make_summarize_node(
             "turns": [outcome.turn("summarize")],
         }
 
+    def failed(cut_results: dict[str, ToolMessage], error: Exception) -> dict[str, Any]:
+        return {
+            "messages": list(cut_results.values()),
+            "turns": [{"node": "summarize", "failures": [["summarizer", str(error)]]}],
+        }
+
     def summarize(state: AgentState, config: RunnableConfig) -> dict[str, Any]:
-        prompt, _, tail = request(state)
+        cut_results, prompt, tail = plan(state)
+        if prompt is None:  # cutting the results was enough
+            return {"messages": list(cut_results.values())}
         try:
-            return update(pick_chain(chain).invoke(prompt, config=config), None, tail)
+            return summarised(pick_chain(chain).invoke(prompt, config=config), tail)
         except Exception as exc:  # noqa: BLE001 - keep the whole history rather than fail the run
-            return update(None, exc, tail)
+            return failed(cut_results, exc)
 
     async def asummarize(state: AgentState, config: RunnableConfig) -> dict[str, Any]:
-        prompt, _, tail = request(state)
+        cut_results, prompt, tail = plan(state)
+        if prompt is None:  # cutting the results was enough
+            return {"messages": list(cut_results.values())}
         try:
-            return update(await pick_chain(chain).ainvoke(prompt, config=config), None, tail)
+            return summarised(await pick_chain(chain).ainvoke(prompt, config=config), tail)
         except Exception as exc:  # noqa: BLE001 - keep the whole history rather than fail the run
-            return update(None, exc, tail)
+            return failed(cut_results, exc)
 
     return RunnableLambda(summarize, afunc=asummarize, name="summarize")
 

@@ -67,9 +67,9 @@ SPEC = GraphSpec(
 )
 
 
-def make_graph() -> Any:
+async def make_graph() -> Any:
     """The graph ``langgraph.json`` serves (LangGraph Studio, ``langgraph dev``)."""
-    return SPEC.compiled()
+    return await SPEC.acompiled()
 
 
 def __getattr__(name: str) -> Any:

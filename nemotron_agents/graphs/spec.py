@@ -4,12 +4,14 @@ A graph module declares ``SPEC = GraphSpec(...)`` and nothing else is hand-kept:
 the specs (``nemotron_agents.graphs.GRAPHS``), the CLI lists graphs and their tools from them
 without building anything, and a test keeps ``langgraph.json`` equal to them. Importing a graph
 module costs no settings and no client: its ``graph`` attribute is built on first access
-(:func:`lazy_graph`), and ``langgraph.json`` points at its ``make_graph`` factory, which LangGraph's
-server calls instead (it reads module variables directly, so it cannot use a lazy attribute).
+(:func:`lazy_graph`), and ``langgraph.json`` points at its async ``make_graph`` factory, which
+LangGraph's server calls instead (it reads module variables directly, so it cannot use a lazy
+attribute; and it runs factories on its event loop, so the first build goes to a thread).
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -52,6 +54,14 @@ class GraphSpec:
         if self.name not in _BUILT:
             _BUILT[self.name] = self.build()
         return _BUILT[self.name]
+
+    async def acompiled(self) -> Any:
+        """:meth:`compiled` for the server's async factory: a first build runs in a worker
+        thread, because it may touch files (a database built on first use, an index) and
+        LangGraph's dev server refuses blocking calls on its event loop."""
+        if self.name in _BUILT:
+            return _BUILT[self.name]
+        return await asyncio.to_thread(self.compiled)
 
 
 _BUILT: dict[str, Any] = {}

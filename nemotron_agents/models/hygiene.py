@@ -34,7 +34,7 @@ from langchain_core.messages import (
     ToolMessage,
 )
 
-__all__ = ["prepare_messages", "mistral_tool_call_id", "MISSING_RESULT", "ACKNOWLEDGEMENT"]
+__all__ = ["prepare_messages", "Hygiene", "mistral_tool_call_id", "MISSING_RESULT", "ACKNOWLEDGEMENT"]
 
 _ID_RE = re.compile(r"^[a-zA-Z0-9]{9}$")
 _ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -121,53 +121,102 @@ def prepare_messages(messages: Sequence[BaseMessage]) -> list[BaseMessage]:
         messages: The history as the graph holds it, from any chat model.
 
     Returns:
-        New message objects; the inputs are not modified.
+        The wire history; the inputs are not modified. Messages that need no change are passed
+        through as they are (the same objects), the others are new.
     """
-    ids = _IdMap()
-    systems: list[str] = []
-    body: list[BaseMessage] = []
-    # Results queued per id, in order: some providers reuse ids ("call_0") across turns.
-    results: dict[str, list[ToolMessage]] = {}
-    for message in messages:
-        if isinstance(message, ToolMessage):
-            results.setdefault(message.tool_call_id, []).append(message)
-    seen: dict[str, int] = {}
+    return Hygiene.of(messages)
 
-    for message in messages:
+
+class Hygiene:
+    """:func:`prepare_messages` as a process that can be fed a history in parts.
+
+    ``feed(a); feed(b)`` gives the result of ``prepare_messages(a + b)``, unless ``b`` answers a
+    call of ``a`` that ``a`` left without a result: :meth:`feed` then returns ``False`` and the
+    caller starts over (see :class:`~nemotron_agents.models.wire_cache.WireCache`).
+    """
+
+    def __init__(self) -> None:
+        self.ids = _IdMap()
+        self.systems: list[str] = []
+        self.body: list[BaseMessage] = []
+        # Results queued per id, in order: some providers reuse ids ("call_0") across turns.
+        self.results: dict[str, list[ToolMessage]] = {}
+        self.seen: dict[str, int] = {}
+        self.missing: set[str] = set()  # ids of calls given MISSING_RESULT
+        self._head: tuple[list[str], list[BaseMessage]] | None = None
+
+    @classmethod
+    def of(cls, messages: Sequence[BaseMessage]) -> list[BaseMessage]:
+        """``prepare_messages`` itself."""
+        hygiene = cls()
+        hygiene.feed(messages)
+        return hygiene.result()
+
+    def feed(self, messages: Sequence[BaseMessage]) -> bool:
+        """Process the next messages of the history; ``False`` if they change earlier output."""
+        for message in messages:
+            if isinstance(message, ToolMessage):
+                if message.tool_call_id in self.missing:
+                    return False
+                self.results.setdefault(message.tool_call_id, []).append(message)
+        for message in messages:
+            self._one(message)
+        return True
+
+    def result(self) -> list[BaseMessage]:
+        """The wire history so far: one merged system message, then the body."""
+        if self._head is None or self._head[0] != self.systems:
+            head = [SystemMessage(content="\n\n".join(self.systems))] if self.systems else []
+            self._head = (list(self.systems), head)
+        return [*self._head[1], *self.body]
+
+    def _one(self, message: BaseMessage) -> None:
+        body = self.body
         if isinstance(message, SystemMessage):
             if text := _text(message.content).strip():
-                systems.append(text)
+                self.systems.append(text)
         elif isinstance(message, ToolMessage):
-            continue  # placed right after its call below; orphans and duplicates are dropped
+            return  # placed right after its call; orphans and duplicates are dropped
         elif isinstance(message, AIMessage):
             calls = _calls_of(message)
             if not calls:
                 if _text(message.content).strip():
-                    kwargs = {k: v for k, v in message.additional_kwargs.items() if k != "tool_calls"}
-                    body.append(AIMessage(content=_text(message.content), additional_kwargs=kwargs, name=message.name, id=message.id))
-                continue
+                    body.append(_plain_assistant(message))
+                return
             for call in calls:  # a reused id gets its own wire id per occurrence
-                n = seen[call["id"] or ""] = seen.get(call["id"] or "", -1) + 1
+                n = self.seen[call["id"] or ""] = self.seen.get(call["id"] or "", -1) + 1
                 call["key"] = f"{call['id'] or ''}#{n}" if n else call["id"] or ""
-            body.append(_assistant_with_calls(message, calls, ids))
+            body.append(_assistant_with_calls(message, calls, self.ids))
             for call in calls:
-                queue = results.get(call["id"] or "", [])
+                queue = self.results.get(call["id"] or "", [])
                 found = queue.pop(0) if queue else None
-                content = _text(found.content) if found is not None else MISSING_RESULT
-                body.append(
-                    ToolMessage(
-                        content=content,
-                        tool_call_id=ids(call["key"]),
-                        name=call["name"],
-                        status=found.status if found is not None else "error",
-                    )
-                )
+                if found is None:
+                    self.missing.add(call["id"] or "")
+                body.append(_result(found, self.ids(call["key"]), call["name"]))
         elif isinstance(message, HumanMessage) or message.type in ("human", "user"):
             if body and isinstance(body[-1], ToolMessage):
                 body.append(AIMessage(content=ACKNOWLEDGEMENT))
-            body.append(HumanMessage(content=message.content, name=message.name, id=message.id))
+            body.append(_user(message))
         else:
             body.append(message)
 
-    head: list[BaseMessage] = [SystemMessage(content="\n\n".join(systems))] if systems else []
-    return head + body
+
+def _plain_assistant(message: AIMessage) -> AIMessage:
+    if isinstance(message.content, str) and "tool_calls" not in message.additional_kwargs:
+        return message  # already what the wire needs
+    kwargs = {k: v for k, v in message.additional_kwargs.items() if k != "tool_calls"}
+    return AIMessage(content=_text(message.content), additional_kwargs=kwargs, name=message.name, id=message.id)
+
+
+def _result(found: ToolMessage | None, wire_id: str, name: str) -> ToolMessage:
+    if found is None:
+        return ToolMessage(content=MISSING_RESULT, tool_call_id=wire_id, name=name, status="error")
+    if found.tool_call_id == wire_id and isinstance(found.content, str) and "name" not in found.additional_kwargs:
+        return found  # already what the wire needs
+    return ToolMessage(content=_text(found.content), tool_call_id=wire_id, name=name, status=found.status)
+
+
+def _user(message: BaseMessage) -> BaseMessage:
+    if type(message) is HumanMessage and "name" not in message.additional_kwargs:
+        return message  # already what the wire needs
+    return HumanMessage(content=message.content, name=message.name, id=message.id)

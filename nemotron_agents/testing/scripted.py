@@ -9,6 +9,14 @@ usage. Its answers come from either
   answer), a list of tool calls (see :func:`tool_call`), a function as above, or an exception
   instance, which is raised (to script a 429 or a timeout).
 
+A real model sends tool-call arguments as JSON text. A scripted call whose arguments JSON cannot
+encode (nested deeper than Python's encoder goes, or holding a set, bytes or another object)
+therefore comes back as an ``invalid_tool_call`` whose ``error`` says why, with a shortened
+rendering as its ``args``: the same shape as a real model's unparseable arguments, so an agent
+under test answers it with an error ``ToolMessage`` instead of the test model crashing. (When
+streamed, the call arrives as text that does not parse, and the reason is lost, as with a real
+model.)
+
 Example:
     >>> from nemotron_agents.testing import ScriptedChatModel, tool_call
     >>> model = ScriptedChatModel(turns=[[tool_call("add", {"a": 1, "b": 2})], "It is 3."])
@@ -17,6 +25,7 @@ Example:
 from __future__ import annotations
 
 import json
+import reprlib
 import threading
 import uuid
 from typing import Any, Callable, Iterator, Literal, Sequence, Union
@@ -24,7 +33,7 @@ from typing import Any, Callable, Iterator, Literal, Sequence, Union
 from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, ToolCall
-from langchain_core.messages.tool import tool_call_chunk
+from langchain_core.messages.tool import invalid_tool_call, tool_call_chunk
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import ConfigDict, Field, PrivateAttr
@@ -49,10 +58,48 @@ def _approx_tokens(text: str) -> int:
     return max(1, (len(text) + 3) // 4) if text else 0
 
 
+# A bounded rendering of any value, however deep or large (for args JSON cannot encode).
+_SHORT = reprlib.Repr()
+_SHORT.maxlevel, _SHORT.maxstring, _SHORT.maxother = 6, 200, 200
+
+
+def _json(value: Any) -> str:
+    try:
+        return json.dumps(value, default=str)
+    except (RecursionError, ValueError):
+        return _SHORT.repr(value)
+
+
 def _message_text(message: BaseMessage) -> str:
-    text = message.content if isinstance(message.content, str) else json.dumps(message.content)
+    text = message.content if isinstance(message.content, str) else _json(message.content)
     calls = getattr(message, "tool_calls", None)
-    return text + (json.dumps(calls, default=str) if calls else "")
+    return text + (_json(calls) if calls else "")
+
+
+def _unsendable(args: Any) -> str | None:
+    """Why ``args`` cannot be sent as JSON, or ``None`` when it can."""
+    try:
+        json.dumps(args)
+    except RecursionError:
+        return "arguments are nested too deeply to encode as JSON (Python's encoder gave up)"
+    except (TypeError, ValueError) as exc:
+        return f"arguments cannot be encoded as JSON: {exc}"
+    return None
+
+
+def _as_sent(message: AIMessage) -> AIMessage:
+    """Move calls whose arguments could not travel as JSON to ``invalid_tool_calls``."""
+    calls, bad = [], list(message.invalid_tool_calls)
+    for call in message.tool_calls:
+        problem = _unsendable(call["args"])
+        if problem is None:
+            calls.append(call)
+        else:
+            shown = _SHORT.repr(call["args"])
+            bad.append(invalid_tool_call(name=call["name"], args=shown, id=call["id"], error=problem))
+    if len(calls) == len(message.tool_calls):
+        return message
+    return message.model_copy(update={"tool_calls": calls, "invalid_tool_calls": bad})
 
 
 class ScriptedChatModel(BaseChatModel):
@@ -153,6 +200,7 @@ class ScriptedChatModel(BaseChatModel):
                 "a scripted turn must be an AIMessage, a str, a list of tool calls, a function "
                 f"or an exception, got {type(turn).__name__}"
             )
+        message = _as_sent(message)
         if message.usage_metadata is None:
             prompt = sum(_approx_tokens(_message_text(m)) for m in messages)
             completion = _approx_tokens(_message_text(message))

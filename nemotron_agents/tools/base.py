@@ -7,7 +7,6 @@ Make one with :func:`~nemotron_agents.tools.tool` (a typed function),
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import inspect
 from collections.abc import Awaitable, Callable, Iterable, Mapping
@@ -17,9 +16,20 @@ from pydantic import BaseModel
 
 from nemotron_agents.errors import ToolDefinitionError, ToolExecutionError
 from nemotron_agents.tools.arguments import parse_arguments
-from nemotron_agents.tools.execution import in_daemon_thread, run_async, run_blocking, run_sync
+from nemotron_agents.tools.execution import (
+    in_daemon_thread,
+    in_worker_thread,
+    run_async,
+    run_blocking,
+    run_sync,
+)
 from nemotron_agents.tools.names import check_name
-from nemotron_agents.tools.output import format_output
+from nemotron_agents.tools.output import (
+    DEFAULT_MAX_OUTPUT_CHARS,
+    NON_FINITE_TEMPLATE,
+    find_non_finite,
+    format_output,
+)
 from nemotron_agents.tools.wire import model_parameters
 
 if TYPE_CHECKING:
@@ -46,7 +56,8 @@ class Tool:
         tags: Labels for :meth:`ToolRegistry.select <nemotron_agents.tools.ToolRegistry.select>`.
         timeout: Seconds a call may take, or ``None``.
         requires_approval: Whether a person must approve each call before it runs.
-        max_output_chars: Longest result text the model gets, or ``None``.
+        max_output_chars: Longest result text the model gets; ``None`` means the default
+            (``DEFAULT_MAX_OUTPUT_CHARS``, 20,000, or what ``build_agent`` sets).
         is_async: Whether the function is a coroutine function.
 
     Example:
@@ -85,7 +96,8 @@ class Tool:
             tags: Labels for selection; a single string is one tag.
             timeout: Seconds a call may take; ``None`` for no limit.
             requires_approval: Whether each call needs a person's approval first.
-            max_output_chars: Cut result text longer than this; ``None`` keeps all.
+            max_output_chars: Cut result text longer than this; ``None`` means the default
+                limit (20,000 characters, or ``build_agent(max_output_chars=...)``).
 
         Raises:
             ToolDefinitionError: A bad name, timeout or output limit.
@@ -160,11 +172,13 @@ class Tool:
         Raises:
             ToolArgumentsError: The arguments do not fit the schema.
             ToolTimeoutError: The call overran :attr:`timeout`.
-            ToolExecutionError: The function raised (``ToolRetry`` keeps its message as is), or
-                the tool has no implementation.
+            ToolExecutionError: The function raised (``ToolRetry`` keeps its message as is),
+                returned ``inf`` or ``nan`` (also inside a list or dict), or the tool has no
+                implementation.
         """
         kwargs = self._call_kwargs(args)
-        return await run_async(self.name, lambda: self._acall(kwargs), timeout=self.timeout)
+        result = await run_async(self.name, lambda: self._acall(kwargs), timeout=self.timeout)
+        return self._finite(result)
 
     async def _acall(self, kwargs: dict[str, Any]) -> Any:
         if self._coroutine is not None:
@@ -175,10 +189,10 @@ class Tool:
             )
         if self.is_async:
             return await self.func(**kwargs)
-        if self.timeout is not None:  # may be abandoned: keep it off the shared executor
-            func = self.func
+        func = self.func
+        if self.timeout is not None:  # may be abandoned: keep it off the shared workers
             return await in_daemon_thread(lambda: func(**kwargs))
-        return await asyncio.to_thread(self.func, **kwargs)
+        return await in_worker_thread(lambda: func(**kwargs))
 
     def run(self, args: Mapping[str, Any] | str | None) -> Any:
         """Check the arguments, then run the tool in this thread; the sync twin of :meth:`arun`.
@@ -188,15 +202,37 @@ class Tool:
         """
         kwargs = self._call_kwargs(args)
         if self.is_async or self.func is None:
-            return run_blocking(
-                lambda: run_async(self.name, lambda: self._acall(kwargs), timeout=self.timeout)
+            return self._finite(
+                run_blocking(
+                    lambda: run_async(self.name, lambda: self._acall(kwargs), timeout=self.timeout)
+                )
             )
         func = self.func
-        return run_sync(self.name, lambda: func(**kwargs), timeout=self.timeout)
+        return self._finite(run_sync(self.name, lambda: func(**kwargs), timeout=self.timeout))
 
-    def format_output(self, result: Any) -> str:
-        """Render a result as text for the model, cut to :attr:`max_output_chars`."""
-        return format_output(result, max_chars=self.max_output_chars)
+    def _finite(self, result: Any) -> Any:
+        # JSON has no inf / nan: the model would read "Infinity" as if it were an answer.
+        found = find_non_finite(result)
+        if found is None:
+            return result
+        where, value = found
+        where = f" at {where}" if where else ""
+        raise ToolExecutionError(
+            NON_FINITE_TEMPLATE.format(tool=self.name, value=value, where=where),
+            tool_name=self.name,
+        )
+
+    def format_output(
+        self, result: Any, *, default_max_chars: int | None = DEFAULT_MAX_OUTPUT_CHARS
+    ) -> str:
+        """Render a result as text for the model, cut to :attr:`max_output_chars`.
+
+        Args:
+            result: What the tool returned.
+            default_max_chars: The limit when the tool sets none; ``None`` keeps all.
+        """
+        limit = self.max_output_chars if self.max_output_chars is not None else default_max_chars
+        return format_output(result, max_chars=limit)
 
     # --- other shapes -----------------------------------------------------------------------
 

@@ -5,6 +5,18 @@ and ``Literal``, nested models, defaults. The description is the docstring's tex
 ``Args:``. Every parameter needs a description, from its ``Args:`` entry or
 ``Field(description=...)``; every problem with a definition is reported at once, when the
 module is imported, never when the model first calls the tool.
+
+Two pydantic-model spellings give a flat schema (models call flat tools more reliably than ones
+whose arguments sit under one key):
+
+* ``@tool(args_schema=Model)`` (LangChain's spelling): the model's fields are the parameters and
+  the function is called with them as keyword arguments;
+* a function whose only parameter is a pydantic model: the model's fields are the parameters and
+  the function gets one validated instance.
+
+Written here rather than with ``langchain_core.tools.tool(parse_docstring=True)``: that one
+accepts parameters with no description (the model then guesses), reports docstring problems one
+at a time when the tool is first used, and cannot give the registry our per-field errors.
 """
 
 from __future__ import annotations
@@ -15,7 +27,7 @@ import typing
 from collections.abc import Callable, Iterable
 from typing import Annotated, Any, overload
 
-from pydantic import ConfigDict, Field, TypeAdapter, create_model
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, create_model
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
@@ -43,6 +55,7 @@ def tool(
     timeout: float | None = None,
     requires_approval: bool = False,
     max_output_chars: int | None = None,
+    args_schema: type[BaseModel] | None = None,
 ) -> Callable[[Callable[..., Any]], Tool]: ...
 
 
@@ -56,6 +69,7 @@ def tool(
     timeout: float | None = None,
     requires_approval: bool = False,
     max_output_chars: int | None = None,
+    args_schema: type[BaseModel] | None = None,
 ) -> Tool | Callable[[Callable[..., Any]], Tool]:
     """Make a tool of a typed function; use bare (``@tool``) or with options (``@tool(...)``).
 
@@ -66,7 +80,10 @@ def tool(
         tags: Labels for ``ToolRegistry.select(tags=...)``.
         timeout: Seconds a call may take before ``ToolTimeoutError``.
         requires_approval: Whether a person must approve each call first.
-        max_output_chars: Cut the result text the model sees to this many characters.
+        max_output_chars: Cut the result text the model sees to this many characters;
+            ``None`` means the default, 20,000 (``build_agent(max_output_chars=...)`` changes it).
+        args_schema: A pydantic model whose fields are the parameters (LangChain's spelling);
+            the function is called with them as keyword arguments.
 
     Returns:
         A :class:`Tool` (bare use) or a decorator that makes one.
@@ -96,6 +113,7 @@ def tool(
         timeout=timeout,
         requires_approval=requires_approval,
         max_output_chars=max_output_chars,
+        args_schema=args_schema,
     )
     if func is None:
         return lambda f: _make_tool(f, **options)
@@ -103,7 +121,12 @@ def tool(
 
 
 def _make_tool(
-    func: Callable[..., Any], *, name: str | None, description: str | None, **options: Any
+    func: Callable[..., Any],
+    *,
+    name: str | None,
+    description: str | None,
+    args_schema: type[BaseModel] | None,
+    **options: Any,
 ) -> Tool:
     if not callable(func):
         raise ToolDefinitionError(f"@tool needs a function, got {type(func).__name__}.")
@@ -125,10 +148,22 @@ def _make_tool(
         problems.append(
             "no description: write a docstring (its text before 'Args:') or pass description="
         )
-    fields, field_problems = _fields(inspect.signature(func), hints, doc)
-    problems += field_problems
-    if not problems:
-        model, parameters, problems = _build_model(tool_name, fields, hints)
+    signature = inspect.signature(func)
+    target = func
+    schema_model = args_schema or _single_model_parameter(signature, hints)
+    if args_schema is not None and not _is_model(args_schema):
+        problems.append(f"args_schema must be a pydantic BaseModel class, got {args_schema!r}")
+    elif schema_model is not None:
+        problems += _undescribed_fields(schema_model, doc)
+        if args_schema is None:  # the function takes one instance of the model
+            target = _taking_instance(func, next(iter(signature.parameters)), schema_model)
+        if not problems:
+            model, parameters, problems = _flat_model(tool_name, schema_model, doc)
+    else:
+        fields, field_problems = _fields(signature, hints, doc)
+        problems += field_problems
+        if not problems:
+            model, parameters, problems = _build_model(tool_name, fields, hints)
     if problems:
         raise ToolDefinitionError(f"Cannot make a tool of {label}:\n  - " + "\n  - ".join(problems))
 
@@ -137,7 +172,7 @@ def _make_tool(
         description=summary,
         args_model=model,
         parameters=parameters,
-        func=func,
+        func=target,
         native_args=True,
         **options,
     )
@@ -194,6 +229,70 @@ def _fields(
             + ", ".join(unknown)
         )
     return fields, problems
+
+
+def _is_model(value: Any) -> bool:
+    return isinstance(value, type) and issubclass(value, BaseModel)
+
+
+def _single_model_parameter(signature: inspect.Signature, hints: dict[str, Any]) -> Any:
+    """The model class when the function's only parameter is a pydantic model, else ``None``."""
+    params = list(signature.parameters.values())
+    if len(params) != 1 or params[0].kind in (params[0].VAR_POSITIONAL, params[0].VAR_KEYWORD):
+        return None
+    hint = hints.get(params[0].name)
+    if typing.get_origin(hint) is Annotated:
+        hint = typing.get_args(hint)[0]
+    return hint if _is_model(hint) else None
+
+
+def _undescribed_fields(model: type[BaseModel], doc: Docstring) -> list[str]:
+    """A field is described by ``Field(description=...)`` or the tool docstring's ``Args:``."""
+    missing = [
+        name
+        for name, info in model.model_fields.items()
+        if not info.description and not doc.params.get(info.alias or name)
+    ]
+    if not missing:
+        return []
+    return [
+        f"fields of {model.__name__} without a description: {', '.join(missing)}; use "
+        "Field(description=...) in the model or an 'Args:' entry in the tool's docstring"
+    ]
+
+
+def _flat_model(
+    tool_name: str, model: type[BaseModel], doc: Docstring
+) -> tuple[Any, Any, list[str]]:
+    """``model`` as the tool's argument model: its validators kept, unknown keys refused and
+    descriptions from the docstring's ``Args:`` added; ``(model, wire schema, problems)``."""
+    config = {**model.model_config, "extra": "forbid"}
+    strict = type(model.__name__, (model,), {"model_config": config, "__module__": model.__module__})
+    described = {
+        name: (info.annotation, FieldInfo.merge_field_infos(info, description=doc.params[info.alias or name]))
+        for name, info in model.model_fields.items()
+        if not info.description and (info.alias or name) in doc.params
+    }
+    try:
+        built = create_model(tool_name, __base__=strict, **described)  # type: ignore[call-overload]
+        return built, model_parameters(built), []
+    except Exception as exc:
+        return None, None, [f"cannot build the argument schema from {model.__name__}: {exc}"]
+
+
+def _taking_instance(func: Callable[..., Any], param: str, model: type[BaseModel]) -> Callable[..., Any]:
+    """Wrap ``func(param: Model)`` so the tool can call it with the model's fields."""
+    if inspect.iscoroutinefunction(func):
+
+        async def acall(**fields: Any) -> Any:
+            return await func(**{param: model.model_validate(fields)})
+
+        return functools.wraps(func)(acall)
+
+    def call(**fields: Any) -> Any:
+        return func(**{param: model.model_validate(fields)})
+
+    return functools.wraps(func)(call)
 
 
 def _annotated_text(hint: Any) -> str | None:

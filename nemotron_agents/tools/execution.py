@@ -10,6 +10,9 @@ The rules, in order:
 * Anything else becomes ``ToolExecutionError("Tool 'x' failed: RuntimeError: kaboom")``.
 * Running past the timeout raises :class:`~nemotron_agents.errors.ToolTimeoutError`. Python cannot
   kill a thread, so a sync function that overran keeps running in the background, abandoned.
+
+On the async path a sync function runs in a worker thread of its own (up to
+:data:`MAX_TOOL_THREADS` at once), so every call of a model turn runs at the same time.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import asyncio
 import contextvars
 import threading
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from langgraph.errors import GraphBubbleUp
@@ -29,11 +33,16 @@ __all__ = [
     "run_sync",
     "run_blocking",
     "in_daemon_thread",
+    "in_worker_thread",
+    "MAX_TOOL_THREADS",
     "FAILED_TEMPLATE",
     "TIMEOUT_TEMPLATE",
 ]
 
 T = TypeVar("T")
+
+#: Most sync tool calls that run at once on the async path, each in a thread of its own.
+MAX_TOOL_THREADS = 32
 
 FAILED_TEMPLATE = "Tool '{tool}' failed: {error}"
 TIMEOUT_TEMPLATE = (
@@ -150,6 +159,30 @@ async def in_daemon_thread(call: Callable[[], T]) -> T:
     context = contextvars.copy_context()
     threading.Thread(target=target, name="tool-call", daemon=True).start()
     return await future
+
+
+_workers: ThreadPoolExecutor | None = None
+_workers_lock = threading.Lock()
+
+
+def _worker_pool() -> ThreadPoolExecutor:
+    global _workers
+    with _workers_lock:
+        if _workers is None:
+            _workers = ThreadPoolExecutor(MAX_TOOL_THREADS, thread_name_prefix="tool-call")
+        return _workers
+
+
+async def in_worker_thread(call: Callable[[], T]) -> T:
+    """Await ``call()`` run in a worker thread shared by all tools (at most
+    :data:`MAX_TOOL_THREADS`).
+
+    Not ``asyncio.to_thread``: the loop's default executor has only ``cores + 4`` threads, so
+    on a small machine eight sync calls of one turn would run in two waves; this pool starts a
+    thread for each call running at once, up to the cap.
+    """
+    context = contextvars.copy_context()  # keeps LangGraph's config and callbacks visible
+    return await asyncio.get_running_loop().run_in_executor(_worker_pool(), context.run, call)
 
 
 def run_blocking(make: Callable[[], Awaitable[T]]) -> T:

@@ -3,8 +3,9 @@ from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, Tool
 from langgraph.checkpoint.memory import InMemorySaver
 
 from nemotron_agents.agents import build_agent
+from nemotron_agents.errors import ConfigError
 from nemotron_agents.testing import ScriptedChatModel, tool_call
-from nemotron_agents.tools import ToolRegistry
+from nemotron_agents.tools import ToolRegistry, tool
 
 
 def agent(model, registry, **kw):
@@ -132,3 +133,102 @@ def test_results_come_back_in_the_order_of_the_calls(registry):
     result = agent(model, registry).invoke({"messages": [HumanMessage("x")]})
     assert [m.tool_call_id for m in tool_messages(result)] == [c["id"] for c in calls]
     assert [m.status for m in tool_messages(result)] == ["success", "error", "error", "success"]
+
+
+def test_return_direct_tool_ends_the_run_without_another_model_call(registry):
+    # A handoff: the run stops on the tool's result and the caller routes on it.
+    turns = [[tool_call("add", {"a": "x", "b": 1})], [tool_call("add", {"a": 1, "b": 1})]]
+    model = ScriptedChatModel(turns)
+    graph = agent(model, registry, return_direct=["add"])
+    result = graph.invoke({"messages": [HumanMessage("1+1")]})
+    failed, succeeded = tool_messages(result)
+    assert failed.status == "error" and succeeded.content == "2"  # the failure went back
+    assert result["messages"][-1] == succeeded  # the run ended on the result: no answer after it
+    assert model.turns_left == 0 and len(model.calls) == 2
+
+
+def test_return_direct_names_must_be_tools(registry):
+    expected = r"return_direct names unknown tools \['transfer'\].*'add'"
+    with pytest.raises(ConfigError, match=expected):
+        agent(ScriptedChatModel(["hi"]), registry, return_direct=["transfer"])
+
+
+@tool
+def dump(size: int) -> str:
+    """Returns a long text.
+
+    Args:
+        size: How many characters.
+    """
+    return "d" * size
+
+
+@tool
+def ratio(a: float, b: float) -> float:
+    """Divides, overflowing for huge a and tiny b.
+
+    Args:
+        a: Numerator.
+        b: Denominator.
+    """
+    return a / b
+
+
+@pytest.mark.parametrize(
+    ("options", "shown"),
+    [({}, 20_000), ({"max_output_chars": 1_000}, 1_000), ({"max_output_chars": None}, None)],
+    ids=["default", "agent-limit", "no-limit"],
+)
+def test_huge_results_are_cut_by_default_with_a_marker(options, shown):
+    model = ScriptedChatModel([[tool_call("dump", {"size": 2_000_000})], "done"])
+    (tm,) = tool_messages(agent(model, ToolRegistry([dump]), **options).invoke({"messages": [HumanMessage("x")]}))
+    if shown is None:
+        assert tm.content == "d" * 2_000_000
+    else:
+        assert tm.content == "d" * shown + f"\n…[truncated: showed {shown} of 2000000 characters]"
+    # what the model read next is the same text
+    assert model.calls[1]["messages"][-1].content == tm.content
+
+
+def test_a_tools_own_limit_wins_over_the_agents(registry):
+    model = ScriptedChatModel([[tool_call("shout", {"word": "ab", "times": 500})], "done"])
+    (tm,) = tool_messages(agent(model, registry, max_output_chars=None).invoke({"messages": [HumanMessage("x")]}))
+    assert tm.content.startswith("ab" * 25 + "\n…[truncated: showed 50 of 1000")
+
+
+def test_agent_rejects_a_bad_output_limit(registry):
+    with pytest.raises(ConfigError, match="max_output_chars"):
+        agent(ScriptedChatModel(["x"]), registry, max_output_chars=0)
+
+
+def test_a_non_finite_result_goes_back_as_an_error(registry):
+    model = ScriptedChatModel([[tool_call("ratio", {"a": 1e308, "b": 1e-10})], "too big"])
+    result = agent(model, ToolRegistry([ratio])).invoke({"messages": [HumanMessage("x")]})
+    (tm,) = tool_messages(result)
+    assert tm.status == "error" and "returned inf" in tm.content and "overflowed" in tm.content
+    assert "Infinity" not in tm.content
+
+
+def test_a_huge_malformed_argument_is_echoed_only_in_part(registry):
+    junk = '{"a": "' + "x" * 1_000_000
+    bad = AIMessage(
+        "", invalid_tool_calls=[{"name": "add", "args": junk, "id": "Bad123xyz", "error": "Unterminated string", "type": "invalid_tool_call"}]
+    )
+    model = ScriptedChatModel([bad, "sorry"])
+    (tm,) = tool_messages(agent(model, registry).invoke({"messages": [HumanMessage("x")]}))
+    assert tm.status == "error" and "not valid JSON" in tm.content and "Unterminated string" in tm.content
+    assert junk[:500] in tm.content and junk[:501] not in tm.content
+    assert "showed 500 of 1000007 characters" in tm.content
+    assert len(tm.content) < 1_000
+
+
+def test_a_scripted_call_too_deep_for_json_goes_back_as_a_malformed_call(registry):
+    deep = inner = {}
+    for _ in range(2_000):
+        inner["a"] = inner = {}
+    model = ScriptedChatModel([[tool_call("add", {"a": deep, "b": 1}, id="Deep00001")], "gave up"])
+    result = agent(model, registry).invoke({"messages": [HumanMessage("x")]})
+    (tm,) = tool_messages(result)
+    assert tm.status == "error" and tm.tool_call_id == "Deep00001"
+    assert "not valid JSON" in tm.content and "nested too deeply" in tm.content
+    assert result["messages"][-1].content == "gave up"

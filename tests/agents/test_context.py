@@ -62,3 +62,24 @@ def test_invalid_context_is_a_clear_error(context, named):
         agent.invoke({"messages": [HumanMessage("x")]}, context=context)
     if named == "modle":
         assert "allowed" in str(info.value) and "max_steps" in str(info.value)
+
+
+def test_running_without_key_or_base_url_says_what_to_set_at_once(monkeypatch):
+    from nemotron_agents.errors import MissingCredentialsError
+
+    monkeypatch.delenv("NVIDIA_API_KEY", raising=False)
+    monkeypatch.delenv("NVIDIA_BASE_URL", raising=False)
+    from nemotron_agents.models.fallback import ModelChain
+
+    agent = build_agent(tools=[add])  # building needs no key
+
+    def no_call(*args, **kwargs):
+        raise AssertionError("a model call was attempted")
+
+    monkeypatch.setattr(ModelChain, "invoke", no_call)
+    with pytest.raises(MissingCredentialsError, match="NVIDIA_API_KEY.*NVIDIA_BASE_URL"):
+        agent.invoke({"messages": [HumanMessage("hi")]})
+    monkeypatch.undo()
+    # an explicit model needs no endpoint settings
+    scripted = build_agent(model=ScriptedChatModel(["hello"]), tools=[add])
+    assert scripted.invoke({"messages": [HumanMessage("hi")]})["messages"][-1].content == "hello"

@@ -96,18 +96,86 @@ def test_summary_happens_mid_run_after_tools_and_the_run_finishes():
         """
         return f"{topic}: " + "lorem ipsum " * 70
 
-    model = ScriptedChatModel(
-        [[tool_call("essay", {"topic": "a"})], [tool_call("essay", {"topic": "b"})], "done"], model="nemotron"
-    )
-    summarizer = ScriptedChatModel(["Essay a was written."], model="nemo-12b")
+    essays = [[tool_call("essay", {"topic": topic})] for topic in "abc"]
+    model = ScriptedChatModel([*essays, "done"], model="nemotron")
+    summarizer = ScriptedChatModel(["Essays a and b were written."], model="nemo-12b")
     graph = build_agent(model=model, tools=ToolRegistry([essay]), summarizer=summarizer, max_history_tokens=300, fallback_model=False)
-    result = graph.invoke({"messages": [HumanMessage("write two essays")]})
-    assert [t["node"] for t in result["turns"]] == ["agent", "agent", "summarize", "agent"]
+    result = graph.invoke({"messages": [HumanMessage("write three essays")]})
+    # the results are cut to fit first; the third one leaves no room, so a summary is made
+    assert [t["node"] for t in result["turns"]] == ["agent", "agent", "agent", "summarize", "agent"]
     assert result["messages"][-1].content == "done"
-    assert result["messages"][0].content == SUMMARY_PREFIX + "Essay a was written."
-    # the kept tail starts with the second call and keeps its result
-    assert result["messages"][1].tool_calls[0]["args"] == {"topic": "b"}
-    assert isinstance(result["messages"][2], ToolMessage)
-    # what the model saw after the summary: system summary first, then the kept pair
-    sent = model.calls[2]["messages"]
-    assert isinstance(sent[0], SystemMessage) and "Essay a was written." in sent[0].content
+    assert result["messages"][0].content == SUMMARY_PREFIX + "Essays a and b were written."
+    # then the user's question, word for word
+    assert result["messages"][1].content == "write three essays"
+    # the kept tail starts with the third call and keeps its result
+    assert result["messages"][2].tool_calls[0]["args"] == {"topic": "c"}
+    assert isinstance(result["messages"][3], ToolMessage)
+    # what the model saw after the summary: system summary first, then the question and the kept pair
+    sent = model.calls[3]["messages"]
+    assert isinstance(sent[0], SystemMessage) and "Essays a and b were written." in sent[0].content
+    assert [type(m) for m in sent[1:]] == [HumanMessage, AIMessage, ToolMessage]
+
+
+def test_a_huge_tool_result_is_cut_to_the_budget_and_the_question_survives_summaries():
+    from nemotron_agents.tools import ToolRegistry, tool
+
+    @tool
+    def read_log(part: int) -> str:
+        """Reads one part of a huge log.
+
+        Args:
+            part: Which part.
+        """
+        return f"part {part}: " + "log line\n" * 20_000
+
+    question = "Which parts of the log mention a failed payment?"
+    steps = 12
+    turns = [[tool_call("read_log", {"part": i})] for i in range(steps - 1)] + ["None of them."]
+    model = ScriptedChatModel(turns, model="nemotron")
+    summarizer = ScriptedChatModel(lambda messages, tools: "Parts were read; no failed payment yet.", model="nemo-12b")
+    graph = build_agent(
+        model=model, tools=ToolRegistry([read_log]), summarizer=summarizer, max_history_tokens=600, fallback_model=False
+    )
+    result = graph.invoke({"messages": [HumanMessage(question)]})
+    assert result["messages"][-1].content == "None of them."
+    summaries = [t for t in result["turns"] if t["node"] == "summarize"]
+    assert 1 <= len(summaries) <= steps // 2, [t["node"] for t in result["turns"]]
+    # every request the model got still held the user's question, word for word
+    for call in model.calls:
+        assert any(isinstance(m, HumanMessage) and m.content == question for m in call["messages"])
+    # right after a summary comes the question, then the kept tail
+    messages = result["messages"]
+    assert messages[0].content.startswith(SUMMARY_PREFIX)
+    assert isinstance(messages[1], HumanMessage) and messages[1].content == question
+    # every result in the history was cut to fit, with a marker saying so
+    for m in messages:
+        if isinstance(m, ToolMessage):
+            assert len(m.content) <= 600 and "cut to fit the history budget" in m.content
+            assert m.content.startswith("part ")
+    # the summariser's prompt is bounded too
+    assert all(len(c["messages"][1].content) < 20_000 for c in summarizer.calls)
+
+
+def test_a_result_over_budget_is_cut_without_a_summary_when_that_is_enough():
+    from nemotron_agents.tools import ToolRegistry, tool
+
+    @tool
+    def fetch(url: str) -> str:
+        """Fetches a page.
+
+        Args:
+            url: The page.
+        """
+        return "<p>" + "x" * 9_000
+
+    model = ScriptedChatModel([[tool_call("fetch", {"url": "a"})], "done"], model="nemotron")
+    summarizer = ScriptedChatModel(["never needed"], model="nemo-12b")
+    graph = build_agent(
+        model=model, tools=ToolRegistry([fetch]), summarizer=summarizer, max_history_tokens=1000, fallback_model=False
+    )
+    result = graph.invoke({"messages": [HumanMessage("fetch a")]})
+    assert summarizer.calls == []
+    assert [type(m) for m in result["messages"]] == [HumanMessage, AIMessage, ToolMessage, AIMessage]
+    tm = result["messages"][2]
+    assert tm.content.startswith("<p>xxx") and "showed" in tm.content and "of 9003 characters" in tm.content
+    assert model.calls[1]["messages"][-1].content == tm.content  # the model read the cut result

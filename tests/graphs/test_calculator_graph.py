@@ -1,3 +1,4 @@
+"""The calculator graph answers with its exact tools, and refuses code."""
 
 from langchain_core.messages import HumanMessage, ToolMessage
 

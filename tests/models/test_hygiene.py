@@ -170,3 +170,64 @@ def test_random_histories_pass_mistral_validation(validator):
     for _ in range(150):
         body = {"model": "m", "messages": wire(messy_history(rng))}
         validate_chat_request(body, config, options)
+
+
+# --- incremental: the per-conversation cache gives exactly what prepare_messages gives -------
+
+from nemotron_agents.models.hygiene import Hygiene  # noqa: E402
+from nemotron_agents.models.wire_cache import WireCache  # noqa: E402
+
+
+def test_cache_grown_step_by_step_equals_prepare_messages_on_the_whole_history():
+    rng = random.Random(7)
+    cache = WireCache()
+    for case in range(300):
+        history = messy_history(rng)
+        system = "be brief" if case % 2 else None
+        cuts = sorted(rng.sample(range(1, len(history) + 1), k=min(4, len(history))))
+        for end in [*cuts, len(history)]:
+            prefix = history[:end]
+            expected = prepare_messages(([SystemMessage(system)] if system else []) + prefix)
+            got = cache.prepare(system, prefix)
+            assert [convert_message_to_dict(m) for m in got] == [convert_message_to_dict(m) for m in expected]
+
+
+def test_an_agent_loop_history_is_processed_once():
+    cache = WireCache()
+    history = [HumanMessage("q", id="h")]
+    for step in range(200):
+        cache.prepare("system", history)
+        ai = AIMessage("", tool_calls=[call("add", f"id{step:07d}", a=step)], id=f"a{step}")
+        history = [*history, ai, ToolMessage(str(step), tool_call_id=f"id{step:07d}", id=f"t{step}")]
+    out = cache.prepare("system", history)
+    assert cache.rebuilds == 1 and len(out) == 1 + 1 + 400
+
+
+def test_cache_starts_over_when_the_history_is_rewritten():
+    cache = WireCache()
+    first = [HumanMessage("q", id="h1"), AIMessage("a", id="a1")]
+    cache.prepare(None, first)
+    assert cache.rebuilds == 1
+    cache.prepare(None, [*first, HumanMessage("q2", id="h2")])
+    assert cache.rebuilds == 1  # extended, not rebuilt
+    rewritten = [first[0], AIMessage("another answer", id="a1"), HumanMessage("q2", id="h2")]
+    out = cache.prepare(None, rewritten)
+    assert cache.rebuilds == 2 and out[1].content == "another answer"
+
+
+def test_a_late_result_for_an_unanswered_call_rebuilds_and_is_placed_after_its_call():
+    cache = WireCache()
+    ai = AIMessage("", tool_calls=[call("add", "abcdefghi", a=1)], id="a1")
+    start = [HumanMessage("q", id="h1"), ai]
+    assert cache.prepare(None, start)[-1].content == MISSING_RESULT
+    late = ToolMessage("2", tool_call_id="abcdefghi", id="t1")
+    out = cache.prepare(None, [*start, late])
+    assert [m.content for m in out] == ["q", "", "2"] and cache.rebuilds == 2
+
+
+def test_unchanged_messages_go_to_the_wire_as_they_are():
+    ai = AIMessage("", tool_calls=[call("add", "abcdefghi", a=1)])
+    result = ToolMessage("2", tool_call_id="abcdefghi")
+    question = HumanMessage("q")
+    out = Hygiene.of([question, ai, result])
+    assert out[0] is question and out[2] is result

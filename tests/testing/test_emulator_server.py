@@ -30,9 +30,17 @@ def test_sync_context_manager_and_base_url():
         assert emu.base_url == f"http://127.0.0.1:{emu.port}/v1" and emu.port > 0
         assert requests.get(f"{emu.base_url}/models", timeout=5).status_code == 200
         assert "NIMEmulator(http://127.0.0.1" in repr(emu)
+        url = f"{emu.base_url}/models"  # taken while running: the port is the bound one
     assert not emu.running
     with pytest.raises(requests.ConnectionError):
-        requests.get(f"http://127.0.0.1:{emu.port}/v1/models", timeout=2)
+        requests.get(url, timeout=2)
+
+
+def test_port_after_stop_is_the_one_that_was_bound():
+    emu = NIMEmulator().start()
+    bound = emu.port
+    emu.stop()
+    assert bound > 0 and emu.port == bound  # not 0, which clients read as port 80
 
 
 async def test_async_context_manager():
@@ -164,13 +172,16 @@ def test_module_entry_point_prints_base_url_and_stops_on_ctrl_c():
 
 async def test_concurrent_requests_are_served_in_parallel():
     import asyncio
-    import time
+    import threading
 
-    async with NIMEmulator() as emu:
-        emu.inject("delay", seconds=0.3, times=None)
+    # Every request waits until all eight are inside the policy at once: served one after
+    # another, the barrier would break (its timeout) and the requests would fail.
+    barrier = threading.Barrier(8, timeout=10)
+
+    def together(body):
+        barrier.wait()
+
+    async with NIMEmulator(policy=together) as emu:
         llm = ChatNVIDIA(model=MISTRAL_NEMOTRON, base_url=emu.base_url, api_key="x")
-        start = time.monotonic()
         replies = await asyncio.gather(*(llm.ainvoke(f"question {i}") for i in range(8)))
-        elapsed = time.monotonic() - start
     assert sorted(r.content for r in replies) == sorted(f"You said: question {i}" for i in range(8))
-    assert elapsed < 2.0  # 8 x 0.3 s would be 2.4 s one after another

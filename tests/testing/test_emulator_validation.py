@@ -93,17 +93,23 @@ def test_bad_tool_call_id_through_chatnvidia(emu, model):
     assert "Tool call id was call_x-1 but must be a-z, A-Z, 0-9, with a length of 9." in str(err)
 
 
-def test_vllm_truncation_option_keeps_last_nine_characters():
+def test_long_ids_keep_their_last_nine_characters_by_default(emu):
+    """vLLM's Mistral path cuts ids longer than nine characters to their last nine."""
     history = asked("call_AbC123xYz")
-    with NIMEmulator(truncate_tool_call_ids=True) as emu:
-        assert (
-            post(emu, {"model": MISTRAL_NEMOTRON, "messages": history, "tools": [WEATHER_TOOL]}).status_code
-            == 200
-        )
-        message = refused(emu, asked("call_x-1"))
-    assert message == "Tool call id was call_x-1 but must be a-z, A-Z, 0-9, with a length of 9."
-    with NIMEmulator() as strict:
-        assert refused(strict, history).startswith("Tool call id was call_AbC123xYz")
+    body = {"model": MISTRAL_NEMOTRON, "messages": history, "tools": [WEATHER_TOOL]}
+    assert post(emu, body).status_code == 200
+    # still refused: too short, or the last nine hold a character outside a-z, A-Z, 0-9
+    assert refused(emu, asked("call_x-1")) == (
+        "Tool call id was call_x-1 but must be a-z, A-Z, 0-9, with a length of 9."
+    )
+    assert refused(emu, asked("call_AbC-23xYz")) == (
+        "Tool call id was AbC-23xYz but must be a-z, A-Z, 0-9, with a length of 9."
+    )
+
+
+def test_strict_ids_option_refuses_long_ids():
+    with NIMEmulator(truncate_tool_call_ids=False) as strict:
+        assert refused(strict, asked("call_AbC123xYz")).startswith("Tool call id was call_AbC123xYz")
 
 
 def test_v13_validator_accepts_any_id():
@@ -314,38 +320,109 @@ def test_unknown_model_404_hosted_shape():
 
 
 @pytest.mark.parametrize(
-    ("params", "message"),
-    [
-        ({"temperature": 3.0}, "temperature must be a number in [0, 2], got 3.0"),
-        ({"top_p": 0.0}, "top_p must be a number in (0, 1], got 0.0"),
-        ({"seed": -1}, "seed must be an integer in [0, 9.22337e+18], got -1"),
-        ({"max_tokens": 0}, "max_tokens must be an integer in [1, 128000], got 0"),
-        ({"max_completion_tokens": 0}, "max_completion_tokens must be an integer in [1, 128000], got 0"),
-        ({"stop": [""]}, "stop must be a non-empty string or a list of non-empty strings, got ['']"),
+    ("params", "message", "param"),
+    [  # vLLM's SamplingParams messages, byte for byte
+        (
+            {"temperature": 3},
+            "temperature must be in [0, 2], got 3.0. (parameter=temperature, value=3.0)",
+            "temperature",
+        ),
+        (
+            {"temperature": -0.1},
+            "temperature must be non-negative, got -0.1. (parameter=temperature, value=-0.1)",
+            "temperature",
+        ),
+        ({"top_p": 0}, "top_p must be in (0, 1], got 0.0. (parameter=top_p, value=0.0)", "top_p"),
+        ({"top_p": 1.1}, "top_p must be in (0, 1], got 1.1. (parameter=top_p, value=1.1)", "top_p"),
+        ({"frequency_penalty": 5}, "frequency_penalty must be in [-2, 2], got 5.0.", None),
+        ({"presence_penalty": -2.1}, "presence_penalty must be in [-2, 2], got -2.1.", None),
+        ({"repetition_penalty": 0}, "repetition_penalty must be greater than zero, got 0.0.", None),
+        ({"top_k": -2}, "top_k must be 0 (disable), or at least 1, got -2.", None),
+        ({"min_p": 1.5}, "min_p must be in [0, 1], got 1.5.", None),
+        (
+            {"max_tokens": 0},
+            "max_tokens must be at least 1, got 0. (parameter=max_tokens, value=0)",
+            "max_tokens",
+        ),
+        (
+            {"max_completion_tokens": -1},
+            "max_tokens must be at least 1, got -1. (parameter=max_tokens, value=-1)",
+            "max_tokens",
+        ),
+        (
+            {"min_tokens": 5, "max_tokens": 4},
+            "min_tokens must be less than or equal to max_tokens=4, got 5.",
+            None,
+        ),
+        ({"stop": ["done", ""]}, "stop cannot contain an empty string.", None),
+        ({"n": 0}, "n must be at least 1, got 0.", None),
+        (
+            {"n": 20_000},
+            "n must be at most 16384, got 20000. To increase this limit, set the VLLM_MAX_N_SEQUENCES "
+            "environment variable.",
+            None,
+        ),
+        ({"n": 2, "temperature": 0}, "n must be 1 when using greedy sampling, got 2.", None),
+        (
+            {"logprobs": True, "top_logprobs": 21},
+            "Requested sample logprobs of 21, which is greater than max allowed: 20 "
+            "(parameter=logprobs, value=21)",
+            "logprobs",
+        ),
     ],
 )
-def test_sampling_out_of_range(emu, params, message):
-    assert refused(emu, [{"role": "user", "content": "hi"}], **params) == message
+def test_sampling_out_of_range(emu, params, message, param):
+    body = {"model": MISTRAL_NEMOTRON, "messages": [{"role": "user", "content": "hi"}], **params}
+    response = post(emu, body)
+    assert response.status_code == 400
+    error = {"message": message, "type": "BadRequestError", "param": param, "code": 400}
+    assert response.json()["error"] == error
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"seed": -1},  # any int64: vLLM reads -1 as "no seed"
+        {"seed": -(2**63)},
+        {"seed": 2**63 - 1},
+        {"temperature": 0, "top_p": 1, "presence_penalty": -2, "frequency_penalty": 2, "n": 1},
+        {"max_completion_tokens": 0},  # vLLM reads 0 as unset
+        {"top_k": -1, "min_p": 0, "repetition_penalty": 0.1, "min_tokens": 1},
+    ],
+)
+def test_sampling_values_vllm_accepts(emu, params):
+    body = {"model": MISTRAL_NEMOTRON, "messages": [{"role": "user", "content": "hi"}], **params}
+    assert post(emu, body).status_code == 200
+
+
+def test_seed_outside_int64_is_a_schema_error(emu):
+    message = refused(emu, [{"role": "user", "content": "hi"}], seed=2**63)
+    assert message.startswith("1 validation error:")
+    assert "'type': 'less_than_equal', 'loc': 'body.seed'" in message
+    assert "Input should be less than or equal to 9223372036854775807" in message
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        (
+            {"top_logprobs": 3},
+            "when using `top_logprobs`, `logprobs` must be set to true. (parameter=top_logprobs)",
+        ),
+        (
+            {"logprobs": True, "top_logprobs": -2},
+            "`top_logprobs` must be a positive value or -1. (parameter=top_logprobs, value=-2)",
+        ),
+    ],
+)
+def test_logprobs_options_checked_like_vllm(emu, params, message):
+    assert f"Value error, {message}" in refused(emu, [{"role": "user", "content": "hi"}], **params)
 
 
 def test_sampling_out_of_range_through_chatnvidia(emu):
     llm = llm_for(emu, top_p=0.0)  # the client's own checks let top_p=0 through
     err = raises_400(llm, "hi")
-    assert "top_p must be a number in (0, 1], got 0.0" in str(err)
-
-
-def test_sampling_out_of_range_param_field(emu):
-    response = post(
-        emu,
-        {"model": MISTRAL_NEMOTRON, "messages": [{"role": "user", "content": "hi"}], "frequency_penalty": 5},
-    )
-    assert response.status_code == 400
-    assert response.json()["error"] == {
-        "message": "frequency_penalty must be a number in [-2, 2], got 5",
-        "type": "BadRequestError",
-        "param": "frequency_penalty",
-        "code": 400,
-    }
+    assert "top_p must be in (0, 1], got 0.0. (parameter=top_p, value=0.0)" in str(err)
 
 
 def test_context_window(emu):

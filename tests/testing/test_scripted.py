@@ -68,3 +68,42 @@ async def test_async_and_calls_recorded():
 def test_needs_a_script():
     with pytest.raises(ValueError, match="needs a script"):
         ScriptedChatModel([])
+
+
+def nested(depth):
+    value = {}
+    inner = value
+    for _ in range(depth):
+        inner["a"] = {}
+        inner = inner["a"]
+    return value
+
+
+@pytest.mark.parametrize(
+    ("args", "problem"),
+    [
+        ({"v": nested(2_000)}, "nested too deeply to encode as JSON"),
+        ({"v": {1, 2}}, "cannot be encoded as JSON: Object of type set is not JSON serializable"),
+    ],
+    ids=["2000-deep", "set"],
+)
+def test_arguments_json_cannot_carry_become_an_invalid_call(args, problem):
+    ok = tool_call("add", {"a": 1, "b": 2})
+    model = ScriptedChatModel([[tool_call("add", args, id="Deep00001"), ok]] * 2)
+    answer = model.invoke("x")
+    assert answer.tool_calls == [ok]
+    (bad,) = answer.invalid_tool_calls
+    assert (bad["id"], bad["name"]) == ("Deep00001", "add")
+    assert problem in bad["error"]
+    assert bad["args"].startswith("{'v': ") and len(bad["args"]) < 500
+    # streamed, the call arrives as text that does not parse, as from a real model
+    streamed = merged(model.stream("x"))
+    assert streamed.tool_calls == [ok]
+    assert [b["id"] for b in streamed.invalid_tool_calls] == ["Deep00001"]
+
+
+
+def test_a_history_holding_a_too_deep_call_is_still_counted():
+    history = [HumanMessage("x"), AIMessage("", tool_calls=[tool_call("add", {"v": nested(2_000)})])]
+    answer = ScriptedChatModel(["fine"]).invoke(history)
+    assert answer.content == "fine" and answer.usage_metadata["input_tokens"] > 0

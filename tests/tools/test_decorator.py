@@ -7,7 +7,7 @@ from enum import Enum
 from typing import Annotated, Literal
 
 import pytest
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from nemotron_agents.errors import ToolArgumentsError, ToolDefinitionError
 from nemotron_agents.tools import Tool, tool
@@ -265,3 +265,75 @@ def test_bad_options_are_definition_errors():
         @tool(timeout=0)
         def f() -> None:
             """Do f."""
+
+
+class Booking(BaseModel):
+    restaurant: str = Field(description="Restaurant name")
+    party_size: int = Field(ge=1, le=20, description="How many people")
+    note: str | None = None
+
+    @field_validator("restaurant")
+    @classmethod
+    def not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("the restaurant name is blank")
+        return value
+
+
+def test_a_single_model_parameter_is_flattened_and_the_function_gets_an_instance():
+    @tool
+    def book(booking: Booking) -> str:
+        """Book a table.
+
+        Args:
+            note: Anything the restaurant should know.
+        """
+        assert isinstance(booking, Booking)
+        return f"{booking.restaurant} for {booking.party_size}"
+
+    assert set(book.parameters["properties"]) == {"restaurant", "party_size", "note"}
+    assert book.parameters["properties"]["note"]["description"] == "Anything the restaurant should know."
+    assert book.parameters["required"] == ["restaurant", "party_size"]
+    assert book.run({"restaurant": "Noma", "party_size": "2"}) == "Noma for 2"
+    with pytest.raises(ToolArgumentsError) as info:
+        book.run({"restaurant": " ", "party_size": 30, "table": 4})
+    fields = {e["field"] for e in info.value.errors}
+    assert {"restaurant", "party_size", "table"} <= fields  # the model's own validator too
+
+
+async def test_a_flattened_async_tool_is_awaited_with_an_instance():
+    @tool
+    async def book(booking: Booking) -> str:
+        """Book a table.
+
+        Args:
+            note: Anything the restaurant should know.
+        """
+        return type(booking).__name__
+
+    assert await book.arun({"restaurant": "Noma", "party_size": 2}) == "Booking"
+
+
+def test_flattened_fields_need_descriptions_too():
+    with pytest.raises(ToolDefinitionError, match="fields of Booking without a description: note"):
+
+        @tool
+        def book(booking: Booking) -> str:
+            """Book a table."""
+            return ""
+
+
+def test_langchain_args_schema_spelling_is_supported():
+    class AddArgs(BaseModel):
+        a: int = Field(description="First addend")
+        b: int = Field(description="Second addend")
+
+    @tool(args_schema=AddArgs)
+    def add(a, b):
+        """Add two integers."""
+        return a + b
+
+    assert add.parameters["properties"]["a"] == {"description": "First addend", "type": "integer"}
+    assert add.run({"a": 1, "b": "2"}) == 3
+    with pytest.raises(ToolDefinitionError, match="args_schema must be a pydantic BaseModel class"):
+        tool(args_schema=dict)(lambda a: a)

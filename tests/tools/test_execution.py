@@ -16,6 +16,7 @@ from nemotron_agents.errors import (
     UnknownToolError,
 )
 from nemotron_agents.tools import tool
+from nemotron_agents.tools.output import DEFAULT_MAX_OUTPUT_CHARS
 
 Seconds = Annotated[float, Field(description="How long to take.")]
 
@@ -129,3 +130,40 @@ def test_format_output_serialises_structures_as_json():
     assert fail.format_output([1, 2]) == "[1, 2]"
     assert fail.format_output(None) == "null"
     assert fail.format_output(3.5) == "3.5"
+
+
+@tool
+def overflow(shape: Annotated[str, Field(description="Where the bad number sits.")]) -> object:
+    """Return an infinite or undefined number, alone or inside a structure."""
+    return {
+        "alone": float("inf"),
+        "nested": [1.5, {"km": float("nan")}],
+        "fine": [1.5, {"km": 2.0}],
+    }[shape]
+
+
+@pytest.mark.parametrize(
+    ("shape", "fragments"),
+    [
+        ("alone", ["Tool 'overflow' returned inf,", "not a finite number"]),
+        ("nested", ["returned nan at [1]['km']", "overflowed"]),
+    ],
+)
+async def test_non_finite_results_are_errors_for_the_model(shape, fragments):
+    with pytest.raises(ToolExecutionError) as sync_info:
+        await asyncio.to_thread(overflow.run, {"shape": shape})
+    with pytest.raises(ToolExecutionError) as async_info:
+        await overflow.arun({"shape": shape})
+    for info in (sync_info, async_info):
+        for fragment in fragments:
+            assert fragment in str(info.value)
+    assert await overflow.arun({"shape": "fine"}) == [1.5, {"km": 2.0}]
+
+
+def test_results_are_cut_at_the_default_limit_unless_a_limit_is_given():
+    big = "z" * 2_000_000
+    text = fail.format_output(big)  # a tool with no max_output_chars of its own
+    assert len(text) < 20_100 and text.startswith("z" * 20_000)
+    assert text.endswith(f"[truncated: showed {DEFAULT_MAX_OUTPUT_CHARS} of 2000000 characters]")
+    assert fail.format_output(big, default_max_chars=None) == big
+    assert long_text.format_output(big, default_max_chars=None).startswith("z" * 20 + "\n…[truncated")

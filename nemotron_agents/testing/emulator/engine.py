@@ -22,20 +22,25 @@ from nemotron_agents.testing.emulator.envelopes import (
 )
 from nemotron_agents.testing.emulator.faults import Fault, FaultBook
 from nemotron_agents.testing.emulator.gateway import Gateway
+from nemotron_agents.testing.emulator.logprobs import generated_texts
 from nemotron_agents.testing.emulator.policies import Policy, auto_reply
 from nemotron_agents.testing.emulator.protocol import check_chat_request, parse_body
 from nemotron_agents.testing.emulator.recording import RecordedRequest
 from nemotron_agents.testing.emulator.replies import Reply, coerce_reply
 from nemotron_agents.testing.emulator.responses import Completion
+from nemotron_agents.testing.emulator.schema_values import GenerationLimitError
 from nemotron_agents.testing.emulator.scripts import ScriptBook
-from nemotron_agents.testing.emulator.shaping import corrupt, limit_tokens
+from nemotron_agents.testing.emulator.shaping import corrupt, cut_output
 from nemotron_agents.testing.emulator.tokens import IdSource, prompt_tokens
 from nemotron_agents.testing.emulator.validation import (
     ValidationOptions,
     validate_chat_request,
 )
 
-__all__ = ["Outcome", "Engine"]
+__all__ = ["Outcome", "Engine", "MAX_RESPONSE_CHARS"]
+
+#: Most characters of generated text in one response, over all ``n`` choices.
+MAX_RESPONSE_CHARS = 4_000_000
 
 
 @dataclass
@@ -48,9 +53,12 @@ class Outcome:
         completion: The completion to send.
         stream: Send it as SSE.
         include_usage: Add the final usage chunk to the stream.
+        continuous_usage: Also put the running usage on every chunk (``continuous_usage_stats``).
         style: Tool-call style of the stream.
         drop_after: Close the connection after this many SSE events (or, non-streaming, after
             half the body).
+        first_delay: Seconds before the first SSE event.
+        chunk_delay: Seconds between SSE events.
     """
 
     error: ErrorReply | None = None
@@ -58,8 +66,11 @@ class Outcome:
     completion: Completion | None = None
     stream: bool = False
     include_usage: bool = False
+    continuous_usage: bool = False
     style: str = "incremental"
     drop_after: int | None = None
+    first_delay: float = 0.0
+    chunk_delay: float = 0.0
 
 
 class Engine:
@@ -73,6 +84,8 @@ class Engine:
         default_policy: Policy of models without their own.
         honour_guided_json: Whether ``guided_json`` / ``nvext.guided_json`` shape the output.
         seed: Seed of generated ids.
+        time_to_first_token: Seconds before the first SSE event of a stream.
+        inter_chunk_delay: Seconds between SSE events.
     """
 
     def __init__(
@@ -85,7 +98,15 @@ class Engine:
         default_policy: Policy,
         honour_guided_json: bool,
         seed: int,
+        time_to_first_token: float = 0.0,
+        inter_chunk_delay: float = 0.0,
     ) -> None:
+        pacing = {"time_to_first_token": time_to_first_token, "inter_chunk_delay": inter_chunk_delay}
+        for name, value in pacing.items():
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
+                raise ValueError(f"{name} must be a number of seconds >= 0, got {value!r}")
+        self.time_to_first_token = float(time_to_first_token)
+        self.inter_chunk_delay = float(inter_chunk_delay)
         self.catalog = catalog
         self.options = options
         self.gateway = Gateway(hosted=hosted, api_keys=api_keys)
@@ -169,6 +190,27 @@ class Engine:
         )
         return dataclasses.replace(reply, tool_calls=calls)
 
+    def _choices(self, reply: Reply, n: int) -> tuple[Reply, ...]:
+        """``n`` choices: the reply, then copies whose tool calls get ids of their own (each
+        choice is a separate generation)."""
+        size = sum(len(text) for text in generated_texts(reply))
+        if n * size > MAX_RESPONSE_CHARS:
+            message = (
+                f"n={n} choices of {size} characters each are more than the {MAX_RESPONSE_CHARS} "
+                "characters the emulator generates for one response"
+            )
+            raise ApiError(vllm_error(message, param="n"))
+        copies = [
+            dataclasses.replace(
+                reply,
+                tool_calls=tuple(
+                    dataclasses.replace(call, id=self.ids.tool_call_id()) for call in reply.tool_calls
+                ),
+            )
+            for _ in range(n - 1)
+        ]
+        return (reply, *copies)
+
     def _model_config(self, body: dict[str, Any]) -> ModelConfig:
         model = body.get("model") or next(iter(self.catalog))  # vLLM: no model = the served one
         config = self.catalog.get(model)
@@ -214,7 +256,10 @@ class Engine:
         config = self._model_config(body)
         validate_chat_request(body, config, self.options)
 
-        answer = self._answer(body, config.id, record)
+        try:
+            answer = self._answer(body, config.id, record)
+        except GenerationLimitError as exc:  # a schema asking for a value without end
+            raise ApiError(vllm_error(str(exc))) from None
         if isinstance(answer, Outcome):
             return answer
         reply, reply_fault = answer
@@ -222,21 +267,30 @@ class Engine:
             record.fault = reply_fault.kind
             reply = corrupt(reply, reply_fault, body, self.ids.tool_call_id)
         max_tokens = body.get("max_completion_tokens") or body.get("max_tokens")
-        reply = limit_tokens(self._finish_ids(reply), max_tokens)
+        reply = cut_output(
+            self._finish_ids(reply),
+            max_tokens=max_tokens,
+            stop=body.get("stop"),
+            keep_stop=bool(body.get("include_stop_str_in_output")),
+        )
         kind = reply_fault.kind if reply_fault is not None else None
         completion = Completion(
-            reply=reply,
+            replies=self._choices(reply, body.get("n") or 1),
             model=config.id,
             id=self.ids.completion_id(),
             created=int(time.time()),
             prompt_tokens=prompt_tokens(body["messages"], body.get("tools")),
             empty_choices=kind == "empty_choices",
+            logprobs=(body.get("top_logprobs") or 0) if body.get("logprobs") else None,
         )
         options = body.get("stream_options") or {}
         return Outcome(
             completion=completion,
             stream=bool(body.get("stream")),
             include_usage=bool(options.get("include_usage")),
+            continuous_usage=bool(options.get("continuous_usage_stats")),
             style=config.stream_style,
             drop_after=int(reply_fault.get("after_chunks", 2)) if kind == "disconnect_mid_stream" else None,
+            first_delay=self.time_to_first_token,
+            chunk_delay=self.inter_chunk_delay,
         )

@@ -3,6 +3,11 @@
 Streams use chunked transfer encoding, so a connection dropped mid-stream is a protocol error
 for the client (``ChunkedEncodingError`` / ``ClientPayloadError``), as with a real server,
 rather than a quiet end of stream.
+
+Hardening for a long-running endpoint: every socket has a timeout (a client that stops half-way
+through a request frees its thread), the body size is bounded, and a request the handler cannot
+even frame (a bad ``Content-Length``, a broken chunked body) gets a 400 in the OpenAI error
+envelope and the connection is closed, since the next request's start is unknown.
 """
 
 from __future__ import annotations
@@ -10,12 +15,14 @@ from __future__ import annotations
 import json
 import socket
 import traceback
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import urlsplit
 
 from nemotron_agents.testing.emulator.engine import Engine, Outcome
 from nemotron_agents.testing.emulator.envelopes import ApiError, ErrorReply, vllm_error
+from nemotron_agents.testing.emulator.protocol import loads_or_none
 from nemotron_agents.testing.emulator.recording import RecordedRequest
 from nemotron_agents.testing.emulator.responses import completion_body
 from nemotron_agents.testing.emulator.sse import DONE, encode_event, stream_chunks
@@ -24,21 +31,59 @@ __all__ = ["EmulatorHandler"]
 
 _CHAT = "/v1/chat/completions"
 _MODELS = "/v1/models"
+# Digits of the largest Content-Length read (anything longer is not a length a client means).
+_MAX_LENGTH_DIGITS = 18
 
 
 class _Dropped(Exception):
     """The connection was closed on purpose."""
 
 
+class _Unframed(Exception):
+    """The request body cannot be read; answer ``reply`` and close the connection."""
+
+    def __init__(self, reply: ErrorReply) -> None:
+        super().__init__(reply.status)
+        self.reply = reply
+
+
 class EmulatorHandler(BaseHTTPRequestHandler):
-    """Serves one connection; ``self.server`` carries ``engine`` and ``recorder``."""
+    """Serves one connection; ``self.server`` carries ``engine``, ``log``, ``socket_timeout``
+    and ``max_body_bytes``."""
 
     protocol_version = "HTTP/1.1"
     server_version = "nim-emulator"
     sys_version = ""
 
+    def setup(self) -> None:
+        # StreamRequestHandler applies ``timeout`` to the socket: reads and writes that stall
+        # longer raise, so a half-sent request or a client that stopped reading frees the thread.
+        self.timeout = self.server.socket_timeout  # type: ignore[attr-defined]
+        super().setup()
+
     def log_message(self, format: str, *args: Any) -> None:
         """Silence the per-request stderr lines."""
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """Errors raised by the HTTP layer itself (a bad request line, oversized headers) in
+        the OpenAI envelope instead of an HTML page."""
+        try:
+            phrase = HTTPStatus(code).phrase
+        except ValueError:
+            phrase = "Error"
+        reply = vllm_error(message or phrase, status=code, type=phrase.replace(" ", ""))
+        self.close_connection = True
+        try:
+            self.send_response(code, message)
+            for name, value in reply.headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(reply.body)))
+            self.send_header("Connection", "close")
+            self.end_headers()
+            if self.command != "HEAD" and code >= 200 and code not in (204, 304):
+                self.wfile.write(reply.body)
+        except OSError:
+            pass
 
     # --- entry points ----------------------------------------------------------------------
 
@@ -52,32 +97,99 @@ class EmulatorHandler(BaseHTTPRequestHandler):
 
     def _dispatch(self) -> None:
         engine: Engine = self.server.engine  # type: ignore[attr-defined]
-        raw = self._read_body()
+        log = self.server.log  # type: ignore[attr-defined]
         headers = dict(self.headers.items())
-        record = RecordedRequest(self.command, urlsplit(self.path).path, headers, raw_body=raw)
-        if raw:
-            try:
-                record.body = json.loads(raw)
-            except (UnicodeDecodeError, json.JSONDecodeError):
-                record.body = None
-        self.server.recorder(record)  # type: ignore[attr-defined]
+        record = RecordedRequest(self.command, urlsplit(self.path).path, headers)
+        try:
+            raw = self._read_body()
+        except _Unframed as exc:
+            log.add(record)
+            self.close_connection = True
+            self._reply_safely(exc.reply, record)
+            return
+        except (TimeoutError, ConnectionError, _Dropped):
+            self.close_connection = True  # the client stalled or left mid-body
+            return
+        record.raw_body = raw
+        record.body = loads_or_none(raw)
+        log.add(record)
         try:
             self._route(engine, record, raw, headers)
         except ApiError as exc:
-            self._send_error(exc.reply, record)
+            self._reply_safely(exc.reply, record)
         except _Dropped:
             pass
-        except (BrokenPipeError, ConnectionResetError):
-            self.close_connection = True  # the client gave up (e.g. its timeout fired)
+        except (ConnectionError, TimeoutError):
+            self.close_connection = True  # the client gave up or stalled (e.g. its timeout fired)
         except Exception as exc:  # noqa: BLE001 - a failing callback policy or an emulator bug: answer 500
             record.error = "".join(traceback.format_exception(exc))
-            self._send_error(
-                vllm_error(f"{type(exc).__name__}: {exc}", status=500, type="InternalServerError"), record
-            )
+            if record.status is not None:  # mid-answer: a status line is out, so cut it short
+                self.close_connection = True
+                return
+            reply = vllm_error(f"{type(exc).__name__}: {exc}", status=500, type="InternalServerError")
+            self._reply_safely(reply, record)
+        finally:
+            log.finish(record)
+
+    def _reply_safely(self, reply: ErrorReply, record: RecordedRequest) -> None:
+        try:
+            self._send_error(reply, record)
+        except (ConnectionError, TimeoutError):
+            self.close_connection = True
+
+    # --- reading -----------------------------------------------------------------------------
 
     def _read_body(self) -> bytes:
-        length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length > 0 else b""
+        limit: int = self.server.max_body_bytes  # type: ignore[attr-defined]
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            return self._read_chunked(limit)
+        text = self.headers.get("Content-Length")
+        if text is None:
+            return b""
+        text = text.strip()
+        if not (text.isascii() and text.isdigit()) or len(text) > _MAX_LENGTH_DIGITS:
+            shown = text if len(text) <= 40 else text[:40] + "..."
+            raise _Unframed(
+                vllm_error(
+                    f"Invalid Content-Length header {shown!r}: it must be a non-negative integer "
+                    f"number of bytes",
+                    param="Content-Length",
+                )
+            )
+        length = int(text)
+        if length > limit:
+            raise _Unframed(_too_large(length, limit))
+        return self._read_exactly(length)
+
+    def _read_exactly(self, length: int) -> bytes:
+        data = self.rfile.read(length) if length else b""
+        if len(data) < length:
+            raise _Dropped  # the client closed the connection before sending the whole body
+        return data
+
+    def _read_chunked(self, limit: int) -> bytes:
+        parts: list[bytes] = []
+        total = 0
+        while True:
+            line = self.rfile.readline(1024)
+            size_text = line.split(b";", 1)[0].strip()
+            try:
+                size = int(size_text, 16)
+            except ValueError:
+                size = -1
+            if not line.endswith(b"\n") or size < 0 or len(size_text) > 16:
+                if not line:
+                    raise _Dropped
+                raise _Unframed(vllm_error("Invalid chunked request body: bad chunk size line"))
+            if size == 0:
+                while self.rfile.readline(1024) not in (b"\r\n", b"\n", b""):
+                    pass  # trailers are ignored
+                return b"".join(parts)
+            total += size
+            if total > limit:
+                raise _Unframed(_too_large(total, limit))
+            parts.append(self._read_exactly(size))
+            self._read_exactly(2)  # the CRLF after each chunk
 
     def _route(self, engine: Engine, record: RecordedRequest, raw: bytes, headers: dict[str, str]) -> None:
         path = record.path.rstrip("/")
@@ -98,6 +210,8 @@ class EmulatorHandler(BaseHTTPRequestHandler):
         for name, value in headers.items():
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(body)))
+        if self.close_connection:
+            self.send_header("Connection", "close")
         self.end_headers()
         self.wfile.write(body)
 
@@ -116,6 +230,12 @@ class EmulatorHandler(BaseHTTPRequestHandler):
             pass
         raise _Dropped
 
+    def _pause(self, seconds: float) -> None:
+        """Wait as a model generating would; a stop() meanwhile drops the connection."""
+        engine: Engine = self.server.engine  # type: ignore[attr-defined]
+        if seconds > 0 and engine.stopping.wait(seconds):
+            self._drop()
+
     def _send_outcome(self, outcome: Outcome, record: RecordedRequest) -> None:
         if outcome.error is not None:
             self._send_error(outcome.error, record)
@@ -124,6 +244,9 @@ class EmulatorHandler(BaseHTTPRequestHandler):
         elif outcome.stream:
             self._send_stream(outcome, record)
         else:
+            if outcome.first_delay or outcome.chunk_delay:  # as long as the stream would take
+                events = sum(1 for _ in _chunks(outcome))
+                self._pause(outcome.first_delay + outcome.chunk_delay * max(events - 1, 0))
             body = json.dumps(completion_body(outcome.completion), ensure_ascii=False).encode()
             if outcome.drop_after is not None:  # promise the whole body, deliver half
                 record.status = 200
@@ -146,15 +269,30 @@ class EmulatorHandler(BaseHTTPRequestHandler):
         self.send_header("Cache-Control", "no-cache")
         self.send_header("Transfer-Encoding", "chunked")
         self.end_headers()
-        chunks = stream_chunks(outcome.completion, style=outcome.style, include_usage=outcome.include_usage)
-        for sent, chunk in enumerate(chunks):
+        for sent, chunk in enumerate(_chunks(outcome)):
             if outcome.drop_after is not None and sent >= outcome.drop_after:
                 self._drop()
+            self._pause(outcome.chunk_delay if sent else outcome.first_delay)
             self._write_chunk(encode_event(chunk))
         if outcome.drop_after is not None:
             self._drop()
         self._write_chunk(DONE)
         self.wfile.write(b"0\r\n\r\n")
+
+
+def _chunks(outcome: Outcome) -> Any:
+    assert outcome.completion is not None
+    return stream_chunks(
+        outcome.completion,
+        style=outcome.style,
+        include_usage=outcome.include_usage,
+        continuous_usage=outcome.continuous_usage,
+    )
+
+
+def _too_large(length: int, limit: int) -> ErrorReply:
+    message = f"Request body of {length} bytes is larger than the {limit} bytes this endpoint accepts"
+    return vllm_error(message, status=413, type="RequestEntityTooLarge")
 
 
 def _plain_error(status: int, phrase: str, hosted: bool) -> ErrorReply:

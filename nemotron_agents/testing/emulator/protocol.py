@@ -4,32 +4,95 @@ Only shapes are checked here (types, required fields, ``tool_choice`` consistenc
 the context window and Mistral's conversation rules are in :mod:`.validation`. Unknown fields
 (``nvext``, ``guided_json``, ``chat_template_kwargs``...) are accepted, as vLLM accepts them.
 Every problem found is reported at once in vLLM's ``"N validation errors:"`` 400.
+
+Before any of that, :func:`parse_body` refuses bodies that are not JSON, JSON nested deeper
+than :data:`MAX_JSON_DEPTH`, and strings holding lone surrogates (``"\\udcff"`` escapes, which
+no UTF-8 tokenizer can encode): the client's error, a 400, never a 500 it would retry.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
-from nemotron_agents.testing.emulator.envelopes import ApiError, schema_error
+from nemotron_agents.testing.emulator.envelopes import ApiError, ErrorReply, schema_error, vllm_error
 
-__all__ = ["parse_body", "check_chat_request"]
+__all__ = ["parse_body", "loads_or_none", "check_chat_request", "MAX_JSON_DEPTH"]
 
-_NUMBER_FIELDS = ("temperature", "top_p", "frequency_penalty", "presence_penalty", "repetition_penalty")
-_INT_FIELDS = ("max_tokens", "max_completion_tokens", "n", "seed", "top_k")
-_BOOL_FIELDS = ("stream", "parallel_tool_calls", "logprobs")
+#: Deepest nesting of arrays and objects accepted in a request body. Deeper bodies are refused
+#: with a 400 before anything recurses into them.
+MAX_JSON_DEPTH = 128
+
+_NUMBER_FIELDS = (
+    "temperature",
+    "top_p",
+    "frequency_penalty",
+    "presence_penalty",
+    "repetition_penalty",
+    "min_p",
+)
+_INT_FIELDS = ("max_tokens", "max_completion_tokens", "n", "top_k", "min_tokens")
+_BOOL_FIELDS = ("stream", "parallel_tool_calls", "logprobs", "include_stop_str_in_output")
 _RESPONSE_FORMATS = ("text", "json_object", "json_schema", "structural_tag")
 _USAGE = 'Correct usage: `{"type": "function", "function": {"name": "my_function"}}`'
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 Problem = tuple[str, str, str, Any]
 
 
+def _decode_problem(value: Any) -> ApiError | None:
+    """A 400 for a body nested deeper than :data:`MAX_JSON_DEPTH` or holding a lone surrogate
+    (``"\\ud800"`` escapes decode to text no UTF-8 tokenizer can encode), else ``None``."""
+    stack: list[tuple[Any, str, int]] = [(value, "body", 0)]
+    while stack:
+        item, where, depth = stack.pop()
+        if isinstance(item, str):
+            if (bad := _SURROGATE.search(item)) is not None:
+                message = (
+                    f"Invalid text in {where}: lone surrogate U+{ord(bad.group()):04X} at position "
+                    f"{bad.start()}; strings must be valid Unicode (encodable as UTF-8)"
+                )
+                return ApiError(vllm_error(message, param=where))
+            continue
+        if not isinstance(item, (dict, list)):
+            continue
+        if depth >= MAX_JSON_DEPTH:
+            return ApiError(_too_deep())
+        pairs = item.items() if isinstance(item, dict) else enumerate(item)
+        for key, child in pairs:
+            if isinstance(key, str) and _SURROGATE.search(key):
+                stack.append((key, f"{where} (a key)", depth))
+            stack.append((child, f"{where}.{key}", depth + 1))
+    return None
+
+
+def _too_deep() -> ErrorReply:
+    detail = f"JSON nested more than {MAX_JSON_DEPTH} levels deep"
+    return schema_error([("json_invalid", "body", "JSON decode error", detail)])
+
+
 def parse_body(raw: bytes) -> Any:
-    """Decode a JSON request body, answering vLLM's 400 when it is not JSON."""
+    """Decode a JSON request body, answering vLLM's 400 when it is not JSON, is nested deeper
+    than :data:`MAX_JSON_DEPTH` or holds text that is not valid Unicode."""
     try:
-        return json.loads(raw.decode("utf-8") or "null")
+        body = json.loads(raw.decode("utf-8") or "null")
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ApiError(schema_error([("json_invalid", "body", "JSON decode error", str(exc))])) from None
+    except RecursionError:
+        raise ApiError(_too_deep()) from None
+    if (problem := _decode_problem(body)) is not None:
+        raise problem
+    return body
+
+
+def loads_or_none(raw: bytes) -> Any:
+    """The JSON value of ``raw``, or ``None`` when it is not JSON (never raises)."""
+    try:
+        return json.loads(raw) if raw else None
+    except (ValueError, RecursionError):
+        return None
 
 
 def _is_number(value: Any) -> bool:
@@ -49,6 +112,7 @@ def _check_scalars(body: dict[str, Any], problems: list[Problem]) -> None:
         value = body.get(name)
         if value is not None and not isinstance(value, bool):
             problems.append(("bool_type", f"body.{name}", "Input should be a valid boolean", value))
+    _check_seed(body.get("seed"), problems)
     model = body.get("model")
     if model is not None and not isinstance(model, str):
         problems.append(("string_type", "body.model", "Input should be a valid string", model))
@@ -60,6 +124,20 @@ def _check_scalars(body: dict[str, Any], problems: list[Problem]) -> None:
     )
     if not stop_ok:
         problems.append(("list_type", "body.stop", "Input should be a valid list", stop))
+
+
+def _check_seed(seed: Any, problems: list[Problem]) -> None:
+    # vLLM: ``seed: int | None = Field(None, ge=INT64_MIN, le=INT64_MAX)``; -1 is a valid seed.
+    if seed is None:
+        return
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        problems.append(("int_type", "body.seed", "Input should be a valid integer", seed))
+    elif seed < _INT64_MIN:
+        msg = f"Input should be greater than or equal to {_INT64_MIN}"
+        problems.append(("greater_than_equal", "body.seed", msg, seed))
+    elif seed > _INT64_MAX:
+        msg = f"Input should be less than or equal to {_INT64_MAX}"
+        problems.append(("less_than_equal", "body.seed", msg, seed))
 
 
 def _check_messages(body: dict[str, Any], problems: list[Problem]) -> None:
@@ -131,6 +209,20 @@ def _tool_choice_problem(body: dict[str, Any]) -> str | None:
     return None
 
 
+def _logprobs_problem(body: dict[str, Any]) -> str | None:
+    # Mirrors vLLM's ChatCompletionRequest.check_logprobs model validator.
+    top = body.get("top_logprobs")
+    if top is None:
+        return None
+    if isinstance(top, bool) or not isinstance(top, (int, float)):
+        return f"`top_logprobs` must be an integer. (parameter=top_logprobs, value={top})"
+    if top < 0 and top != -1:
+        return f"`top_logprobs` must be a positive value or -1. (parameter=top_logprobs, value={top})"
+    if (top == -1 or top > 0) and not body.get("logprobs"):
+        return "when using `top_logprobs`, `logprobs` must be set to true. (parameter=top_logprobs)"
+    return None
+
+
 def _check_options(body: dict[str, Any], problems: list[Problem]) -> None:
     options = body.get("stream_options")
     if options is not None:
@@ -157,8 +249,9 @@ def _check_options(body: dict[str, Any], problems: list[Problem]) -> None:
             )
         elif fmt["type"] == "json_schema" and not isinstance(fmt.get("json_schema"), dict):
             problems.append(("missing", "body.response_format.json_schema", "Field required", fmt))
-    if not problems and (message := _tool_choice_problem(body)):
-        problems.append(("value_error", "body", f"Value error, {message}", body))
+    for check in (_logprobs_problem, _tool_choice_problem):
+        if not problems and (message := check(body)):
+            problems.append(("value_error", "body", f"Value error, {message}", body))
 
 
 def check_chat_request(body: Any) -> dict[str, Any]:

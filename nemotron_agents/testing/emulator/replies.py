@@ -44,12 +44,14 @@ class Reply:
             ``"stop"``).
         fault: When set, the call fails this way instead (content and calls are ignored, except
             by the faults that corrupt a reply).
+        stop_reason: The ``stop`` string that ended the text, reported as vLLM's ``stop_reason``.
     """
 
     content: str | None = None
     tool_calls: Sequence[ToolCall] = ()
     finish_reason: str | None = None
     fault: Fault | None = None
+    stop_reason: str | None = None
 
     def derived_finish_reason(self) -> str:
         """``finish_reason`` as the server reports it."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from nemotron_agents.testing.emulator.logprobs import choice_logprobs
 from nemotron_agents.testing.emulator.replies import Reply
 from nemotron_agents.testing.emulator.tokens import completion_tokens, usage
 
@@ -13,30 +14,40 @@ __all__ = ["Completion", "wire_tool_calls", "completion_body"]
 
 @dataclass(frozen=True)
 class Completion:
-    """A reply ready to send, with what every body needs.
+    """Replies ready to send, with what every body needs.
 
     Attributes:
-        reply: The answer (tool calls carry their final ids).
+        replies: One answer per choice (``n`` of them); tool calls carry their final ids.
         model: Model id echoed in ``model``.
         id: ``chatcmpl-…`` id shared by all chunks of a stream.
         created: Unix time.
         prompt_tokens: Estimated prompt tokens.
         empty_choices: Send ``"choices": []`` (the ``empty_choices`` fault).
+        logprobs: ``top_logprobs`` per token when ``logprobs`` was requested, else ``None``.
     """
 
-    reply: Reply
+    replies: tuple[Reply, ...]
     model: str
     id: str
     created: int
     prompt_tokens: int
     empty_choices: bool = False
+    logprobs: int | None = None
+
+    @property
+    def reply(self) -> Reply:
+        """The first choice's reply."""
+        return self.replies[0]
+
+    def completion_tokens(self) -> int:
+        """Estimated tokens generated over every choice."""
+        if self.empty_choices:
+            return 0
+        return sum(completion_tokens(r.content, wire_tool_calls(r)) for r in self.replies)
 
     def usage(self) -> dict[str, int]:
         """The ``usage`` object of this completion."""
-        if self.empty_choices:
-            return usage(self.prompt_tokens, 0)
-        calls = wire_tool_calls(self.reply)
-        return usage(self.prompt_tokens, completion_tokens(self.reply.content, calls))
+        return usage(self.prompt_tokens, self.completion_tokens())
 
 
 def wire_tool_calls(reply: Reply) -> list[dict[str, Any]]:
@@ -54,19 +65,15 @@ def wire_tool_calls(reply: Reply) -> list[dict[str, Any]]:
 def completion_body(done: Completion) -> dict[str, Any]:
     """The ``chat.completion`` object."""
     choices = []
-    if not done.empty_choices:
-        message = {
-            "role": "assistant",
-            "content": done.reply.content,
-            "tool_calls": wire_tool_calls(done.reply),
-        }
+    for index, reply in enumerate(() if done.empty_choices else done.replies):
+        message = {"role": "assistant", "content": reply.content, "tool_calls": wire_tool_calls(reply)}
         choices.append(
             {
-                "index": 0,
+                "index": index,
                 "message": message,
-                "logprobs": None,
-                "finish_reason": done.reply.derived_finish_reason(),
-                "stop_reason": None,
+                "logprobs": None if done.logprobs is None else choice_logprobs(reply, done.logprobs),
+                "finish_reason": reply.derived_finish_reason(),
+                "stop_reason": reply.stop_reason,
             }
         )
     return {

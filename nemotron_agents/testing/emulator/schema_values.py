@@ -12,14 +12,31 @@ expression (for a field named like ``expression``), a quoted phrase, a capitalis
 sentence start ("Paris"), the next content word when an object needs several strings
 ("5 miles to km" gives "miles", "km"), then the whole text.
 Otherwise the schema's ``default``, its lower bound, or a plain placeholder.
+
+Generated values are bounded: a schema whose ``minItems`` / ``minLength`` (or their product
+through nesting) asks for more than :data:`MAX_GENERATED_CHARS` characters of JSON raises
+:class:`GenerationLimitError` before anything that large is built, so one small request cannot
+make the emulator build a value without end.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
-__all__ = ["TextHints", "make_value", "find_expression", "EXPR_FIELDS"]
+__all__ = [
+    "TextHints",
+    "make_value",
+    "find_expression",
+    "EXPR_FIELDS",
+    "MAX_GENERATED_CHARS",
+    "GenerationLimitError",
+]
+
+#: Most characters of JSON one generated value may take: four characters a token over the
+#: 128k-token context window, more than any real answer could hold.
+MAX_GENERATED_CHARS = 512_000
 
 _NUMBER_RE = re.compile(r"(?<![A-Za-z_\d.])-?\d+(?:\.\d+)?")
 _QUOTED_RE = re.compile(r"\"([^\"]+)\"|“([^”]+)”|(?<![A-Za-z])'([^']+)'(?![A-Za-z])")
@@ -37,6 +54,35 @@ _FORMATS = {
     "uuid": "00000000-0000-4000-8000-000000000000",
 }
 _MAX_DEPTH = 8
+
+
+class GenerationLimitError(ValueError):
+    """A schema asks for a value larger than :data:`MAX_GENERATED_CHARS`."""
+
+
+_NESTED = "minItems and minLength multiplied through nesting"
+
+
+class _Budget:
+    """Characters of JSON left for the value being generated."""
+
+    def __init__(self) -> None:
+        self.left = MAX_GENERATED_CHARS
+
+    def spend(self, chars: int, what: str = _NESTED) -> None:
+        self.left -= chars
+        if self.left < 0:
+            raise GenerationLimitError(
+                f"The requested schema is too large to generate: {what} needs more than the "
+                f"{MAX_GENERATED_CHARS} characters of JSON the emulator generates for one value"
+            )
+
+
+def _size_keyword(schema: dict[str, Any], name: str, default: int) -> int:
+    value = schema.get(name, default)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+        return default
+    return int(min(value, MAX_GENERATED_CHARS + 1))
 
 
 class TextHints:
@@ -186,7 +232,10 @@ def _number(schema: dict[str, Any], hints: TextHints, integer: bool) -> int | fl
     return int(value) if integer or float(value).is_integer() else value
 
 
-def _string(schema: dict[str, Any], hints: TextHints, name: str) -> str:
+def _string(schema: dict[str, Any], hints: TextHints, name: str, budget: _Budget) -> str:
+    low = _size_keyword(schema, "minLength", 0)
+    if low > MAX_GENERATED_CHARS:
+        budget.spend(low, f"minLength {schema['minLength']}")
     if schema.get("format") in _FORMATS:
         return _FORMATS[schema["format"]]
     if name.lower() in EXPR_FIELDS and hints.expression:
@@ -198,10 +247,10 @@ def _string(schema: dict[str, Any], hints: TextHints, name: str) -> str:
     if value is None:
         default = schema.get("default")
         value = default if isinstance(default, str) else (hints.text or name or "example")
-    low, high = schema.get("minLength"), schema.get("maxLength")
-    if isinstance(high, int):
+    high = schema.get("maxLength")
+    if isinstance(high, int) and not isinstance(high, bool) and high >= 0:
         value = value[:high]
-    if isinstance(low, int) and len(value) < low:
+    if len(value) < low:  # counted by the caller, like every scalar
         value = value + "x" * (low - len(value))
     return value
 
@@ -214,6 +263,7 @@ def make_value(
     name: str = "",
     all_properties: bool = False,
     _depth: int = 0,
+    _budget: _Budget | None = None,
 ) -> Any:
     """A value valid against ``schema``.
 
@@ -224,9 +274,43 @@ def make_value(
         name: Property name, the placeholder of a string with nothing better.
         all_properties: Fill every property of objects, not only required ones and optional
             enums the text mentions (tool arguments fill only those; structured output fills all).
+
+    Raises:
+        GenerationLimitError: The schema needs more than :data:`MAX_GENERATED_CHARS` characters.
     """
+    budget = _budget if _budget is not None else _Budget()
+    return _make(
+        schema, hints, root=root, name=name, all_properties=all_properties, depth=_depth, budget=budget
+    )
+
+
+def _make(
+    schema: Any,
+    hints: TextHints,
+    *,
+    root: dict[str, Any] | None,
+    name: str,
+    all_properties: bool,
+    depth: int,
+    budget: _Budget,
+) -> Any:
     root = root if root is not None else (schema if isinstance(schema, dict) else {})
     schema = _pick_branch(_resolve(schema, root), root)
+    value = _fill(schema, hints, root, name, all_properties, depth, budget)
+    if not isinstance(value, (dict, list)):  # containers were counted item by item
+        budget.spend(len(value) + 2 if isinstance(value, str) else len(json.dumps(value)))
+    return value
+
+
+def _fill(
+    schema: dict[str, Any],
+    hints: TextHints,
+    root: dict[str, Any],
+    name: str,
+    all_properties: bool,
+    depth: int,
+    budget: _Budget,
+) -> Any:
     if "const" in schema:
         return schema["const"]
     if isinstance(schema.get("enum"), list) and schema["enum"]:
@@ -236,8 +320,20 @@ def make_value(
             return found
         return schema["default"] if schema.get("default") in values else values[0]
     kind = _type_of(schema)
-    if _depth > _MAX_DEPTH:
+    if depth > _MAX_DEPTH:
         return {"object": {}, "array": [], "string": "", "boolean": False, "null": None}.get(kind, 0)
+
+    def child(sub: Any, child_name: str) -> Any:
+        return _make(
+            sub,
+            hints,
+            root=root,
+            name=child_name,
+            all_properties=all_properties,
+            depth=depth + 1,
+            budget=budget,
+        )
+
     if kind == "object":
         props = schema.get("properties") or {}
         required = set(schema.get("required") or [])
@@ -255,18 +351,20 @@ def make_value(
             if prop in enums and not wanted:
                 wanted = hints.mentioned(resolved[prop]["enum"]) is not None
             if wanted:
-                filled[prop] = make_value(
-                    props[prop], hints, root=root, name=prop, all_properties=all_properties, _depth=_depth + 1
-                )
+                budget.spend(len(prop) + 4)
+                filled[prop] = child(props[prop], prop)
         hints.prefer_words = outer
         return {prop: filled[prop] for prop in props if prop in filled}
     if kind == "array":
-        count = max(1, int(schema.get("minItems", 1)))
+        count = max(1, _size_keyword(schema, "minItems", 1))
+        if count > MAX_GENERATED_CHARS:  # refuse before building anything
+            budget.spend(count, f"minItems {schema['minItems']}")
         items = schema.get("items", {})
-        return [
-            make_value(items, hints, root=root, name=name, all_properties=all_properties, _depth=_depth + 1)
-            for _ in range(count)
-        ]
+        values = []
+        for _ in range(count):
+            budget.spend(2)  # the separator, at least
+            values.append(child(items, name))
+        return values
     if kind in ("integer", "number"):
         return _number(schema, hints, integer=kind == "integer")
     if kind == "boolean":
@@ -274,4 +372,4 @@ def make_value(
         return default if isinstance(default, bool) else False
     if kind == "null":
         return None
-    return _string(schema, hints, name)
+    return _string(schema, hints, name, budget)

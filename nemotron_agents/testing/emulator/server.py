@@ -19,20 +19,43 @@ from nemotron_agents.testing.emulator.engine import Engine
 from nemotron_agents.testing.emulator.faults import Fault
 from nemotron_agents.testing.emulator.handler import EmulatorHandler
 from nemotron_agents.testing.emulator.policies import Policy
-from nemotron_agents.testing.emulator.recording import RecordedRequest
+from nemotron_agents.testing.emulator.recording import (
+    DEFAULT_MAX_RECORDED_BODY_BYTES,
+    DEFAULT_MAX_RECORDED_REQUESTS,
+    RecordedRequest,
+    RequestLog,
+)
 from nemotron_agents.testing.emulator.replies import ReplyLike
 from nemotron_agents.testing.emulator.validation import ValidationOptions
 
-__all__ = ["NIMEmulator"]
+__all__ = ["NIMEmulator", "DEFAULT_SOCKET_TIMEOUT", "DEFAULT_MAX_BODY_BYTES"]
+
+#: Seconds a connection may stall (mid-request, or idle between keep-alive requests).
+DEFAULT_SOCKET_TIMEOUT = 30.0
+#: Largest request body accepted (larger ones get 413).
+DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024
 
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
+    # Listen backlog: hundreds of clients connecting at once wait in the queue instead of
+    # having their SYNs dropped (and retried seconds later) or their connections reset.
+    request_queue_size = 1024
 
-    def __init__(self, address: tuple[str, int], engine: Engine, recorder: Any) -> None:
+    def __init__(
+        self,
+        address: tuple[str, int],
+        engine: Engine,
+        log: RequestLog,
+        *,
+        socket_timeout: float | None,
+        max_body_bytes: int,
+    ) -> None:
         self.engine = engine
-        self.recorder = recorder
+        self.log = log
+        self.socket_timeout = socket_timeout
+        self.max_body_bytes = max_body_bytes
         self.open_sockets: set[socket.socket] = set()
         self._sockets_lock = threading.Lock()
         if ":" in address[0]:
@@ -71,6 +94,19 @@ class NIMEmulator:
     by a policy (``"auto"``, ``"scripted"`` or a callable); faults can be injected per model.
     It never answers 202 (ChatNVIDIA would poll NVIDIA's cloud).
 
+    Generation follows vLLM: ``max_tokens`` cuts text and tool calls (``finish_reason:
+    "length"``, a cut call's arguments are not valid JSON), ``stop`` cuts the text before the
+    first stop string (``stop_reason`` names it), ``n`` returns ``n`` choices, ``logprobs`` /
+    ``top_logprobs`` return invented but well-formed log-probabilities, and a stream reports
+    usage once, in a last ``choices: []`` chunk, when ``stream_options.include_usage`` is set
+    (``continuous_usage_stats`` adds running usage to every chunk). Streams may be paced with
+    ``time_to_first_token`` and ``inter_chunk_delay``.
+
+    Built to run for long: it keeps a bounded log of requests, times out stalled connections,
+    queues up to 1024 pending connections, and answers malformed input (a bad
+    ``Content-Length``, JSON nested too deep, invalid Unicode, a schema asking for a value too
+    large to generate) with a 400 in the OpenAI error envelope.
+
     Example:
         >>> with NIMEmulator() as emu:  # doctest: +SKIP
         ...     llm = ChatNVIDIA(model="mistralai/mistral-nemotron", base_url=emu.base_url, api_key="x")
@@ -97,12 +133,24 @@ class NIMEmulator:
         validation_mode: mistral-common mode, ``"test"`` (what vLLM uses) or ``"serving"``.
         truncate_tool_call_ids: Cut ids longer than nine characters to their last nine before
             validating, as vLLM does for Mistral tokenizers (so ``call_…`` ids of nine trailing
-            alphanumerics pass).
+            alphanumerics pass). ``False`` refuses every id that is not nine alphanumerics, as
+            mistral-common alone does.
         reject_user_after_tool: Refuse ``user`` right after ``tool`` as NIM's mistral-common does.
         honour_guided_json: Shape output by top-level ``guided_json`` / ``nvext.guided_json``
             as older vLLM does; ``False`` ignores them as current vLLM does (prose comes back).
         context_window: Tokens prompt plus ``max_tokens`` may use.
         seed: Seed of tool-call and completion ids.
+        time_to_first_token: Seconds before the first SSE event of a stream (a non-streaming
+            answer waits as long as the whole stream would take).
+        inter_chunk_delay: Seconds between consecutive SSE events.
+        socket_timeout: Seconds a connection may stall, mid-request or idle between keep-alive
+            requests, before it is closed; ``None`` waits for ever.
+        max_body_bytes: Largest request body accepted; larger ones get 413.
+        max_recorded_requests: Requests kept in :attr:`requests` (the oldest go first);
+            ``None`` keeps all.
+        max_recorded_body_bytes: Body bytes kept per recorded request once it is answered;
+            a larger body is cut and its record's ``body`` is ``None`` (``truncated`` is set).
+            ``None`` keeps whole bodies.
     """
 
     def __init__(
@@ -117,16 +165,32 @@ class NIMEmulator:
         nemotron_validator: str | None = "v11",
         stream_style: StreamStyle = "incremental",
         validation_mode: str = "test",
-        truncate_tool_call_ids: bool = False,
+        truncate_tool_call_ids: bool = True,
         reject_user_after_tool: bool = True,
         honour_guided_json: bool = True,
         context_window: int = CONTEXT_WINDOW,
         seed: int = 0,
+        time_to_first_token: float = 0.0,
+        inter_chunk_delay: float = 0.0,
+        socket_timeout: float | None = DEFAULT_SOCKET_TIMEOUT,
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        max_recorded_requests: int | None = DEFAULT_MAX_RECORDED_REQUESTS,
+        max_recorded_body_bytes: int | None = DEFAULT_MAX_RECORDED_BODY_BYTES,
     ) -> None:
         _check_policy(policy)
+        for name, value in (("socket_timeout", socket_timeout), ("max_body_bytes", max_body_bytes)):
+            if value is not None and (isinstance(value, bool) or not value > 0):
+                raise ValueError(f"{name} must be a positive number, got {value!r}")
         self.host = host
         self._requested_port = port
+        self._bound_port: int | None = None
+        self._socket_timeout = socket_timeout
+        self._max_body_bytes = max_body_bytes
+        #: Recorded requests, oldest first (bounded: see ``max_recorded_requests``).
         self.requests: list[RecordedRequest] = []
+        self._log = RequestLog(
+            self.requests, max_requests=max_recorded_requests, max_body_bytes=max_recorded_body_bytes
+        )
         self._engine = Engine(
             catalog=build_catalog(
                 tuple(models), nemotron_validator=nemotron_validator, stream_style=stream_style
@@ -142,6 +206,8 @@ class NIMEmulator:
             default_policy=policy,
             honour_guided_json=honour_guided_json,
             seed=seed,
+            time_to_first_token=time_to_first_token,
+            inter_chunk_delay=inter_chunk_delay,
         )
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -153,7 +219,14 @@ class NIMEmulator:
         if self._server is not None:
             return self
         self._engine.stopping.clear()
-        self._server = _Server((self.host, self._requested_port), self._engine, self.requests.append)
+        self._server = _Server(
+            (self.host, self._requested_port),
+            self._engine,
+            self._log,
+            socket_timeout=self._socket_timeout,
+            max_body_bytes=self._max_body_bytes,
+        )
+        self._bound_port = self._server.server_address[1]
         self._thread = threading.Thread(
             target=self._serve, args=(self._server,), name="nim-emulator", daemon=True
         )
@@ -202,8 +275,9 @@ class NIMEmulator:
 
     @property
     def port(self) -> int:
-        """The bound port (the requested one before :meth:`start`)."""
-        return self._server.server_address[1] if self._server else self._requested_port
+        """The bound port: the requested one before the first :meth:`start`, the last bound
+        one after :meth:`stop` (a restart with ``port=0`` may bind another)."""
+        return self._bound_port if self._bound_port is not None else self._requested_port
 
     @property
     def base_url(self) -> str:
@@ -270,7 +344,7 @@ class NIMEmulator:
 
     def reset(self) -> None:
         """Forget recorded requests, faults, scripts and per-model policies."""
-        self.requests.clear()
+        self._log.clear()
         self._engine.faults.clear()
         self._engine.scripts.clear()
         self._engine.policies.clear()

@@ -1,4 +1,18 @@
-"""Last touches to a reply before it is sent: the token limit and the reply-corrupting faults."""
+"""Last touches to a reply before it is sent: ``stop``, the token limit, and the
+reply-corrupting faults.
+
+``stop`` and ``max_tokens`` act as on a model generating the text in order (content, then each
+tool call's name and arguments; see :mod:`.tokens` for the estimate):
+
+* ``stop``: the content is cut before the first stop string, which is not included (unless
+  vLLM's ``include_stop_str_in_output`` is set), as vLLM does; ``finish_reason`` is ``"stop"``
+  and ``stop_reason`` names the string. Nothing after it is generated, so no tool calls
+  follow. Stop strings are looked for in the content only.
+* ``max_tokens``: generation ends after that many tokens, in the content or in a tool call;
+  ``finish_reason`` is ``"length"``. A call cut short keeps its name and a prefix of its
+  arguments, which is not valid JSON; calls not begun are dropped. This is what OpenAI-style
+  servers send for a cut-off call (vLLM's Mistral parser may instead return the raw text).
+"""
 
 from __future__ import annotations
 
@@ -10,18 +24,61 @@ from nemotron_agents.testing.emulator.faults import Fault
 from nemotron_agents.testing.emulator.replies import Reply, ToolCall
 from nemotron_agents.testing.emulator.tokens import CHARS_PER_TOKEN, count_tokens
 
-__all__ = ["limit_tokens", "corrupt"]
+__all__ = ["cut_output", "corrupt"]
 
 
-def limit_tokens(reply: Reply, max_tokens: int | None) -> Reply:
-    """Cut text past ``max_tokens`` (estimated) and report ``finish_reason="length"``."""
-    if not max_tokens or not reply.content or reply.tool_calls or reply.finish_reason:
+def _apply_stop(reply: Reply, stop: str | list[str] | None, keep: bool) -> Reply:
+    stops = [stop] if isinstance(stop, str) else list(stop or [])
+    content = reply.content or ""
+    found = [(content.find(s), i, s) for i, s in enumerate(stops) if s and s in content]
+    if not found:
         return reply
-    if count_tokens(reply.content) <= max_tokens:
-        return reply
+    at, _, which = min(found)  # the earliest; on a tie, the first listed
+    end = at + len(which) if keep else at
     return dataclasses.replace(
-        reply, content=reply.content[: max_tokens * CHARS_PER_TOKEN], finish_reason="length"
+        reply, content=content[:end], tool_calls=(), finish_reason="stop", stop_reason=which
     )
+
+
+def _apply_length(reply: Reply, max_tokens: int) -> Reply:
+    content = reply.content or ""
+    left = max_tokens - count_tokens(content)
+    if left < 0:
+        cut = content[: max_tokens * CHARS_PER_TOKEN]
+        return dataclasses.replace(
+            reply, content=cut, tool_calls=(), finish_reason="length", stop_reason=None
+        )
+    kept: list[ToolCall] = []
+    for call in reply.tool_calls:
+        args = call.arguments_json()
+        need = count_tokens(call.name) + count_tokens(args)
+        if need <= left:
+            kept.append(call)
+            left -= need
+            continue
+        room = left - count_tokens(call.name)
+        if room > 0:  # the name fits: send the arguments generated so far
+            kept.append(dataclasses.replace(call, arguments=args[: room * CHARS_PER_TOKEN]))
+        return dataclasses.replace(reply, tool_calls=tuple(kept), finish_reason="length", stop_reason=None)
+    return reply
+
+
+def cut_output(
+    reply: Reply, *, max_tokens: int | None, stop: str | list[str] | None, keep_stop: bool = False
+) -> Reply:
+    """Apply ``stop`` then ``max_tokens`` (see the module docstring). A reply whose
+    ``finish_reason`` was set by a script or callback is left as it is.
+
+    Args:
+        reply: The answer.
+        max_tokens: Token budget (``None``: no limit).
+        stop: Stop string or strings.
+        keep_stop: Keep the stop string in the text (vLLM's ``include_stop_str_in_output``).
+    """
+    if reply.finish_reason:
+        return reply
+    reply = _apply_stop(reply, stop, keep_stop)
+    return _apply_length(reply, max_tokens) if max_tokens and max_tokens > 0 else reply
 
 
 def _ensure_call(reply: Reply, body: dict[str, Any], ids: Callable[[], str]) -> Reply:

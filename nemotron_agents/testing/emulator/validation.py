@@ -4,14 +4,14 @@
   tokenizer version (``"v3"`` for Mistral-NeMo 12B, configurable for Mistral-Nemotron). The
   messages are prepared as vLLM prepares them before validating (``make_mistral_chat_completion_
   request``): list content of assistant/tool turns flattened to text, a trailing assistant turn
-  marked ``prefix`` (a continuation), tool ``parameters`` defaulted to ``{}``, and, optionally,
-  ids longer than nine characters cut to their last nine (vLLM's ``truncate_tool_call_ids``).
+  marked ``prefix`` (a continuation), tool ``parameters`` defaulted to ``{}``, and (by default,
+  as vLLM does) ids longer than nine characters cut to their last nine (``truncate_tool_call_ids``).
   vLLM builds its tokenizer in mistral-common's ``test`` mode, so that is the default mode here;
   ``serving`` mode additionally insists every tool call is answered by the end of the history.
 * **user right after tool**: mistral-common releases deployed in NIM containers reject it
   (``Unexpected role 'user' after role 'tool'``, seen from hosted NIM); current releases allow
   it, so the emulator adds the check itself unless told not to.
-* **Sampling ranges** from :mod:`nemotron_agents.models.sampling`.
+* **Sampling parameters**, with vLLM's ranges and messages (:mod:`.sampling_params`).
 * **Context window**: estimated prompt tokens (see :mod:`.tokens`) plus ``max_tokens`` must fit.
 
 Each refusal is a 400 in vLLM's envelope whose ``message`` is the validator's text verbatim.
@@ -25,9 +25,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from nemotron_agents.models.sampling import CONTEXT_WINDOW, check_sampling
+from nemotron_agents.models.sampling import CONTEXT_WINDOW
 from nemotron_agents.testing.emulator.catalog import ModelConfig
 from nemotron_agents.testing.emulator.envelopes import ApiError, vllm_error
+from nemotron_agents.testing.emulator.sampling_params import check_sampling_params
 from nemotron_agents.testing.emulator.tokens import prompt_tokens
 
 __all__ = ["ValidationOptions", "validate_chat_request", "prepare_mistral_messages"]
@@ -38,7 +39,6 @@ _MESSAGE_KEYS = {
     "assistant": ("role", "content", "tool_calls", "prefix"),
     "tool": ("role", "content", "tool_call_id", "name"),
 }
-_SAMPLING = ("temperature", "top_p", "frequency_penalty", "presence_penalty", "seed", "stop", "max_tokens")
 
 
 class ValidationOptions:
@@ -55,7 +55,7 @@ class ValidationOptions:
         self,
         *,
         mode: str = "test",
-        truncate_tool_call_ids: bool = False,
+        truncate_tool_call_ids: bool = True,
         reject_user_after_tool: bool = True,
         context_window: int = CONTEXT_WINDOW,
     ) -> None:
@@ -148,7 +148,8 @@ def _check_mistral(body: dict[str, Any], config: ModelConfig, options: Validatio
                 raise ApiError(vllm_error("Unexpected role 'user' after role 'tool'"))
 
 
-def _check_context(body: dict[str, Any], options: ValidationOptions) -> None:
+def _check_context(body: dict[str, Any], options: ValidationOptions) -> int:
+    """Refuse prompts (plus ``max_tokens``) over the window; return the tokens left."""
     window = options.context_window
     used = prompt_tokens(body["messages"], body.get("tools"))
     if used >= window:
@@ -165,18 +166,7 @@ def _check_context(body: dict[str, Any], options: ValidationOptions) -> None:
             f"({max_tokens} > {window} - {used})."
         )
         raise ApiError(vllm_error(message, param="max_tokens"))
-
-
-def _check_sampling(body: dict[str, Any]) -> None:
-    params = {name: body.get(name) for name in _SAMPLING}
-    problems = check_sampling(params)
-    if body.get("max_completion_tokens") is not None:
-        problems += [
-            p.replace("max_tokens", "max_completion_tokens", 1)
-            for p in check_sampling({"max_tokens": body["max_completion_tokens"]})
-        ]
-    if problems:
-        raise ApiError(vllm_error(problems[0], param=problems[0].split(" ", 1)[0]))
+    return window - used
 
 
 def validate_chat_request(body: dict[str, Any], config: ModelConfig, options: ValidationOptions) -> None:
@@ -188,5 +178,5 @@ def validate_chat_request(body: dict[str, Any], config: ModelConfig, options: Va
     """
     if config.validator is not None:
         _check_mistral(body, config, options)
-    _check_context(body, options)
-    _check_sampling(body)
+    room = _check_context(body, options)
+    check_sampling_params(body, room=room)

@@ -456,6 +456,12 @@ def _number(name: str, value: object) -> Number:
         raise CalculatorError(f"{name} must be a number, got {type(value).__name__}.")
     if isinstance(value, float) and not math.isfinite(value):
         raise CalculatorError(f"{name} must be a finite number, got {value!r}.")
+    try:
+        float(value)
+    except OverflowError:  # an int past the float range
+        raise CalculatorError(
+            f"{name} is too large for a floating-point number (about 1.8e308 at most)."
+        ) from None
     return value
 
 
@@ -467,10 +473,14 @@ def percent_of(percent: Number, value: Number) -> float:
         value: The amount to take the percentage of.
 
     Raises:
-        CalculatorError: An argument is not a finite number.
+        CalculatorError: An argument is not a finite number, or the result overflows a float.
     """
     p, v = _number("percent", percent), _number("value", value)
-    return float(p * v / 100)  # multiply first: 7 * 100 / 100 is exact, 7 / 100 * 100 is not
+    what = f"{p:g}% of {v:g}"
+    # Multiply first: 7 * 100 / 100 is exact, 7 / 100 * 100 is not. But p * v may overflow where
+    # the answer does not (1e308% of 10), so divide first then.
+    result = _as_float(lambda: p * v / 100)
+    return result if math.isfinite(result) else _checked(what, lambda: p / 100 * v)
 
 
 def percent_change(old: Number, new: Number) -> float:
@@ -483,8 +493,8 @@ def percent_change(old: Number, new: Number) -> float:
         new: The final value.
 
     Raises:
-        CalculatorError: ``old`` is zero (the change is undefined) or an argument is not a
-            finite number.
+        CalculatorError: ``old`` is zero (the change is undefined), an argument is not a
+            finite number, or the result overflows a float.
     """
     o, n = _number("old", old), _number("new", new)
     if o == 0:
@@ -492,4 +502,22 @@ def percent_change(old: Number, new: Number) -> float:
             "Percent change from 0 is undefined (division by zero); "
             "report the absolute change (new - old) instead."
         )
-    return float((n - o) / abs(o) * 100)
+    return _checked(f"The change from {o:g} to {n:g}", lambda: (n - o) / abs(o) * 100)
+
+
+def _as_float(compute: Callable[[], Number]) -> float:
+    """``compute()`` as a float; ``inf`` when it overflows (Python raises for big ints)."""
+    try:
+        return float(compute())
+    except OverflowError:
+        return math.inf
+
+
+def _checked(what: str, compute: Callable[[], Number]) -> float:
+    result = _as_float(compute)
+    if not math.isfinite(result):
+        raise CalculatorError(
+            f"{what} is too large: it overflows a floating-point number (about 1.8e308 at "
+            "most). Use smaller numbers."
+        )
+    return result

@@ -258,10 +258,17 @@ def convert(value: float, from_unit: str, to_unit: str) -> float:
     Raises:
         UnitError: A unit is unknown or ambiguous (the message lists the known units), the
             two units measure different things (the message names both dimensions), the
-            value is not a finite number, or a temperature is below absolute zero.
+            value is not a finite number, a temperature is below absolute zero, or the result
+            overflows a float.
     """
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise UnitError(f"value must be a number, got {type(value).__name__}.")
+    try:
+        value = float(value)
+    except OverflowError:  # an int past the float range
+        raise UnitError(
+            "value is too large for a floating-point number (about 1.8e308 at most)."
+        ) from None
     if not math.isfinite(value):
         raise UnitError(f"value must be a finite number, got {value!r}.")
     src = _lookup(from_unit, "from_unit", to_unit)
@@ -273,9 +280,19 @@ def convert(value: float, from_unit: str, to_unit: str) -> float:
             f"{_listing(src.dimension)}."
         )
     if src.dimension == "temperature":
-        return _convert_temperature(float(value), src.symbol, dst.symbol)
-    # Ratio first, so converting to the same unit gives exactly the value back.
-    return float(value) * (src.factor / dst.factor)
+        result = _convert_temperature(value, src.symbol, dst.symbol)
+    else:
+        # Ratio first, so converting to the same unit gives exactly the value back.
+        result = value * (src.factor / dst.factor)
+    if not math.isfinite(result):
+        instead = "a smaller value" if src.dimension == "temperature" else (
+            f"a smaller value or a larger unit than {dst.symbol}"
+        )
+        raise UnitError(
+            f"{value:g} {src.symbol} in {dst.symbol} is too large: it overflows a floating-point "
+            f"number (about 1.8e308 at most). Use {instead}."
+        )
+    return result
 
 
 def _convert_temperature(value: float, src: str, dst: str) -> float:

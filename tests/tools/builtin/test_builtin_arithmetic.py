@@ -427,3 +427,19 @@ def test_percent_change_rejects_non_numbers():
         percent_change(float("inf"), 1)
     with pytest.raises(CalculatorError, match="new must be a number"):
         percent_change(1, "2")
+
+
+@pytest.mark.parametrize(
+    ("function", "args", "match"),
+    [
+        (percent_of, (1e308, 1e308), r"1e\+308% of 1e\+308 is too large"),
+        (percent_of, (10**200, 10**200), "is too large"),  # exact ints past the float range
+        (percent_of, (10**400, 1), "percent is too large for a floating-point number"),
+        (percent_change, (1e-308, 1e308), r"The change from 1e-308 to 1e\+308 is too large"),
+        (percent_change, (-1e308, 1e308), "is too large"),
+    ],
+)
+def test_overflow_is_a_clear_error_never_infinity(function, args, match):
+    with pytest.raises(CalculatorError, match=match) as info:
+        function(*args)
+    assert "overflows a floating-point number" in str(info.value) or "1.8e308" in str(info.value)

@@ -160,6 +160,9 @@ async def test_tools_run_async():
         (convert_units, {"value": 1, "from_unit": "m", "to_unit": "kg"}, "Cannot convert length"),
         (convert_units, {"value": 1, "from_unit": "furlong", "to_unit": "m"}, "Unknown unit"),
         (convert_units, {"value": -300, "from_unit": "C", "to_unit": "K"}, "-300 C is below"),
+        (convert_units, {"value": 1e308, "from_unit": "km", "to_unit": "nm"}, "1e+308 km in nm is too large"),
+        (percentage, {"operation": "percent_of", "a": 1e308, "b": 1e308}, "1e+308% of 1e+308 is too large"),
+        (percentage, {"operation": "percent_change", "a": 1e-300, "b": 1e300}, "The change from 1e-300"),
     ],
 )
 def test_refusals_reach_the_model_as_plain_messages(tool, args, message):
@@ -184,3 +187,22 @@ def test_direct_calls_return_plain_values():
     assert calculate("sqrt(2) ** 2") == 2.0  # tidied: 2.0000000000000004 without it
     assert percentage("percent_of", 10, 50) == 5.0
     assert convert_units(12, "in", "ft") == 1.0
+
+
+@pytest.mark.parametrize(
+    ("tool", "args"),
+    [
+        (convert_units, {"value": 1e308, "from_unit": "km", "to_unit": "nm"}),
+        (convert_units, {"value": 1e308, "from_unit": "C", "to_unit": "F"}),
+        (percentage, {"operation": "percent_of", "a": 1e308, "b": 1e308}),
+        (percentage, {"operation": "percent_change", "a": -1e308, "b": 1e308}),
+    ],
+)
+def test_overflow_is_an_error_never_infinity(tool, args):
+    with pytest.raises(ToolExecutionError, match="overflows a floating-point number"):
+        tool.run(args)
+
+
+def test_a_big_but_finite_percentage_still_works():
+    # 1e308 * 10 overflows on the way, the answer 1e307 does not
+    assert percentage.run({"operation": "percent_of", "a": 1e308, "b": 10}) == 1e307

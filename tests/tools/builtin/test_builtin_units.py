@@ -262,6 +262,13 @@ def test_bad_values(value, match):
         convert(value, "m", "km")
 
 
+def test_a_result_past_the_float_range_is_refused_with_what_to_do():
+    with pytest.raises(UnitError, match=r"1e\+308 km in nm is too large.*a larger unit than nm"):
+        convert(1e308, "km", "nm")
+    with pytest.raises(UnitError, match="too large for a floating-point number"):
+        convert(10**400, "km", "m")
+
+
 @pytest.mark.parametrize("unit", ["", "   ", None, 5])
 def test_bad_unit_arguments(unit):
     with pytest.raises(UnitError, match="from_unit must be a unit name"):

@@ -1,0 +1,114 @@
+"""Over HTTP against the NIM emulator: per-step client overhead, and 50 concurrent runs.
+
+Both arms talk to the emulator through ``ChatNVIDIA``'s real client. The baseline is the same
+conversation driven by hand with a bare ``ChatNVIDIA`` (no graph): what an arm adds per step on
+top of it is its overhead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+import warnings
+from typing import Any
+
+from langchain_core.messages import HumanMessage, ToolMessage
+
+from bench.arms import BenchError, counting_add
+
+__all__ = ["measure_http"]
+
+HTTP_ARMS = ("build_agent", "create_agent")
+MODEL = "mistralai/mistral-nemotron"
+
+
+def _policy(n: int) -> Any:
+    from nemotron_agents.testing.emulator import ToolCall
+
+    def answer(body: dict[str, Any]) -> Any:
+        done = sum(1 for m in body["messages"] if m.get("role") == "tool")
+        return ToolCall("add", {"a": done, "b": 1}) if done < n else "done"
+
+    return answer
+
+
+def _chat(base_url: str) -> Any:
+    from langchain_nvidia_ai_endpoints import ChatNVIDIA
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return ChatNVIDIA(model=MODEL, base_url=base_url, api_key="bench", max_completion_tokens=64)
+
+
+def _graph(arm: str, chat: Any, executed: list[int]) -> Any:
+    add = counting_add(executed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if arm == "build_agent":
+            from nemotron_agents import build_agent
+
+            return build_agent(model=chat, tools=[add], fallback_model=False, max_steps=50)
+        from langchain.agents import create_agent
+
+        return create_agent(chat, [add])
+
+
+async def _bare(chat: Any, n: int) -> None:
+    executed = [0]
+    add = counting_add(executed)
+    bound = chat.bind_tools([add])
+    messages: list[Any] = [HumanMessage(f"add {n} times")]
+    while True:
+        reply = await bound.ainvoke(messages)
+        messages.append(reply)
+        if not reply.tool_calls:
+            break
+        for call in reply.tool_calls:
+            messages.append(ToolMessage(str(add(**call["args"])), tool_call_id=call["id"]))
+    if executed[0] != n:
+        raise BenchError(f"bare ChatNVIDIA ran {executed[0]} tool calls, expected {n}")
+
+
+async def _arm_run(arm: str, chat: Any, n: int) -> None:
+    executed = [0]
+    graph = _graph(arm, chat, executed)
+    await graph.ainvoke({"messages": [HumanMessage(f"add {n} times")]}, {"recursion_limit": 100})
+    if executed[0] != n:
+        raise BenchError(f"{arm} over HTTP ran {executed[0]} tool calls, expected {n}")
+
+
+def measure_http(*, steps: int = 10, repeats: int = 7, concurrent: int = 50) -> dict[str, Any]:
+    """``overhead_ms_per_step`` per arm and ``concurrent`` wall times and errors per arm."""
+    from nemotron_agents.testing import NIMEmulator
+
+    with NIMEmulator(policy=_policy(steps)) as emu:
+        chat = _chat(emu.base_url)
+        asyncio.run(_bare(chat, steps))  # warm the client
+        samples: dict[str, list[float]] = {"bare": [], **{arm: [] for arm in HTTP_ARMS}}
+        for _ in range(repeats):
+            start = time.perf_counter()
+            asyncio.run(_bare(chat, steps))
+            samples["bare"].append(time.perf_counter() - start)
+            for arm in HTTP_ARMS:
+                start = time.perf_counter()
+                asyncio.run(_arm_run(arm, chat, steps))
+                samples[arm].append(time.perf_counter() - start)
+        medians = {k: statistics.median(v) for k, v in samples.items()}
+        per_call = steps + 1
+        overhead = {arm: (medians[arm] - medians["bare"]) * 1e3 / per_call for arm in HTTP_ARMS}
+
+        async def crowd(arm: str) -> tuple[float, int]:
+            start = time.perf_counter()
+            results = await asyncio.gather(*(_arm_run(arm, chat, steps) for _ in range(concurrent)), return_exceptions=True)
+            return time.perf_counter() - start, sum(isinstance(r, BaseException) for r in results)
+
+        crowds = {arm: asyncio.run(crowd(arm)) for arm in HTTP_ARMS}
+    return {
+        "steps": steps,
+        "bare_ms_per_call": medians["bare"] * 1e3 / per_call,
+        "overhead_ms_per_step": overhead,
+        "concurrent": concurrent,
+        "concurrent_s": {arm: crowds[arm][0] for arm in HTTP_ARMS},
+        "concurrent_errors": {arm: crowds[arm][1] for arm in HTTP_ARMS},
+    }

@@ -1,0 +1,61 @@
+"""ms per step of each arm, for N tool calls, sync ``invoke`` and ``astream``, with and without a saver.
+
+Arms are interleaved within each repeat (so drift in the machine hits all of them alike) and
+the median is kept.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+from typing import Any
+
+from langgraph.checkpoint.memory import InMemorySaver
+
+from bench.arms import ARMS, make_run
+
+__all__ = ["measure_loops", "repeats_for"]
+
+
+def repeats_for(n: int, quick: bool) -> int:
+    """Fewer repeats for long runs: their medians are stable and each costs seconds."""
+    base = 9 if n <= 10 else 5 if n <= 100 else 3
+    return max(1, base // 3) if quick else base
+
+
+async def _astream(run: Any) -> None:
+    async for _ in run.graph.astream(run.inputs, run.config):
+        pass
+
+
+def _timed_run(arm: str, n: int, mode: str, saver: bool) -> float:
+    run = make_run(arm, n, checkpointer=InMemorySaver() if saver else None)
+    start = time.perf_counter()
+    if mode == "invoke":
+        run.graph.invoke(run.inputs, run.config)
+    else:
+        asyncio.run(_astream(run))
+    elapsed = time.perf_counter() - start
+    run.check()
+    return elapsed
+
+
+def measure_loops(sizes: list[int], *, quick: bool = False, progress: Any = print) -> list[dict[str, Any]]:
+    """One row per (N, mode, saver, arm): ``ms_per_step`` (median) and the samples."""
+    rows = []
+    for n in sizes:
+        for mode in ("astream", "invoke"):
+            for saver in (False, True):
+                samples: dict[str, list[float]] = {arm: [] for arm in ARMS}
+                for _ in range(repeats_for(n, quick)):
+                    for arm in ARMS:
+                        samples[arm].append(_timed_run(arm, n, mode, saver))
+                for arm in ARMS:
+                    ms = statistics.median(samples[arm]) * 1e3 / n
+                    rows.append({"n": n, "mode": mode, "saver": saver, "arm": arm, "ms_per_step": ms})
+                progress(
+                    f"  N={n:<4} {mode:<7} saver={'yes' if saver else 'no ':<3} "
+                    + "  ".join(f"{arm} {statistics.median(samples[arm]) * 1e3 / n:6.2f}" for arm in ARMS)
+                )
+    return rows

@@ -1,0 +1,71 @@
+"""Hygiene whose cost per request does not grow with the history.
+
+An agent's history only grows between requests (the model's turn, the tools' results), so the
+wire form of what was already sent is kept, per conversation, and only the new messages are
+processed: ``WireCache.prepare(system, messages)`` equals ``prepare_messages([system, *messages])``.
+It starts over whenever the history is not the cached one plus new messages (a summary rewrote
+it, a run resumed from disk, a fork), or when a new message changes earlier output (a result
+for a call that had none).
+
+The check that the history still starts with the cached messages compares object identity
+(pointers, no message is copied or converted), so a request costs the new messages' hygiene
+plus one list of references.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from langchain_core.messages import BaseMessage, SystemMessage
+
+from nemotron_agents.models.hygiene import Hygiene
+
+__all__ = ["WireCache"]
+
+
+@dataclass
+class _Entry:
+    inputs: list[BaseMessage] = field(default_factory=list)
+    hygiene: Hygiene = field(default_factory=Hygiene)
+
+
+class WireCache:
+    """Per-conversation incremental :func:`~nemotron_agents.models.hygiene.prepare_messages`.
+
+    Args:
+        max_conversations: Conversations kept (least recently used ones are dropped; a dropped
+            one is recomputed on its next request, never wrong).
+    """
+
+    def __init__(self, *, max_conversations: int = 128) -> None:
+        self._entries: OrderedDict[tuple[str | None, str], _Entry] = OrderedDict()
+        self._max = max_conversations
+        self.rebuilds = 0  # histories processed from the start (tests and the bench read it)
+
+    def prepare(self, system: str | None, messages: Sequence[BaseMessage]) -> list[BaseMessage]:
+        """The wire history of ``system`` (if any) followed by ``messages``."""
+        if not messages:
+            return Hygiene.of([SystemMessage(system)] if system else [])
+        # A conversation is known by its system prompt and its first message (ids are unique).
+        key = (system, messages[0].id or str(id(messages[0])))
+        entry = self._entries.get(key)
+        done = len(entry.inputs) if entry else 0
+        fresh = (
+            entry is None
+            or done > len(messages)
+            or any(a is not b for a, b in zip(entry.inputs, messages[:done]))
+        )
+        if fresh or not entry.hygiene.feed(messages[done:]):
+            self.rebuilds += 1
+            entry = _Entry()
+            if system:
+                entry.hygiene.feed([SystemMessage(system)])
+            entry.hygiene.feed(messages)
+        entry.inputs = list(messages)
+        self._entries[key] = entry
+        self._entries.move_to_end(key)
+        while len(self._entries) > self._max:
+            self._entries.popitem(last=False)
+        return entry.hygiene.result()
