@@ -1,17 +1,17 @@
 """``build_agent``: the tool-calling state machine, compiled.
 
 ```
-START ─► [summarize] ─► agent ─(tool calls / malformed calls)─► tools ═► call_tool ×N ─► tools_done
-             ▲            │                                                                  │
-             │            └─(final answer)─► END        agent ◄──────────────────────────────┤
-             └────────────────────────────────────────────────────── (history over budget) ──┤
-                                             END ◄─ finish ◄─────────────── (step limit) ────┤
-                                             END ◄───────────────── (structured answer) ─────┘
-                                             (or a return_direct tool succeeded)
+START ─► [summarize] ─► agent ─(each call of the turn: Send)─► tools ×N ─► agent ─► … ─► END
+             ▲            │  ▲                                   ▲
+             │            │  └── [approval] (a call needs a human: interrupt, then Send) ─┘
+             │            ├─(final answer, a structured answer or a return_direct tool) ─► END
+             │            ├─(step limit) ─► finish ─► END
+             └────────────┴─(history over budget)
 ```
 
-``tools`` sends each call that may run to a ``call_tool`` task of its own (see
-:mod:`~nemotron_agents.agents.tools_node`), so a finished call is saved even if its turn is not.
+Each call runs as a ``tools`` task of its own (see :mod:`~nemotron_agents.agents.tools_node`),
+so a finished call is saved even if its turn is not. After the calls, the agent node decides
+where the run goes (answered, step limit, summary) before it asks the model again.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from langgraph.graph import END, START, StateGraph
+from langgraph.types import Send
 from pydantic import BaseModel
 
 from nemotron_agents.agents.context import MAX_CONTEXT_STEPS, AgentContext, run_context
@@ -30,7 +31,7 @@ from nemotron_agents.agents.model_node import make_model_node, steps_so_far
 from nemotron_agents.agents.run_models import ChainSelector
 from nemotron_agents.agents.state import AgentState, InputState, OutputState
 from nemotron_agents.agents.summarize import make_summarize_node, needs_summary
-from nemotron_agents.agents.tools_node import TOOLS, ResponseTool, add_tool_step
+from nemotron_agents.agents.tools_node import ResponseTool, ToolStep
 from nemotron_agents.errors import ConfigError
 from nemotron_agents.models.factory import fallback_model as default_fallback
 from nemotron_agents.models.factory import primary_model
@@ -125,8 +126,8 @@ def build_agent(
         name: Name of the compiled graph.
 
     Returns:
-        A compiled LangGraph graph with nodes ``agent``, ``tools``, ``call_tool``,
-        ``tools_done``, ``finish`` and, when ``max_history_tokens`` is set, ``summarize``.
+        A compiled LangGraph graph with nodes ``agent``, ``tools``, ``finish``, ``approval``
+        when a tool requires approval, and ``summarize`` when ``max_history_tokens`` is set.
 
     Raises:
         ConfigError: An argument is out of range or a model cannot bind tools.
@@ -190,15 +191,22 @@ def build_agent(
     def steps_limit() -> int:
         return run_context().get("max_steps", max_steps)
 
-    def route_after_agent(state: AgentState) -> str:
+    step = ToolStep(registry, response_tool=response_tool, max_output_chars=max_output_chars)
+
+    def route_after_agent(state: AgentState) -> str | list[Send]:
         last = state["messages"][-1]
         if isinstance(last, HumanMessage):  # structured-output nudge
             return "finish" if steps_so_far(state) >= steps_limit() else "agent"
         if isinstance(last, AIMessage) and (last.tool_calls or last.invalid_tool_calls):
-            return TOOLS
-        return END
+            return step.route(last)
+        return END  # a final answer; or the agent node already chose where to go (a Command)
 
-    def route_after_tools(state: AgentState) -> str:
+    def after_tools(state: AgentState) -> str | None:
+        """Where the run goes once every call of a turn has its result; ``None``: the model.
+
+        Decided in the agent node rather than on an edge from ``tools``: that edge would run once
+        per call, each seeing only its own result, and could disagree with itself.
+        """
         if response_tool is not None and _answered_by(state, {response_tool.name}):
             return END
         if direct and _answered_by(state, direct):
@@ -207,35 +215,35 @@ def build_agent(
             return "finish"
         if needs_summary(state, max_history_tokens):
             return "summarize"
-        return "agent"
+        return None
 
     graph = StateGraph(
         AgentState, context_schema=AgentContext, input_schema=InputState, output_schema=OutputState
     )
-    graph.add_node("agent", make_model_node(chains, system_prompt=system_prompt, response_tool=response_tool and response_tool.name))
-    tools_done = add_tool_step(
-        graph, registry, response_tool=response_tool, max_output_chars=max_output_chars
+    agent = make_model_node(
+        chains, system_prompt=system_prompt, response_tool=response_tool and response_tool.name, after_tools=after_tools
     )
+    graph.add_node("agent", agent)
+    step.add_to(graph, then="agent")
     graph.add_node("finish", make_finish_node(max_steps=max_steps))
-    graph.add_conditional_edges("agent", route_after_agent, [TOOLS, "agent", "finish", END])
-    after_tools = ["agent", "finish", END]
+    destinations = [*step.destinations, "agent", "finish", END]
     if max_history_tokens:
         graph.add_node("summarize", make_summarize_node(summaries, max_history_tokens=max_history_tokens))
         graph.add_conditional_edges(
             START, lambda s: "summarize" if needs_summary(s, max_history_tokens) else "agent", ["summarize", "agent"]
         )
         graph.add_edge("summarize", "agent")
-        after_tools.append("summarize")
+        destinations.append("summarize")
     else:
         graph.add_edge(START, "agent")
-    graph.add_conditional_edges(tools_done, route_after_tools, after_tools)
+    graph.add_conditional_edges("agent", route_after_agent, destinations)
     graph.add_edge("finish", END)
     compiled = graph.compile(checkpointer=checkpointer, name=name)
     # Our own step limit ends runs; LangGraph's recursion limit is only a backstop above it
-    # (a turn with tool calls takes five supersteps). Its sync runner runs a step's tasks in
+    # (a turn with tool calls takes two supersteps, three with approval). Its sync runner runs a step's tasks in
     # `max_concurrency` threads (cores + 4 by default): room for every call of a turn at once.
     return compiled.with_config(
-        recursion_limit=max(max_steps, MAX_CONTEXT_STEPS) * 5 + 10,
+        recursion_limit=max(max_steps, MAX_CONTEXT_STEPS) * 3 + 10,
         max_concurrency=MAX_TOOL_THREADS,
     )
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from langchain_core.messages import AIMessage, ToolMessage
-from langchain_core.runnables import RunnableLambda
+from langchain_core.runnables import Runnable
 
 from nemotron_agents.agents.context import run_context
+from nemotron_agents.agents.node import node
 from nemotron_agents.agents.state import AgentState
 
 __all__ = ["make_finish_node", "STOPPED_TEMPLATE"]
@@ -18,7 +19,7 @@ STOPPED_TEMPLATE = (
 )
 
 
-def make_finish_node(*, max_steps: int) -> RunnableLambda:
+def make_finish_node(*, max_steps: int) -> Runnable:
     """Build the node that writes the "stopped after N steps" answer.
 
     Args:
@@ -39,4 +40,4 @@ def make_finish_node(*, max_steps: int) -> RunnableLambda:
         )
         return {"messages": [answer]}
 
-    return RunnableLambda(finish, name="finish")
+    return node(finish, name="finish")

@@ -7,11 +7,13 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
-from langchain_core.runnables import RunnableConfig, RunnableLambda
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
+from langchain_core.runnables import Runnable, RunnableConfig
+from langgraph.types import Command
 
 from nemotron_agents.agents.context import AgentContext
 from nemotron_agents.agents.run_models import pick_chain
+from nemotron_agents.agents.node import node
 from nemotron_agents.agents.state import AgentState
 from nemotron_agents.models.fallback import CallOutcome, ModelChain
 from nemotron_agents.models.wire_cache import WireCache
@@ -77,7 +79,8 @@ def make_model_node(
     *,
     system_prompt: str | None = None,
     response_tool: str | None = None,
-) -> RunnableLambda:
+    after_tools: Callable[[AgentState], str | None] | None = None,
+) -> Runnable:
     """Build the node that asks the model for the next step.
 
     Args:
@@ -85,6 +88,8 @@ def make_model_node(
             function picking them from the run's context (see ``agents/run_models.py``).
         system_prompt: Prepended to every request; never stored in state.
         response_tool: Name of the structured-output tool, when ``response_format`` is set.
+        after_tools: When the last message is a tool result, where the run goes instead of
+            asking the model (a node name), or ``None`` to ask it.
 
     Returns:
         A runnable with sync and async paths, usable as a LangGraph node.
@@ -120,10 +125,20 @@ def make_model_node(
             update["structured_response"] = None  # a new run must not return the last run's answer
         return update
 
-    def call_model(state: AgentState, config: RunnableConfig) -> dict[str, Any]:
+    def elsewhere(state: AgentState) -> Command | None:
+        if after_tools is None or not isinstance(state["messages"][-1], ToolMessage):
+            return None
+        goto = after_tools(state)
+        return Command(goto=goto) if goto is not None else None
+
+    def call_model(state: AgentState, config: RunnableConfig) -> dict[str, Any] | Command:
+        if (command := elsewhere(state)) is not None:
+            return command
         return _update(state, pick_chain(chain).invoke(_request(state), config=config))
 
-    async def acall_model(state: AgentState, config: RunnableConfig) -> dict[str, Any]:
+    async def acall_model(state: AgentState, config: RunnableConfig) -> dict[str, Any] | Command:
+        if (command := elsewhere(state)) is not None:
+            return command
         return _update(state, await pick_chain(chain).ainvoke(_request(state), config=config))
 
-    return RunnableLambda(call_model, afunc=acall_model, name="agent")
+    return node(call_model, acall_model, name="agent")

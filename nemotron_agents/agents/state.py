@@ -14,7 +14,7 @@ from langgraph.graph.message import add_messages
 # pydantic (and so LangGraph Studio's input form) needs typing_extensions' TypedDict below 3.12.
 from typing_extensions import TypedDict
 
-__all__ = ["AgentState", "InputState", "OutputState", "ModelTurn", "merge_usage", "merge_results"]
+__all__ = ["AgentState", "InputState", "OutputState", "ModelTurn", "merge_usage"]
 
 
 def merge_usage(
@@ -27,13 +27,6 @@ def merge_usage(
         for key, value in counts.items():
             into[key] = into.get(key, 0) + int(value or 0)
     return merged
-
-
-def merge_results(left: dict[str, Any] | None, right: dict[str, Any] | None) -> dict[str, Any]:
-    """Collect tool results by call id; ``None`` empties the collection (the turn is done)."""
-    if right is None:
-        return {}
-    return {**(left or {}), **right}
 
 
 class ModelTurn(TypedDict, total=False):
@@ -76,10 +69,6 @@ class AgentState(OutputState, total=False):
         usage: Tokens per model id, accumulated over the thread.
         turns: One :class:`ModelTurn` per model call, accumulated over the thread.
         steps: Model calls in the current run (reset when a run starts from a user message).
-        tool_results: The ``ToolMessage`` of each finished call of the current tool step, by
-            call id; each call saves its own, and the step moves them to ``messages`` in the
-            order of the calls once all have finished.
     """
 
     steps: int
-    tool_results: Annotated[dict[str, Any], merge_results]

@@ -32,11 +32,12 @@ from langchain_core.messages import (
     ToolMessage,
 )
 from langchain_core.messages.utils import count_tokens_approximately
-from langchain_core.runnables import RunnableConfig, RunnableLambda
+from langchain_core.runnables import Runnable, RunnableConfig
 from langgraph.graph.message import REMOVE_ALL_MESSAGES
 
 from nemotron_agents.agents.context import AgentContext
 from nemotron_agents.agents.run_models import pick_chain
+from nemotron_agents.agents.node import node
 from nemotron_agents.agents.state import AgentState
 from nemotron_agents.models.fallback import CallOutcome, ModelChain
 
@@ -160,7 +161,7 @@ def _transcript(messages: Sequence[BaseMessage]) -> str:
 
 def make_summarize_node(
     chain: ModelChain | Callable[[AgentContext], ModelChain], *, max_history_tokens: int
-) -> RunnableLambda:
+) -> Runnable:
     """Build the node that summarises the old part of the history.
 
     Args:
@@ -221,5 +222,5 @@ def make_summarize_node(
         except Exception as exc:  # noqa: BLE001 - keep the whole history rather than fail the run
             return failed(cut_results, exc)
 
-    return RunnableLambda(summarize, afunc=asummarize, name="summarize")
+    return node(summarize, asummarize, name="summarize")
 

@@ -1,19 +1,17 @@
 """The tool step: every call of a model turn is a task of its own, saved the moment it finishes.
 
-Three nodes, added together by :func:`add_tool_step`:
+The agent's route sends each call of its last turn to the ``tools`` node (LangGraph's ``Send``),
+one task per call, and the tasks run at the same time. Each writes its ``ToolMessage`` to the
+history as it finishes; LangGraph keeps the writes of finished tasks when a step fails or the
+process dies, so resuming the thread runs only the calls that had not finished: a card charged
+before a crash is not charged again. (Under LangGraph's default ``durability="async"`` a step's
+checkpoint is written while its calls start; pass ``durability="sync"`` to ``invoke`` / ``stream``
+to have it on disk before any call runs.) LangGraph applies the tasks' writes in the order of the
+sends, so results follow the order of the calls.
 
-* ``tools`` reads the last ``AIMessage``, answers at once what cannot run (malformed arguments
-  JSON, unknown tool, the structured-output tool), asks a human once for every call that needs
-  approval (``interrupt``, before any call runs), then sends each call that may run to
-  ``call_tool`` (LangGraph's ``Send``).
-* ``call_tool`` runs one call and saves its ``ToolMessage`` in the state's ``tool_results``.
-  The calls of a turn run at the same time. LangGraph keeps the saved writes of the tasks that
-  finished when a step fails or the process dies, so resuming the thread runs only the calls
-  that had not finished: a card charged before a crash is not charged again. (Under LangGraph's
-  default ``durability="async"`` a step's checkpoint is written while its calls start; pass
-  ``durability="sync"`` to ``invoke`` / ``stream`` to have it on disk before any call runs.)
-* ``tools_done`` moves the results to ``messages`` in the order of the calls; the graph routes
-  on from there.
+When a call needs a human's approval, the route goes to the ``approval`` node first: it asks once
+for every such call of the turn (``interrupt``, before any call runs), then sends the calls on,
+the rejected ones carrying the rejection. Graphs whose tools need no approval have no such node.
 
 Written here rather than with LangGraph's ``ToolNode`` because every failure must become a
 ``ToolMessage`` for the model (ToolNode re-raises tool exceptions by default and cannot see
@@ -38,29 +36,21 @@ from dataclasses import dataclass
 from typing import Any
 
 from langchain_core.messages import AIMessage, ToolMessage
-from langchain_core.runnables import RunnableLambda
 from langgraph.errors import GraphBubbleUp
 from langgraph.graph import StateGraph
 from langgraph.types import Command, Send
 from pydantic import BaseModel, ValidationError
 
 from nemotron_agents.agents.approval import review_calls
+from nemotron_agents.agents.node import node
 from nemotron_agents.agents.state import AgentState
 from nemotron_agents.errors import ToolArgumentsError, ToolCallError, UnknownToolError
 from nemotron_agents.tools.output import DEFAULT_MAX_OUTPUT_CHARS
 
-__all__ = [
-    "add_tool_step",
-    "ResponseTool",
-    "MALFORMED_CALL",
-    "MAX_ECHOED_ARGS",
-    "TOOLS",
-    "CALL_TOOL",
-    "TOOLS_DONE",
-]
+__all__ = ["ToolStep", "ResponseTool", "MALFORMED_CALL", "MAX_ECHOED_ARGS", "TOOLS", "APPROVAL"]
 
-#: Node names of the tool step.
-TOOLS, CALL_TOOL, TOOLS_DONE = "tools", "call_tool", "tools_done"
+#: Node names of the tool step: one ``tools`` task per call; ``approval`` asks a human first.
+TOOLS, APPROVAL = "tools", "approval"
 
 MALFORMED_CALL = (
     "Error: the call to tool '{name}' could not be run because its arguments are not valid "
@@ -126,121 +116,116 @@ def _malformed(bad: dict[str, Any]) -> ToolMessage:
     return _error_message(bad, text)
 
 
-def add_tool_step(
-    graph: StateGraph,
-    registry: Any,
-    *,
-    response_tool: ResponseTool | None = None,
-    max_output_chars: int | None = DEFAULT_MAX_OUTPUT_CHARS,
-) -> str:
-    """Add the nodes that run the tool calls of the last ``AIMessage`` (see the module docstring).
-
-    Route to :data:`TOOLS` to run a turn's calls; route on from the node this returns.
+class ToolStep:
+    """The nodes that run a turn's calls, and the route that sends the calls to them.
 
     Args:
-        graph: The agent's ``StateGraph`` (its state must be :class:`AgentState`).
         registry: The :class:`~nemotron_agents.tools.ToolRegistry` the model may call.
         response_tool: The structured-output tool, when ``response_format`` is set.
         max_output_chars: Result text limit for tools that set none; ``None`` keeps all.
-
-    Returns:
-        :data:`TOOLS_DONE`, the node after which every call of the turn has its result.
     """
-    plan = _plan_node(registry, response_tool)
-    graph.add_node(TOOLS, plan, destinations=(CALL_TOOL, TOOLS_DONE))
-    graph.add_node(CALL_TOOL, _call_node(registry, max_output_chars))
-    graph.add_node(TOOLS_DONE, RunnableLambda(_collect, afunc=_acollect, name=TOOLS_DONE))
-    graph.add_edge(CALL_TOOL, TOOLS_DONE)
-    return TOOLS_DONE
 
+    def __init__(
+        self,
+        registry: Any,
+        *,
+        response_tool: ResponseTool | None = None,
+        max_output_chars: int | None = DEFAULT_MAX_OUTPUT_CHARS,
+    ) -> None:
+        self.registry = registry
+        self.response_tool = response_tool
+        self.max_output_chars = max_output_chars
+        self.needs_approval = any(getattr(t, "requires_approval", False) for t in registry)
 
-def _plan_node(registry: Any, response_tool: ResponseTool | None) -> RunnableLambda:
-    def plan(state: AgentState) -> Command:
+    @property
+    def destinations(self) -> list[str]:
+        """Nodes the agent's route may go to for a turn with calls."""
+        return [APPROVAL, TOOLS] if self.needs_approval else [TOOLS]
+
+    def add_to(self, graph: StateGraph, *, then: str) -> None:
+        """Add the nodes to ``graph``; after the calls, go to ``then``."""
+        graph.add_node(TOOLS, node(self._run_call, self._arun_call, name=TOOLS))
+        graph.add_edge(TOOLS, then)
+        if self.needs_approval:
+            graph.add_node(APPROVAL, node(self._approve, name=APPROVAL), destinations=(TOOLS,))
+
+    def route(self, message: AIMessage) -> str | list[Send]:
+        """Where a turn with calls goes: the approval node, or one task per call."""
+        if self.needs_approval and any(
+            getattr(self._tool(c["name"]), "requires_approval", False) for c in message.tool_calls
+        ):
+            return APPROVAL
+        return [Send(TOOLS, {"call": c, "malformed": True}) for c in message.invalid_tool_calls] + [
+            Send(TOOLS, {"call": c}) for c in message.tool_calls
+        ]
+
+    def _tool(self, name: str) -> Any:
+        return self.registry.get(name) if name in self.registry else None
+
+    # --- approval ---------------------------------------------------------------------------
+
+    def _approve(self, state: AgentState) -> Command:
         message = _last_ai(state)
-        jobs: list[_Job] = []
-        done: dict[str, ToolMessage] = {}
-        update: dict[str, Any] = {}
-        for bad in message.invalid_tool_calls if message else []:
-            done[bad["id"]] = _malformed(bad)
-        for call in message.tool_calls if message else []:
-            if response_tool and call["name"] == response_tool.name:
-                try:
-                    update["structured_response"] = response_tool.validate(call["args"])
-                    done[call["id"]] = ToolMessage(
-                        content="Final answer recorded.", tool_call_id=call["id"], name=call["name"]
-                    )
-                except ToolCallError as exc:
-                    done[call["id"]] = _error_message(call, str(exc))
-                continue
+        jobs = [_Job(call=c, tool=self._tool(c["name"])) for c in (message.tool_calls if message else [])]
+        _ask_approval([j for j in jobs if j.tool is not None])  # an interrupt re-runs this node only
+        sends = [Send(TOOLS, {"call": c, "malformed": True}) for c in (message.invalid_tool_calls if message else [])]
+        sends += [Send(TOOLS, {"call": j.call, "rejected": j.error}) for j in jobs]
+        return Command(goto=sends)
+
+    # --- one call ---------------------------------------------------------------------------
+
+    def _answer_now(self, task: dict[str, Any]) -> dict[str, Any] | None:
+        """The update for a call that does not run (malformed, rejected, unknown, the answer)."""
+        call = task["call"]
+        if task.get("malformed"):
+            return {"messages": [_malformed(call)]}
+        if task.get("rejected"):
+            return {"messages": [_error_message(call, task["rejected"])]}
+        if self.response_tool and call["name"] == self.response_tool.name:
             try:
-                tool = registry.get(call["name"])
-            except UnknownToolError:
-                names = list(registry.names()) + ([response_tool.name] if response_tool else [])
-                done[call["id"]] = _error_message(call, str(UnknownToolError(call["name"], names)))
-                continue
-            jobs.append(_Job(call=call, tool=tool))
-        _ask_approval(jobs)  # before any call runs: an interrupt re-runs this node, not the tools
-        sends = []
-        for job in jobs:
-            if job.error is not None:
-                done[job.call["id"]] = _error_message(job.call, job.error)
-            else:
-                sends.append(Send(CALL_TOOL, {"call": job.call}))
-        return Command(update={**update, "tool_results": done}, goto=sends or TOOLS_DONE)
+                answer = self.response_tool.validate(call["args"])
+            except ToolCallError as exc:
+                return {"messages": [_error_message(call, str(exc))]}
+            done = ToolMessage(content="Final answer recorded.", tool_call_id=call["id"], name=call["name"])
+            return {"messages": [done], "structured_response": answer}
+        if call["name"] not in self.registry:
+            names = list(self.registry.names()) + ([self.response_tool.name] if self.response_tool else [])
+            return {"messages": [_error_message(call, str(UnknownToolError(call["name"], names)))]}
+        return None
 
-    async def aplan(state: AgentState) -> Command:
-        return plan(state)
-
-    return RunnableLambda(plan, afunc=aplan, name=TOOLS)
-
-
-def _call_node(registry: Any, max_output_chars: int | None) -> RunnableLambda:
-    def saved(call: dict[str, Any], tool: Any, outcome: Any) -> dict[str, Any]:
+    def _result(self, call: dict[str, Any], outcome: Any) -> dict[str, Any]:
         if isinstance(outcome, BaseException):
             text = str(outcome) if isinstance(outcome, ToolCallError) else (
                 f"Tool '{call['name']}' failed: {type(outcome).__name__}: {outcome}"
             )
-            message = _error_message(call, text)
-        else:
-            content = tool.format_output(outcome, default_max_chars=max_output_chars)
-            message = ToolMessage(content=content, tool_call_id=call["id"], name=call["name"])
-        return {"tool_results": {call["id"]: message}}
+            return {"messages": [_error_message(call, text)]}
+        tool = self.registry.get(call["name"])
+        content = tool.format_output(outcome, default_max_chars=self.max_output_chars)
+        return {"messages": [ToolMessage(content=content, tool_call_id=call["id"], name=call["name"])]}
 
-    def run_call(payload: dict[str, Any]) -> dict[str, Any]:
-        call = payload["call"]
-        tool = registry.get(call["name"])
+    def _run_call(self, task: dict[str, Any]) -> dict[str, Any]:
+        if (now := self._answer_now(task)) is not None:
+            return now
+        call = task["call"]
         try:
-            outcome = tool.run(call["args"])
+            outcome = self.registry.get(call["name"]).run(call["args"])
         except GraphBubbleUp:
             raise
         except Exception as exc:  # noqa: BLE001 - reported to the model
             outcome = exc
-        return saved(call, tool, outcome)
+        return self._result(call, outcome)
 
-    async def arun_call(payload: dict[str, Any]) -> dict[str, Any]:
-        call = payload["call"]
-        tool = registry.get(call["name"])
+    async def _arun_call(self, task: dict[str, Any]) -> dict[str, Any]:
+        if (now := self._answer_now(task)) is not None:
+            return now
+        call = task["call"]
         try:
-            outcome = await tool.arun(call["args"])
+            outcome = await self.registry.get(call["name"]).arun(call["args"])
         except GraphBubbleUp:
             raise
         except Exception as exc:  # noqa: BLE001 - reported to the model
             outcome = exc
-        return saved(call, tool, outcome)
-
-    return RunnableLambda(run_call, afunc=arun_call, name=CALL_TOOL)
-
-
-def _collect(state: AgentState) -> dict[str, Any]:
-    results = state.get("tool_results") or {}
-    message = _last_ai(state)
-    order = [c["id"] for c in [*message.tool_calls, *message.invalid_tool_calls]] if message else []
-    # results in the order of the calls; None empties tool_results for the next turn
-    return {"messages": [results[i] for i in order if i in results], "tool_results": None}
-
-
-async def _acollect(state: AgentState) -> dict[str, Any]:
-    return _collect(state)
+        return self._result(call, outcome)
 
 
 def _ask_approval(jobs: list[_Job]) -> None:

@@ -97,7 +97,7 @@ def test_interrupt_has_langchains_hitl_shape_plus_call_ids(agent):
     assert is_approval_request(pending.value)
     # clients get a typed form for the answer: {"decisions": [...]}
     assert "decisions" in pending.response_schema["properties"]
-    assert REFUNDS == [] and graph.get_state(config).next == ("tools",)
+    assert REFUNDS == [] and graph.get_state(config).interrupts[0].value == pending.value
 
 
 @pytest.mark.parametrize(
