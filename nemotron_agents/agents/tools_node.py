@@ -38,10 +38,10 @@ from typing import Any
 from langchain_core.messages import AIMessage, ToolMessage
 from langgraph.errors import GraphBubbleUp
 from langgraph.graph import StateGraph
-from langgraph.types import Command, Send, interrupt
+from langgraph.types import Command, Send
 from pydantic import BaseModel, ValidationError
 
-from nemotron_agents.agents.approval import decide
+from nemotron_agents.agents.approval import review_calls
 from nemotron_agents.agents.node import node
 from nemotron_agents.agents.state import AgentState
 from nemotron_agents.errors import ToolArgumentsError, ToolCallError, UnknownToolError
@@ -229,16 +229,7 @@ class ToolStep:
 
 
 def _ask_approval(jobs: list[_Job]) -> None:
-    """Interrupt once for every call that needs approval; mark the rejected ones."""
+    """Ask a human about every call that needs approval (one interrupt); apply the answers."""
     pending = [j for j in jobs if getattr(j.tool, "requires_approval", False)]
-    if not pending:
-        return
-    requests = [
-        {"id": j.call["id"], "name": j.call["name"], "args": j.call["args"], "description": j.tool.description}
-        for j in pending
-    ]
-    answer = interrupt({"type": "tool_approval", "requests": requests})
-    for job in pending:
-        verdict = decide(answer, job.call["id"])
-        if verdict is not None:
-            job.error = verdict
+    for job, review in zip(pending, review_calls([(j.call, j.tool) for j in pending])):
+        job.call, job.error = review.call, review.error
