@@ -253,7 +253,12 @@ async def test_async_run_asks_and_applies_the_same_way():
         "edited_action": {"name": "refund", "args": {"order_id": "A1", "amount": 7.5}},
     }
     state = await graph.ainvoke(Command(resume={"RefA00001": edit}), config)
-    assert REFUNDS == [("A1", 7.5)] and results(state)["RefA00001"].content == "refunded 7.5 on A1"
+    assert REFUNDS == [("A1", 7.5)]
+    # the model's turn still shows its own arguments, so the result says what really ran
+    assert results(state)["RefA00001"].content == (
+        '(A human edited this call\'s arguments before it ran; it ran with {"order_id": "A1", '
+        '"amount": 7.5}.) refunded 7.5 on A1'
+    )
 
 
 def test_parse_answer_gives_one_typed_decision_per_call_in_order():
