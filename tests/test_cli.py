@@ -216,7 +216,11 @@ def test_without_db_the_request_says_how_to_keep_the_thread(refunds, capsys):
     [
         (["--reject", "over the limit"], "Done: Error: a human rejected this call, so it did not run: over the limit.", []),
         (["--reject"], "Done: Error: a human rejected this call, so it did not run.", []),
-        (["--edit", '{"order_id": "A1", "amount": 12.5}'], "Done: refunded 12.5 on A1", ["A1 12.5"]),
+        (
+            ["--edit", '{"order_id": "A1", "amount": 12.5}'],
+            'it ran with {"order_id": "A1", "amount": 12.5}.) refunded 12.5 on A1',
+            ["A1 12.5"],
+        ),
         (["--edit", '{"order_id": "A1", "amount": 500}'], "edited the arguments of this call, but the new arguments are invalid", []),
     ],
 )
@@ -255,7 +259,10 @@ def test_per_call_decisions_and_their_errors(refunds, tmp_path, capsys):
     assert main([*resume, "--decision", f"{a}=approve", "--decision", edit]) == 0  # c left out: rejected
     answer = json.loads(capsys.readouterr().out)["answer"]
     assert sorted(refunded(refunds)) == ["A1 50", "B2 2"]  # the two calls ran concurrently
-    assert "refunded 50 on A1 | refunded 2 on B2 | Error: a human rejected this call" in answer
+    assert (
+        'refunded 50 on A1 | (A human edited this call\'s arguments before it ran; it ran with {"order_id": '
+        '"B2", "amount": 2}.) refunded 2 on B2 | Error: a human rejected this call'
+    ) in answer
 
 
 def test_decision_options_need_a_thread_waiting_for_approval(refunds, tmp_path, capsys):
@@ -274,7 +281,7 @@ def test_a_terminal_asks_shows_the_call_and_takes_an_edit(refunds, monkeypatch, 
     assert "approve, edit or reject? [a/e/r]" in out
     assert "answer a (approve), e (edit) or r (reject)" in out  # after "maybe"
     assert "not valid JSON" in out and "amount" in out  # both bad edits were asked again
-    assert "Answer: Done: refunded 10 on A1" in out
+    assert "it ran with {\"order_id\": \"A1\", \"amount\": 10}.) refunded 10 on A1" in out
     assert refunded(refunds) == ["A1 10"]
 
 

@@ -212,7 +212,7 @@ def test_one_process_stops_at_an_approval_and_another_resumes_it(db, tmp_path, c
         )
         == 0
     )
-    assert json.loads(capsys.readouterr().out)["answer"] == "Done: refunded 10 on A1"
+    assert json.loads(capsys.readouterr().out)["answer"].endswith("it ran with {\"order_id\": \"A1\", \"amount\": 10}.) refunded 10 on A1")
     assert (tmp_path / "refunds.log").read_text() == "A1 10\n"
 
 
