@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-__all__ = ["TextHints", "make_value", "find_expression", "EXPR_FIELDS"]
+__all__ = ["TextHints", "make_value", "find_expression", "resolve_schema", "schema_type", "EXPR_FIELDS"]
 
 _NUMBER_RE = re.compile(r"(?<![A-Za-z_\d.])-?\d+(?:\.\d+)?")
 _QUOTED_RE = re.compile(r"\"([^\"]+)\"|“([^”]+)”|(?<![A-Za-z])'([^']+)'(?![A-Za-z])")
@@ -155,6 +155,17 @@ def _pick_branch(schema: dict[str, Any], root: dict[str, Any]) -> dict[str, Any]
         rest = {k: v for k, v in schema.items() if k != "allOf"}
         return {**merged, **rest}
     return schema
+
+
+def resolve_schema(schema: Any, root: dict[str, Any]) -> dict[str, Any]:
+    """``schema`` with ``$ref`` followed and ``anyOf``/``oneOf``/``allOf`` reduced, as
+    :func:`make_value` reads it (the first non-null branch of a union)."""
+    return _pick_branch(_resolve(schema, root), root)
+
+
+def schema_type(schema: dict[str, Any]) -> str:
+    """The JSON type a resolved schema stands for (``"string"`` when it does not say)."""
+    return _type_of(schema)
 
 
 def _type_of(schema: dict[str, Any]) -> str:
