@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from nemotron_agents.testing.emulator.offline.expressions import Call, render
+from nemotron_agents.testing.emulator.offline.expressions import Call, Ref, render
 from nemotron_agents.testing.emulator.offline.intents import (
     Arithmetic,
     Conversion,
@@ -127,6 +127,20 @@ def _tool_sentence(call: Prepared, result: str) -> str:
     return _sentence(f"The {noun} for {_args_text(call.args)} is {reply}")
 
 
+def _arithmetic(intent: Arithmetic, outcome: Outcome, result: str) -> str:
+    expr, previous = intent.expr, outcome.previous
+    if isinstance(expr, Call) and expr.name in ("sqrt", "round"):
+        first = expr.args[0]
+        value = _operand(first, previous) if isinstance(first, Ref) else render(first, "")
+        if expr.name == "sqrt" and len(expr.args) == 1:
+            return f"The square root of {value} is {result}."
+        if expr.name == "round":
+            places = render(expr.args[1], "") if len(expr.args) == 2 else None
+            how = f"to {places} decimal place{'' if places == '1' else 's'}" if places else "to a whole number"
+            return f"{value} rounded {how} is {result}."
+    return f"{outcome.call.expression} is {result}."
+
+
 def success(intent: Intent, outcome: Outcome, unit: str | None) -> str:
     """The sentence for a part that got its result.
 
@@ -140,11 +154,7 @@ def success(intent: Intent, outcome: Outcome, unit: str | None) -> str:
     if isinstance(intent, ToolUse):
         return _tool_sentence(outcome.call, outcome.result)
     if isinstance(intent, Arithmetic):
-        expr = outcome.call.expression or ""
-        if isinstance(intent.expr, Call) and intent.expr.name == "sqrt" and len(intent.expr.args) == 1:
-            inner = render(intent.expr.args[0], previous.text if previous else "")
-            return f"The square root of {inner} is {_with_unit(result, unit)}."
-        return f"{expr} is {_with_unit(result, unit)}."
+        return _arithmetic(intent, outcome, _with_unit(result, unit))
     if isinstance(intent, PercentOf):
         base = _operand(intent.base, previous)
         return f"{intent.percent.shown}% of {base} is {_with_unit(result, unit)}."

@@ -25,7 +25,7 @@ from typing import Any
 
 from nemotron_agents.testing.emulator.offline.lexer import Token, number_text
 from nemotron_agents.testing.emulator.offline.offered import Offered, Param
-from nemotron_agents.testing.emulator.offline.words import WordIndex, content_words, stem
+from nemotron_agents.testing.emulator.offline.words import content_words, stem
 
 __all__ = ["pick_tool", "bind_arguments", "Mention", "mentions"]
 
@@ -145,8 +145,14 @@ def _name_words(tool: Offered) -> list[str]:
     return [w for w in tool.words() if w not in _GENERIC_VERBS]
 
 
-def pick_tool(words: WordIndex, tools: list[Offered]) -> Offered | None:
-    """The one tool whose distinctive name words the request all mentions, or ``None``."""
+def pick_tool(words: Any, tools: list[Offered]) -> Offered | None:
+    """The one tool whose distinctive name words the request all mentions, or ``None``.
+
+    Args:
+        words: What the request mentions: anything with ``has(stem) -> bool``, such as a
+            :class:`~.words.WordIndex`.
+        tools: The candidate tools.
+    """
     named = [t for t in tools if _name_words(t) and all(words.has(w) for w in _name_words(t))]
     if len(named) == 1:
         return named[0]

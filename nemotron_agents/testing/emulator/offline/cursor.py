@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import lru_cache
 
 from nemotron_agents.testing.emulator.offline.lexer import Token
 
@@ -20,6 +21,11 @@ IGNORABLE = frozenset(
 )
 #: Nouns that, after "the", "that" or "this", mean the previous result ("the result").
 REF_NOUNS = frozenset("result answer number value total amount outcome".split())
+
+
+@lru_cache(maxsize=512)
+def _words(phrase: str) -> tuple[str, ...]:
+    return tuple(phrase.split())
 
 
 class Cursor:
@@ -52,7 +58,14 @@ class Cursor:
 
     def at(self, *words: str) -> bool:
         """Whether the next tokens read ``words`` (``"a|an"`` accepts either)."""
-        return all(self.low(k) in w.split("|") for k, w in enumerate(words))
+        i, tokens = self.i, self.tokens
+        if i + len(words) > self.hi:
+            return False
+        for k, word in enumerate(words):
+            low = tokens[i + k].low
+            if low != word and ("|" not in word or low not in word.split("|")):
+                return False
+        return True
 
     def take(self, *words: str) -> bool:
         """Consume ``words`` when :meth:`at` them."""
@@ -63,8 +76,12 @@ class Cursor:
 
     def take_any(self, *phrases: str) -> str | None:
         """Consume the first of ``phrases`` (space-separated words) found here; return it."""
+        if self.i >= self.hi:
+            return None
+        first = self.tokens[self.i].low
         for phrase in phrases:
-            if self.take(*phrase.split()):
+            words = _words(phrase)
+            if words[0] == first and self.take(*words):
                 return phrase
         return None
 

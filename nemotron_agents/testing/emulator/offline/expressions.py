@@ -140,9 +140,13 @@ _INFIX = (
 )
 
 
+_INFIX_BY_FIRST: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+for _phrase, _op in _INFIX:
+    _INFIX_BY_FIRST.setdefault(_phrase.split()[0], []).append((tuple(_phrase.split()), _op))
+
+
 def _infix(c: Cursor) -> tuple[str, int] | None:
-    for phrase, op in _INFIX:
-        words = phrase.split()
+    for words, op in _INFIX_BY_FIRST.get(c.low(), ()):
         if c.at(*words):
             return op, len(words)
     return None

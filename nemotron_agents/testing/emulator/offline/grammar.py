@@ -425,12 +425,10 @@ def expression(c: Cursor, has_prev: bool) -> Intent | None:
     expr = parse_expression(c, allow_ref=has_prev)
     if expr is None and has_prev:
         # "plus 5", "divided by 4", "squared": the previous result is the left operand.
-        d = c.copy()
-        d.tokens = [*c.tokens[: c.i], _REF_TOKEN, *c.tokens[c.i :]]
-        d.hi += 1
+        d = Cursor([_REF_TOKEN, *c.tokens[c.i : c.hi]])
         expr = parse_expression(d, allow_ref=True)
         if expr is not None:
-            c.i = d.i - 1
+            c.i += d.i - 1
     if expr is None or not _is_computation(expr):
         return None
     return Arithmetic(expr)

@@ -26,10 +26,10 @@ __all__ = ["Token", "tokenize", "number_text"]
 _TOKEN_RE = re.compile(
     r"(?P<date>\d{4}-\d{1,2}-\d{1,2})(?!\d)"
     r"|(?P<sdate>\d{1,2}/\d{1,2}/\d{4})(?!\d)"
-    r"|(?P<clock>\d{1,2}:\d{2})(?::\d{2})?(?:\s?(?P<cap>[aApP])\.?[mM]\.?(?![A-Za-z]))?"
-    r"|(?P<hour>\d{1,2})\s?(?P<ap>[aApP])\.?[mM]\.?(?![A-Za-z])"
+    r"|(?P<clock>\d{1,2}:\d{2}(?::\d{2})?(?:\s?[aApP]\.?[mM]\.?(?![A-Za-z]))?)"
+    r"|(?P<hour>\d{1,2}\s?[aApP]\.?[mM]\.?(?![A-Za-z]))"
     r"|(?P<num>(?:\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?:\.\d+)?(?:[eE][-+]?\d+)?|\.\d+)"
-    r"(?P<ord>(?:st|nd|rd|th)(?![A-Za-z]))?"
+    r"(?:(?:st|nd|rd|th)(?![A-Za-z]))?"
     r"|(?P<word>(?:[°º]\s?)?[^\W\d_]\w*(?:['’\-][^\W\d_]\w*)*)"
     r"|(?P<quote>\"[^\"\n]{1,200}\"|“[^”\n]{1,200}”|(?<!\w)'[^'\n]{1,200}'(?!\w))"
     r"|(?P<op>\*\*|//|[-+*/^%×÷()\[\],−–])"
@@ -39,7 +39,7 @@ _TOKEN_RE = re.compile(
     r"|(?P<other>.)",
     re.DOTALL,
 )
-_KINDS = ("date", "sdate", "clock", "hour", "num", "word", "quote", "op", "punct", "cur", "space", "other")
+_CLOCK_RE = re.compile(r"(\d{1,2}):(\d{2})(?::\d{2})?\s?(?:([aApP])\.?[mM]\.?)?")
 _OPS = {"×": "*", "÷": "/", "−": "-", "–": "-", "[": "(", "]": ")"}
 _MONTHS = {
     name: number
@@ -118,9 +118,9 @@ def _raw_tokens(text: str) -> list[Token]:
     spaced = True
     sentence_start = True
     for m in _TOKEN_RE.finditer(text):
-        kind = next(k for k in _KINDS if m.group(k) is not None)
+        kind = m.lastgroup or "other"
         raw = m.group()
-        if kind in ("space", "other") and raw.isspace():
+        if kind == "space" or (kind == "other" and raw.isspace()):
             spaced = True
             continue
         value: Decimal | str | None = None
@@ -144,12 +144,12 @@ def _raw_tokens(text: str) -> list[Token]:
                 value = _date(year, first, second)
         elif kind == "clock":
             kind = "time"
-            clock = m.group("clock")
-            hour, minute = (int(p) for p in clock.split(":"))
-            value = _clock(hour, minute, m.group("cap"), written_24h=clock.startswith("0"))
+            hour, minute, meridiem = _CLOCK_RE.match(raw).groups()  # type: ignore[union-attr]
+            value = _clock(int(hour), int(minute), meridiem, written_24h=raw.startswith("0"))
         elif kind == "hour":
             kind = "time"
-            value = _clock(int(m.group("hour")), 0, m.group("ap"))
+            digits = raw.rstrip(".mM").rstrip(".").rstrip("aApP").strip()
+            value = _clock(int(digits), 0, raw[len(digits) :].strip()[:1])
         elif kind == "op":
             low = _OPS.get(raw, raw)
         elif kind == "quote":
@@ -162,7 +162,7 @@ def _raw_tokens(text: str) -> list[Token]:
             and not sentence_start
             and raw != "I"
         )
-        tokens.append(Token(kind, raw, low, m.start(), m.start() + len(m.group()), value, cap, spaced))
+        tokens.append(Token(kind, raw, low, m.start(), m.end(), value, cap, spaced))
         sentence_start = kind == "punct" and raw in ".?!:" or (kind == "quote" and sentence_start)
         spaced = False
     return tokens

@@ -6,7 +6,9 @@ step. A piece that does not is first read together with the next one or two, unl
 one reads on its own ("If 12 units cost 30 dollars, then what is the price per unit?" is one
 step); failing that, it is cut again at "and" and commas, and runs of up to four of those
 pieces are read, longest first ("add 17 and 25" keeps its "and"). What still reads as nothing
-is a declined part, named in the answer.
+is a declined part, named in the answer. When a declined part holds a value (a number, date,
+time or quoted phrase), the whole request is declined: the rest read alone could be a
+different question ("4 units cost 10 dollars and 5 units cost 20 dollars: the price per unit?").
 
 A step that refers to the previous result ("multiply it by 3", "then add 10%") runs after the
 step before it; the others are independent and are called together in one turn.
@@ -16,6 +18,7 @@ Every piece is read a bounded number of times, so the work is linear in the text
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 
 from nemotron_agents.testing.emulator.offline.binding import bind_arguments, pick_tool
@@ -25,14 +28,26 @@ from nemotron_agents.testing.emulator.offline.intents import Intent, ToolUse, us
 from nemotron_agents.testing.emulator.offline.lexer import Token, tokenize
 from nemotron_agents.testing.emulator.offline.offered import Offered
 from nemotron_agents.testing.emulator.offline.shapes import Previous, is_shaped, prepare
-from nemotron_agents.testing.emulator.offline.words import WordIndex, content_words
+from nemotron_agents.testing.emulator.offline.words import content_words, similar
+from nemotron_agents.tools.builtin.units import find_dimension
 
 __all__ = ["Step", "understand", "MAX_STEPS"]
 
 #: Most steps one request may have; a longer list of questions is declined as a whole.
 MAX_STEPS = 8
-_SEQUENCE = (("and", "then"), ("then",), ("after", "that"), ("afterwards",), ("also",), ("and", "also"))
+_SEQUENCE: dict[str, tuple[tuple[str, ...], ...]] = {
+    "and": (("and", "then"), ("and", "also")),
+    "then": (("then",),),
+    "after": (("after", "that"),),
+    "afterwards": (("afterwards",),),
+    "also": (("also",),),
+}
 _MAX_MERGE = 3  # sentences read together
+_VALUE_KINDS = frozenset({"num", "date", "time", "quote"})
+_VALUES_LEFT = (
+    "it holds values I could not place, and answering only the rest could answer a different "
+    "question"
+)
 _MAX_PIECES = 4  # "and"/comma pieces read together
 
 
@@ -64,7 +79,7 @@ def _segments(tokens: list[Token]) -> list[tuple[int, int]]:
         if tok.kind == "punct" and tok.low in ".?!;":
             width = 1
         else:
-            for words in _SEQUENCE:
+            for words in _SEQUENCE.get(tok.low, ()):
                 if all(i + k < len(tokens) and tokens[i + k].low == w for k, w in enumerate(words)):
                     width = len(words)
                     break
@@ -97,7 +112,27 @@ def _empty(tokens: list[Token], lo: int, hi: int) -> bool:
     return all(t.kind != "num" and t.low in IGNORABLE for t in tokens[lo:hi])
 
 
+class _Window:
+    """The tool-name words a stretch of the request mentions (see :class:`_Reader`)."""
+
+    def __init__(self, positions: dict[str, list[int]], lo: int, hi: int) -> None:
+        self.positions, self.lo, self.hi = positions, lo, hi
+
+    def has(self, word: str) -> bool:
+        found = self.positions.get(word, [])
+        k = bisect.bisect_left(found, self.lo)
+        return k < len(found) and found[k] < self.hi
+
+
 class _Reader:
+    """Reads stretches of one request, remembering what it read.
+
+    Everything a read needs about the whole text is computed once: where each tool-name word
+    occurs and how many numbers come before each token. A stretch with no number, no tool
+    named in it and no previous result to refer to is rejected without parsing, so long
+    requests cost time linear in their length.
+    """
+
     def __init__(self, text: str, tokens: list[Token], tools: list[Offered]) -> None:
         self.text = text
         self.tokens = tokens
@@ -106,6 +141,22 @@ class _Reader:
         self.steps: list[Step] = []
         self.reason = ""
         self.declined_from: int | None = None  # where the last declined stretch starts
+        self.declined_values = False  # a declined stretch holds a number, date, time or quote
+        self.memo: dict[tuple[int, int, int], tuple[Step | None, str]] = {}
+        self.numbers_before = [0]  # numbers, and "a"/"an" before a unit ("a mile"), before each token
+        for i, tok in enumerate(tokens):
+            quantity = tok.kind == "num" or (
+                tok.low in ("a", "an") and i + 1 < len(tokens) and find_dimension(tokens[i + 1].text) is not None
+            )
+            self.numbers_before.append(self.numbers_before[-1] + quantity)
+        names = {w for t in self.named_tools for w in t.words()}
+        self.positions: dict[str, list[int]] = {w: [] for w in names}
+        for i, tok in enumerate(tokens if names else ()):
+            if tok.kind == "word":
+                for said in content_words(tok.text):
+                    for word in names:
+                        if similar(said, word):
+                            self.positions[word].append(i)
 
     def span(self, lo: int, hi: int) -> str:
         return self.text[self.tokens[lo].start : self.tokens[hi - 1].end]
@@ -118,19 +169,28 @@ class _Reader:
 
     def read(self, lo: int, hi: int) -> Step | None:
         """The step the tokens ``lo:hi`` read as, or ``None`` (with :attr:`reason` set)."""
+        key = (lo, hi, len(self.steps))
+        if key not in self.memo:
+            step = self._read(lo, hi)
+            self.memo[key] = (step, self.reason)
+        step, self.reason = self.memo[key]
+        return step
+
+    def _read(self, lo: int, hi: int) -> Step | None:
+        self.reason = ""
+        tool = pick_tool(_Window(self.positions, lo, hi), self.named_tools) if self.named_tools else None
+        previous = self.previous()
+        if tool is None and previous is None and self.numbers_before[hi] == self.numbers_before[lo]:
+            return None  # nothing to compute and no tool named: no reading can succeed
         part = self.span(lo, hi)
-        if self.named_tools:
-            tool = pick_tool(WordIndex(content_words(part)), self.named_tools)
-            if tool is not None:
+        if tool is not None:
                 args = bind_arguments(tool, self.tokens[lo:hi], part)
                 if isinstance(args, str):
                     self.reason = f"{tool.name}: {args}"
                     return None
                 return Step(len(self.steps), part, ToolUse(tool.name, args))
-        previous = self.previous()
         intent = read_intent(Cursor(self.tokens, lo, hi), has_prev=previous is not None)
         if intent is None:
-            self.reason = ""
             return None
         if uses_ref(intent):
             assert previous is not None
@@ -150,6 +210,8 @@ class _Reader:
         self.declined_from = None
 
     def decline(self, lo: int, hi: int, reason: str) -> None:
+        if any(t.kind in _VALUE_KINDS for t in self.tokens[lo:hi]):
+            self.declined_values = True
         if self.declined_from is not None and not reason and not self.steps[-1].reason:
             # Neighbouring pieces of one unreadable stretch are declined together.
             last = self.steps[-1]
@@ -206,7 +268,10 @@ def understand(text: str, tools: list[Offered]) -> list[Step]:
             reader.read_segment(*segments[k])
             used = 1
         k += used
-    steps = reader.steps
-    if sum(1 for s in steps if s.intent is not None) > MAX_STEPS:
-        return [Step(0, text, None, reason=f"more than {MAX_STEPS} questions in one message")]
-    return steps
+        if sum(1 for s in reader.steps if s.intent is not None) > MAX_STEPS:
+            return [Step(0, text, None, reason=f"more than {MAX_STEPS} questions in one message")]
+    if reader.declined_values and any(s.intent is not None for s in reader.steps):
+        # "4 units cost 10 dollars and 5 units cost 20 dollars: price per unit?" must not be
+        # answered from the second half alone.
+        return [Step(0, text, None, reason=_VALUES_LEFT)]
+    return reader.steps

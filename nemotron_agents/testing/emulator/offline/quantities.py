@@ -6,27 +6,21 @@ unit and "in" after "5 miles" stays a preposition.
 from __future__ import annotations
 
 from nemotron_agents.testing.emulator.offline.cursor import Cursor
-from nemotron_agents.tools.builtin.units import UnitError, convert, dimension_of
+from nemotron_agents.tools.builtin.units import UnitError, convert, find_dimension
 
-__all__ = ["take_unit", "unit_dimension", "same_unit"]
+__all__ = ["take_unit", "same_unit"]
 
 _MAX_WORDS = 4  # "miles per hour" is three tokens, "km / h" three, "degrees Fahrenheit" two
 _CONNECTORS = frozenset({"to", "into", "as", "in"})
 
 
-def unit_dimension(text: str) -> str | None:
-    """The dimension of a unit, ``"?"`` for a unit the table knows but finds ambiguous
-    ("tons"), ``None`` for a word that is no unit."""
-    try:
-        return dimension_of(text)
-    except UnitError as exc:
-        return "?" if str(exc).startswith("Ambiguous unit") else None
-
-
 def same_unit(a: str, b: str) -> bool:
     """Whether two spellings name the same unit ("miles" and "mi")."""
+    dimension = find_dimension(a)
+    if dimension is None or dimension != find_dimension(b):
+        return False
     try:
-        return dimension_of(a) == dimension_of(b) and convert(1.0, a, b) == 1.0
+        return convert(1.0, a, b) == 1.0
     except UnitError:
         return False
 
@@ -51,11 +45,14 @@ def _spans(c: Cursor) -> list[tuple[str, int]]:
 def take_unit(c: Cursor) -> str | None:
     """Consume the longest unit at the cursor and return it as written, or ``None``.
 
+    Ambiguous spellings ("tons", "Mb") are not units here: after "convert" they still reach the
+    tool as words (see :mod:`.grammar`), and its message says what to write instead.
+
     "in" counts as inches only at the end or before a connector ("12 in to cm"); elsewhere
     it is the preposition ("5 miles in km").
     """
     for text, width in _spans(c):
-        if unit_dimension(text) is None:
+        if find_dimension(text) is None:
             continue
         if text.lower() == "in" and not (c.peek(1) is None or c.low(1) in _CONNECTORS or c.peek(1).kind == "punct"):
             continue

@@ -12,7 +12,7 @@ import os
 import re
 from collections.abc import Iterable
 
-__all__ = ["STOP_WORDS", "content_words", "stem", "WordIndex"]
+__all__ = ["STOP_WORDS", "content_words", "stem", "similar", "WordIndex"]
 
 #: Words that say nothing about which tool is meant.
 STOP_WORDS = frozenset(
@@ -52,6 +52,11 @@ def content_words(text: str) -> list[str]:
 def _close(a: str, b: str) -> bool:
     shared = len(os.path.commonprefix([a, b]))
     return shared >= _PREFIX and shared >= 0.75 * min(len(a), len(b))
+
+
+def similar(a: str, b: str) -> bool:
+    """Whether two stems match (equal, or a long shared prefix; see the module docstring)."""
+    return a == b or _close(a, b)
 
 
 class WordIndex:
