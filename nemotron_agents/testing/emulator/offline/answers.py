@@ -31,8 +31,8 @@ __all__ = ["DECLINE_HINT", "EMULATOR", "Outcome", "tidy", "success", "failure", 
 
 #: How to get a real model; every declining answer ends with it.
 DECLINE_HINT = (
-    "For real answers, set NVIDIA_API_KEY, or pass --base-url (NVIDIA_BASE_URL) to use a "
-    "self-hosted NIM."
+    "For real answers, run without --offline and set NVIDIA_API_KEY, or point --base-url "
+    "(NVIDIA_BASE_URL) at a self-hosted NIM."
 )
 #: Who is answering, as the declining answers say it.
 EMULATOR = "the offline NIM emulator (rule-based, not a model)"

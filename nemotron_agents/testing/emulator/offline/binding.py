@@ -192,7 +192,7 @@ class _Unsure(Exception):
 def _one(found: list[Mention], param: Param, what: str) -> Mention | None:
     if not found:
         if param.required:
-            raise _Unsure(f"no {what} for {param.name}")
+            raise _Unsure(f"no {what} is given for {param.name}")
         return None
     if len(found) > 1:
         raise _Unsure(f"more than one {what} for {param.name}")
