@@ -280,6 +280,13 @@ CASES: list[Case] = [
     ),
     Case(
         "booking",
+        "Book a table at Chez Paul for 4 people on 2025-03-14 at 7pm, with outdoor seating",
+        "correct",
+        (book("Chez Paul", 4, "2025-03-14", "19:00"),),
+        ("Booked a table for 4 at Chez Paul", 'I left out "outdoor seating"'),
+    ),
+    Case(
+        "booking",
         "Book a table at Sakura for 13 people on 2025-03-14 at 7pm",
         "correct",
         (book("Sakura", 13, "2025-03-14", "19:00"),),
@@ -291,6 +298,7 @@ CASES: list[Case] = [
     _d("booking", "Book a table at Sakura on 2025-05-01 at 20:00"),
     _d("booking", "Book a table at Chez Paul and one at Sakura for 2 on 2025-03-14 at 7pm"),
     _d("booking", "I need a table for two at Sakura on 2025-06-01 at 12:30pm"),
+    _d("booking", "Book a table at Sakura for 2 people on 2025-06-01 at 1pm. Make it 3 people."),
 ]
 
 

@@ -50,7 +50,8 @@ def call(tool: dict, text: str):
     tools = read_tools({"tools": [tool]})
     picked = pick_tool(WordIndex(content_words(text)), tools)
     assert picked is not None, "tool not named"
-    return bind_arguments(picked, tokenize(text), text)
+    use = bind_arguments(picked, tokenize(text), text)
+    return use if isinstance(use, str) else use.args
 
 
 def prepared(tools: list[dict], text: str, previous: Previous | None = None):
@@ -94,6 +95,53 @@ def test_booking_arguments_by_kind_and_cue():
     assert "not fixed by the text" in call(BOOK, "Book a table at Chez Paul for 4 people tomorrow at 7pm")
     assert "no time is given" in call(BOOK, "Book a table at Chez Paul for 4 people on 2025-03-14 at 7")
     assert "two bindings" in call(BOOK, "Book a table at Chez Paul and at Sakura for 2 on 2025-03-14 at 7pm")
+
+
+def test_words_no_parameter_takes_are_kept_for_the_answer():
+    tools = read_tools({"tools": [BOOK]})
+    text = "Book a table at Chez Paul for 4 people on 2025-03-14 at 7pm, with outdoor seating"
+    assert bind_arguments(tools[0], tokenize(text), text).unused == ("outdoor seating",)
+    plain = "Please book a table at Chez Paul for 4 people on 2025-03-14 at 7pm, thanks!"
+    assert bind_arguments(tools[0], tokenize(plain), plain).unused == ()
+
+
+def test_leftover_names_must_qualify_a_bound_one():
+    weather = fn("get_weather", "Weather in a city.", {"city": {"type": "string", "description": "The city."}})
+    assert call(weather, "What's the weather in Paris, France?") == {"city": "Paris"}
+    assert "does not fit" in call(weather, "weather in Paris or Rome")
+
+
+def test_percentages_need_the_description_to_say_how_they_are_written():
+    def rate(description: str) -> dict:
+        return fn("compound_interest", "Interest.", {"principal": NUMBER, "rate": {"type": "number", "description": description}})
+
+    text = "compound interest on a principal of $5000 at a rate of 5%"
+    assert call(rate("Annual rate in percent."), text) == {"principal": 5000, "rate": 5}
+    assert call(rate("Annual rate as a decimal, e.g. 0.05."), text) == {"principal": 5000, "rate": 0.05}
+    assert "does not say whether it takes 5 or 0.05" in call(rate("The annual rate."), text)
+
+
+def test_a_call_leaving_out_what_the_request_asks_for_is_refused():
+    speed = fn(
+        "calculate_speed",
+        "Speed from distance and time.",
+        {
+            "distance": {"type": "integer", "description": "Distance in meters."},
+            "time": {"type": "integer", "description": "Time in seconds."},
+            "to_unit": {"type": "string", "description": "Unit of the result, default m/s."},
+        },
+        ["distance", "time"],
+    )
+    text = "calculate the speed of a car that traveled 450 meters in 20 seconds, in km/h"
+    assert "says something about to_unit" in call(speed, text)
+    find = fn(
+        "find_restaurant",
+        "Find a restaurant.",
+        {"city": {"type": "string"}, "diet": {"type": "string", "enum": ["vegan", "halal"]}},
+        ["city"],
+    )
+    assert call(find, "find a vegan restaurant in Oslo") == {"city": "Oslo", "diet": "vegan"}
+    assert "says something about diet" in call(find, "find a restaurant in Oslo with vegan and halal food")
 
 
 def test_free_text_is_what_follows_the_tool_name():

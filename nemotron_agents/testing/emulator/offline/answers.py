@@ -152,7 +152,11 @@ def success(intent: Intent, outcome: Outcome, unit: str | None) -> str:
     result = tidy(outcome.result)
     previous = outcome.previous
     if isinstance(intent, ToolUse):
-        return _tool_sentence(outcome.call, outcome.result)
+        sentence = _tool_sentence(outcome.call, outcome.result)
+        if intent.unused:
+            left = ", ".join(f'"{_short(u, 40)}"' for u in intent.unused)
+            sentence += f" I left out {left}: no parameter of {outcome.call.tool} takes it."
+        return sentence
     if isinstance(intent, Arithmetic):
         return _arithmetic(intent, outcome, _with_unit(result, unit))
     if isinstance(intent, PercentOf):

@@ -23,9 +23,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from nemotron_agents.testing.emulator.offline.cursor import IGNORABLE
+from nemotron_agents.testing.emulator.offline.intents import ToolUse
 from nemotron_agents.testing.emulator.offline.lexer import Token, number_text
 from nemotron_agents.testing.emulator.offline.offered import Offered, Param
-from nemotron_agents.testing.emulator.offline.words import content_words, stem
+from nemotron_agents.testing.emulator.offline.words import STOP_WORDS, content_words, similar, stem
+from nemotron_agents.tools.builtin.units import find_dimension
 
 __all__ = ["pick_tool", "bind_arguments", "Mention", "mentions"]
 
@@ -43,10 +46,19 @@ _GROUPS = [
     )
 ]
 _ARTICLES = frozenset({"a", "an", "the"})
-_NAME_GLUE = frozenset({"de", "del", "la", "le", "du", "of", "&", "and", "y", "von", "van"})
+_NAME_GLUE = frozenset({"de", "del", "la", "le", "du", "of", "&", "von", "van"})
+#: Description words that say nothing about what a parameter is for.
+_VAGUE = frozenset(
+    "default defaults value specified specify optional given type name data info information "
+    "number list string whether format example used use can set provided true false none "
+    "return returned result".split()
+)
+_DATE_LAYOUT = re.compile(r"\b(Y{2,4}|MM|DD)([-/.])(Y{2,4}|MM|DD)(\2)(Y{2,4}|MM|DD)\b")
+_CITY_STATE = re.compile(r"(?i:city,\s*state|city and state)|\b[A-Z][a-z]+, [A-Z]{2}\b")
 _FREE_TEXT = frozenset(
     "text note message content body query search prompt question topic comment keyword term".split()
 )
+_QUALIFIERS = frozenset({",", "in", "at", "of", "near"})  # "Paris, France", "Chez Paul in Paris"
 _LEAD_INS = frozenset({"for", "about", "that", "saying", "to", ":", "-", "with", "on"})
 _MAX_VALUES = 6
 _MAX_PARAMS = 8
@@ -61,7 +73,10 @@ class Mention:
         value: ``Decimal``, ``str``, ISO date, ``HH:MM`` (``None`` when the text does not fix it).
         shown: As written.
         cues: Stem -> weight of the words around it.
-        start: Offset in the text.
+        start: Offset of its first character in the text.
+        end: Offset after its last character.
+        quoted: A quoted phrase: a value said explicitly, bound even without a cue.
+        percent: A number followed by ``%`` or "percent".
     """
 
     kind: str
@@ -69,6 +84,9 @@ class Mention:
     shown: str
     cues: dict[str, int] = field(default_factory=dict)
     start: int = 0
+    end: int = 0
+    quoted: bool = False
+    percent: bool = False
 
 
 def _word_before(tokens: list[Token], i: int) -> Token | None:
@@ -90,8 +108,18 @@ def _cue(tok: Token | None, weight: int, cues: dict[str, int]) -> None:
         cues[key] = max(cues.get(key, 0), weight)
 
 
-def mentions(tokens: list[Token]) -> list[Mention]:
-    """Numbers, quoted phrases, capitalised names, dates and times in ``tokens``, with cues."""
+def _plain(words: list[Token], tool_words: set[str]) -> bool:
+    # "Can" opening a quoted question, "Whole Foods" in whole_foods.find: not argument values.
+    return all(t.low in IGNORABLE or t.low in STOP_WORDS or stem(t.low) in tool_words for t in words)
+
+
+def mentions(tokens: list[Token], tool_words: frozenset[str] = frozenset()) -> list[Mention]:
+    """Numbers, quoted phrases, capitalised names, dates and times in ``tokens``, with cues.
+
+    Args:
+        tokens: The request part's tokens.
+        tool_words: The tool's name words: a name made of them names the tool, not a value.
+    """
     found: list[Mention] = []
     i = 0
     while i < len(tokens):
@@ -100,13 +128,15 @@ def mentions(tokens: list[Token]) -> list[Mention]:
         if tok.kind in ("num", "quote", "date", "time"):
             _cue(_word_before(tokens, i), 1, cues)
             if tok.kind == "num":
-                _cue(tokens[i + 1] if i + 1 < len(tokens) else None, 2, cues)
+                after = tokens[i + 1] if i + 1 < len(tokens) else None
+                _cue(after, 2, cues)
                 value = tok.value
                 shown = tok.text if not tok.spoken else number_text(value)  # type: ignore[arg-type]
-                found.append(Mention("number", value, shown, cues, tok.start))
+                percent = after is not None and after.low in ("%", "percent", "per")
+                found.append(Mention("number", value, shown, cues, tok.start, tok.end, percent=percent))
             else:
                 kind = "text" if tok.kind == "quote" else tok.kind
-                found.append(Mention(kind, tok.value, tok.text, cues, tok.start))
+                found.append(Mention(kind, tok.value, tok.text, cues, tok.start, tok.end, quoted=kind == "text"))
             i += 1
             continue
         if tok.kind == "word" and tok.cap:
@@ -115,9 +145,10 @@ def mentions(tokens: list[Token]) -> list[Mention]:
                 tokens[j].cap or (tokens[j].low in _NAME_GLUE and j + 1 < len(tokens) and tokens[j + 1].cap)
             ):
                 j += 1
-            _cue(_word_before(tokens, i), 1, cues)
-            text = " ".join(t.text for t in tokens[i:j])
-            found.append(Mention("text", text, text, cues, tok.start))
+            if not _plain(tokens[i:j], tool_words):
+                _cue(_word_before(tokens, i), 1, cues)
+                text = " ".join(t.text for t in tokens[i:j])
+                found.append(Mention("text", text, text, cues, tok.start, tokens[j - 1].end))
             i = j
             continue
         i += 1
@@ -172,13 +203,14 @@ def _is_time(param: Param) -> bool:
 
 
 def _date_text(param: Param, iso: str) -> str:
+    """The date in the layout the description asks for ("MM-DD-YYYY"), else ISO."""
     year, month, day = iso.split("-")
-    spec = param.description.upper()
-    if "MM/DD/YYYY" in spec:
-        return f"{month}/{day}/{year}"
-    if "DD/MM/YYYY" in spec:
-        return f"{day}/{month}/{year}"
-    return iso
+    layout = _DATE_LAYOUT.search(param.description.upper())
+    if layout is None:
+        return iso
+    parts = {"Y": year, "M": month, "D": day}
+    first, sep, second, _, third = layout.groups()
+    return sep.join(parts[p[0]] for p in (first, second, third))
 
 
 def _time_text(param: Param, clock: str) -> str:
@@ -229,11 +261,14 @@ def _assign(items: list[Mention], params: list[Param], *, all_used: bool) -> dic
                 if any(p.kind == "integer" and not _integral(m.value) for m, p in pairs):
                     continue
                 scores = [_score(m, vocab[p.name]) for m, p in pairs]
-                zeros = [p for s, (m, p) in zip(scores, pairs) if s == 0]
-                # A value with no cue may fill one required parameter: the last one left when the
-                # others are bound by their cues, or the only one there is.
-                if zeros and (len(zeros) > 1 or not zeros[0].required or not (lone or size >= 2)):
-                    continue
+                zeros = [(m, p) for s, (m, p) in zip(scores, pairs) if s == 0]
+                # A number or a quoted phrase with no cue may fill one required parameter: the
+                # last one left when the others are bound by their cues, or the only one there
+                # is. A capitalised name needs a cue ("in Paris", "at Chez Paul").
+                if zeros:
+                    (m, p), *more = zeros
+                    if more or not p.required or not (lone or size >= 2) or (m.kind == "text" and not m.quoted):
+                        continue
                 options.append((sum(scores), {p.name: m for m, p in pairs}))
     if not options:
         raise _Unsure("the values do not fit the parameters")
@@ -247,29 +282,54 @@ def _integral(value: Any) -> bool:
     return isinstance(value, Decimal) and value == value.to_integral_value()
 
 
-def _enum_mentioned(param: Param, text: str) -> Any:
+def _number(mention: Mention, param: Param) -> int | float:
+    """The argument for a number; a percentage only where the description says how it is
+    written (15 for "in percent", 0.15 for "as a decimal")."""
+    value = mention.value
+    if mention.percent:
+        said = param.description.lower()
+        if "decimal" in said or "fraction" in said or re.search(r"\b0\.\d", said):
+            value = value / 100
+        elif not ("percent" in said or "%" in said):
+            raise _Unsure(
+                f"{mention.shown}% is a percentage, and {param.name} does not say whether it takes "
+                f"{mention.shown} or {number_text(value / 100)}"
+            )
+    return int(value) if _integral(value) else float(value)
+
+
+def _enum_mentioned(param: Param, said: list[str]) -> Any:
+    """The one enum value the request says ("historical record" for "historical records")."""
     found = []
+    joined = f" {' '.join(said)} "
     for value in param.enum or ():
         if isinstance(value, str):
-            spoken = r"[ _-]".join(re.escape(part) for part in re.split(r"[_-]", value.lower()))
-            if re.search(rf"(?<!\w){spoken}(?!\w)", text):
+            words = [stem(w) for w in re.split(r"[\s_\-]+", value) if w]
+            if words and f" {' '.join(words)} " in joined:
                 found.append(value)
     return found[0] if len(found) == 1 else None
 
 
-def bind_arguments(tool: Offered, tokens: list[Token], text: str) -> dict[str, Any] | str:
-    """Arguments for ``tool`` from the request, or the reason they are not clear.
+def _words_of(tokens: list[Token]) -> list[str]:
+    return [stem(t.low) for t in tokens if t.kind == "word"]
+
+
+def bind_arguments(tool: Offered, tokens: list[Token], text: str) -> ToolUse | str:
+    """The call of ``tool`` the request asks for, or the reason its arguments are not clear.
 
     Args:
         tool: The picked tool.
         tokens: The request part's tokens.
-        text: The part's text (enum values are looked up in it).
+        text: The part's text.
     """
-    found = mentions(tokens)
+    tool_words = frozenset(tool.words())
+    found = mentions(tokens, tool_words)
+    binding = _Binding(tool, tokens, found, _remainder(tool, tokens, text))
     try:
-        return _bind(tool, found, text.lower(), _remainder(tool, tokens, text))
+        args = binding.bind()
     except _Unsure as exc:
         return str(exc)
+    return ToolUse(tool.name, args, binding.unused(text))
 
 
 def _remainder(tool: Offered, tokens: list[Token], text: str) -> tuple[str, int]:
@@ -282,53 +342,148 @@ def _remainder(tool: Offered, tokens: list[Token], text: str) -> tuple[str, int]
         i += 1
     if last < 0 or i >= len(tokens):
         return "", len(text)
-    return text[tokens[i].start : tokens[-1].end].rstrip(" .?!"), tokens[i].start
+    start = tokens[i].start - tokens[0].start
+    return text[start : tokens[-1].end - tokens[0].start].rstrip(" .?!"), tokens[i].start
 
 
-def _bind(tool: Offered, found: list[Mention], text: str, remainder: tuple[str, int]) -> dict[str, Any]:
-    args: dict[str, Any] = {}
-    free = [
-        p for p in tool.params
-        if p.kind == "string" and p.required and set(p.words()) & _FREE_TEXT and not (_is_date(p) or _is_time(p))
-    ]
-    if len(free) == 1 and remainder[0] and not any(m.kind == "text" and m.value for m in found if m.start >= remainder[1]):
-        # "save a note: buy milk today": what follows the tool's name is the text, dates and all.
-        if len(remainder[0]) > int(free[0].schema.get("maxLength") or len(remainder[0])):
-            raise _Unsure(f"the text for {free[0].name} is longer than it allows")
-        args[free[0].name] = remainder[0]
-        found = [m for m in found if m.start < remainder[1]]
-    used: list[Mention] = []
-    rest: list[Param] = []
-    for param in tool.params:
-        if param.name in args:
-            continue
-        if param.kind == "enum":
-            value = _enum_mentioned(param, text)
-            if value is not None:
-                args[param.name] = value
+class _Binding:
+    def __init__(self, tool: Offered, tokens: list[Token], found: list[Mention], remainder: tuple[str, int]) -> None:
+        self.tool = tool
+        self.tokens = tokens
+        self.found = found
+        self.remainder = remainder
+        self.args: dict[str, Any] = {}
+        self.spans: list[tuple[int, int]] = []  # what the bound values cover in the text
+
+    def take(self, param: Param, value: Any, start: int, end: int) -> None:
+        self.args[param.name] = value
+        self.spans.append((start, end))
+
+    def unused(self, text: str) -> tuple[str, ...]:
+        """Runs of words no parameter took and nothing explains: not the tool's name, not a
+        bound value or the word that cued it, not a word of any parameter's name or description,
+        not a frame word ("please", "what is")."""
+        vocabulary = set(self.tool.words())
+        for param in self.tool.params:
+            vocabulary |= set(_vocabulary(param))
+        for value in self.args.values():  # an enum value the request said ("sport")
+            if isinstance(value, str):
+                vocabulary |= {stem(w) for w in re.split(r"[\s_\-]+", value.lower()) if w}
+        explained = [False] * len(self.tokens)
+        for i, tok in enumerate(self.tokens):
+            if any(start <= tok.start < end for start, end in self.spans):
+                explained[i] = True
+                before = i - 1
+                while before >= 0 and self.tokens[before].low in _ARTICLES:
+                    before -= 1
+                for j in (before, i + 1):
+                    if 0 <= j < len(self.tokens):
+                        explained[j] = True
+        runs: list[list[int]] = []
+        for i, tok in enumerate(self.tokens):
+            meaningful = tok.kind == "word" and tok.low not in IGNORABLE and tok.low not in STOP_WORDS
+            if meaningful and not explained[i] and not any(similar(stem(tok.low), v) for v in vocabulary):
+                if runs and runs[-1][-1] >= i - 2:  # "outdoor seating", "for my anniversary"
+                    runs[-1].append(i)
+                else:
+                    runs.append([i])
+        base = self.tokens[0].start if self.tokens else 0
+        return tuple(text[self.tokens[r[0]].start - base : self.tokens[r[-1]].end - base] for r in runs)
+
+    def bind(self) -> dict[str, Any]:
+        self.free_text()
+        rest: list[Param] = []
+        said = _words_of(self.tokens)
+        used: list[Mention] = []
+        for param in self.tool.params:
+            if param.name in self.args:
+                continue
+            if param.kind == "enum":
+                value = _enum_mentioned(param, said)
+                if value is not None:
+                    self.args[param.name] = value
+                elif param.required:
+                    allowed = ", ".join(map(str, param.enum or ()))
+                    raise _Unsure(f"none of the values of {param.name} ({allowed}) is mentioned")
+            elif param.kind == "string" and (_is_date(param) or _is_time(param)):
+                kind = "date" if _is_date(param) else "time"
+                mention = _one([m for m in self.found if m.kind == kind], param, kind)
+                if mention is not None:
+                    used.append(mention)
+                    fmt = _date_text if kind == "date" else _time_text
+                    self.take(param, fmt(param, mention.value), mention.start, mention.end)
+            elif param.kind in ("number", "integer", "string"):
+                rest.append(param)
             elif param.required:
-                allowed = ", ".join(map(str, param.enum or ()))
-                raise _Unsure(f"none of the values of {param.name} ({allowed}) is mentioned")
-        elif param.kind == "string" and (_is_date(param) or _is_time(param)):
-            kind = "date" if _is_date(param) else "time"
-            mention = _one([m for m in found if m.kind == kind], param, kind)
-            if mention is not None:
-                used.append(mention)
-                fmt = _date_text if kind == "date" else _time_text
-                args[param.name] = fmt(param, mention.value)
-        elif param.kind in ("number", "integer", "string"):
-            rest.append(param)
-        elif param.required:
-            raise _Unsure(f"{param.name} ({param.kind}) cannot be read from text")
-    leftover = [m for m in found if m.kind in ("date", "time") and not any(m is u for u in used)]
-    if leftover:
-        raise _Unsure(f"'{leftover[0].shown}' does not fit any parameter")
-    numbers = [m for m in found if m.kind == "number"]
-    number_params = [p for p in rest if p.kind in ("number", "integer")]
-    for name, mention in _assign(numbers, number_params, all_used=True).items():
-        args[name] = int(mention.value) if _integral(mention.value) else float(mention.value)
-    texts = [m for m in found if m.kind == "text"]
-    text_params = [p for p in rest if p.kind == "string"]
-    for name, mention in _assign(texts, text_params, all_used=False).items():
-        args[name] = mention.value
-    return {p.name: args[p.name] for p in tool.params if p.name in args}
+                raise _Unsure(f"{param.name} ({param.kind}) cannot be read from text")
+        leftover = [m for m in self.found if m.kind in ("date", "time") and not any(m is u for u in used)]
+        if leftover:
+            raise _Unsure(f"'{leftover[0].shown}' does not fit any parameter")
+        numbers = [m for m in self.found if m.kind == "number"]
+        for name, mention in _assign(numbers, [p for p in rest if p.kind != "string"], all_used=True).items():
+            param = next(p for p in rest if p.name == name)
+            self.take(param, _number(mention, param), mention.start, mention.end)
+        texts = [m for m in self.found if m.kind == "text"]
+        bound = _assign(texts, [p for p in rest if p.kind == "string"], all_used=False)
+        for name, mention in bound.items():
+            param = next(p for p in rest if p.name == name)
+            if _CITY_STATE.search(param.description) and "," not in mention.value:
+                raise _Unsure(f"{param.name} wants a city and state, and only '{mention.value}' is given")
+            self.take(param, mention.value, mention.start, mention.end)
+        self.check_names_left(texts, list(bound.values()))
+        self.check_nothing_else_said()
+        return {p.name: self.args[p.name] for p in self.tool.params if p.name in self.args}
+
+    def free_text(self) -> None:
+        text, start = self.remainder
+        strings = [p for p in self.tool.params if p.kind == "string"]
+        free = [p for p in strings if p.required and set(p.words()) & _FREE_TEXT]
+        # Only for the tool's one text parameter: with others ("topic" and "region"), the words
+        # after the name may hold their values too ("news on Bitcoin in US").
+        if len(strings) != 1 or len(free) != 1 or not text or any(m.quoted for m in self.found if m.start >= start):
+            return
+        # "save a note: buy milk today": what follows the tool's name is the text, dates and all.
+        if len(text) > int(free[0].schema.get("maxLength") or len(text)):
+            raise _Unsure(f"the text for {free[0].name} is longer than it allows")
+        self.take(free[0], text, start, start + len(text))
+        self.found = [m for m in self.found if m.start < start]
+
+    def check_names_left(self, texts: list[Mention], bound: list[Mention]) -> None:
+        """A name left over may qualify a bound one ("Chez Paul in Paris", "Paris, France");
+        one standing apart ("hotels in Paris and New York") is a second value: unclear."""
+        ends = [self.index_of(m.end - 1) for m in bound]
+        for mention in texts:
+            if any(mention is b for b in bound) or mention.quoted:
+                continue
+            start = self.index_of(mention.start)
+            between = [{t.low for t in self.tokens[end + 1 : start]} for end in ends if 0 < start - end <= 2]
+            if not any(words <= _QUALIFIERS for words in between):
+                raise _Unsure(f"'{mention.shown}' does not fit any parameter")
+
+    def index_of(self, offset: int) -> int:
+        return next(i for i, t in enumerate(self.tokens) if t.start <= offset < t.end)
+
+    def check_nothing_else_said(self) -> None:
+        """Refuse a call that leaves out a parameter the request talks about ("... vegan food"
+        for ``dietary_preference``, "in km/h" for ``to_unit``): its default would answer a
+        different question."""
+        tool_words = set(self.tool.words())
+        said = [
+            stem(t.low)
+            for t in self.tokens
+            if t.kind == "word"
+            and t.low not in IGNORABLE
+            and t.low not in STOP_WORDS
+            and stem(t.low) not in tool_words
+            and not any(start <= t.start < end for start, end in self.spans)
+        ]
+        units = any(t.kind == "word" and len(t.text) > 1 and find_dimension(t.text) for t in self.tokens)
+        for param in self.tool.params:
+            if param.name in self.args:
+                continue
+            about = {w for w in param.words() + content_words(param.description) if w not in _VAGUE}
+            values = param.enum or tuple((param.schema.get("items") or {}).get("enum") or ())
+            about |= {stem(w) for v in values if isinstance(v, str) for w in re.split(r"[\s_\-]+", v) if w}
+            about -= tool_words
+            if any(similar(s, a) for s in said for a in about) or (units and "unit" in param.words()):
+                raise _Unsure(f"the request says something about {param.name} that I could not read")

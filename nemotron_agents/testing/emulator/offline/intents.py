@@ -72,10 +72,18 @@ class Conversion:
 
 @dataclass(frozen=True)
 class ToolUse:
-    """A call of a tool the policy knows nothing special about, arguments bound by meaning."""
+    """A call of a tool the policy knows nothing special about, arguments bound by meaning.
+
+    Attributes:
+        name: The tool.
+        args: Its arguments.
+        unused: Phrases of the request no parameter takes ("with outdoor seating"); the answer
+            says they were left out.
+    """
 
     name: str
     args: dict[str, Any] = field(default_factory=dict)
+    unused: tuple[str, ...] = ()
 
 
 Intent = Arithmetic | PercentOf | PercentChange | WhatPercent | Scale | Conversion | ToolUse

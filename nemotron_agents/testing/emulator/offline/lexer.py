@@ -30,7 +30,7 @@ _TOKEN_RE = re.compile(
     r"|(?P<hour>\d{1,2}\s?[aApP]\.?[mM]\.?(?![A-Za-z]))"
     r"|(?P<num>(?:\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?:\.\d+)?(?:[eE][-+]?\d+)?|\.\d+)"
     r"(?:(?:st|nd|rd|th)(?![A-Za-z]))?"
-    r"|(?P<word>(?:[°º]\s?)?[^\W\d_]\w*(?:['’\-][^\W\d_]\w*)*)"
+    r"|(?P<word>(?:[A-Za-z]\.)+[A-Za-z]\.?(?![A-Za-z])|(?:[°º]\s?)?[^\W\d_]\w*(?:['’\-][^\W\d_]\w*)*)"
     r"|(?P<quote>\"[^\"\n]{1,200}\"|“[^”\n]{1,200}”|(?<!\w)'[^'\n]{1,200}'(?!\w))"
     r"|(?P<op>\*\*|//|[-+*/^%×÷()\[\],−–])"
     r"|(?P<punct>[.?!;:=])"
@@ -163,7 +163,8 @@ def _raw_tokens(text: str) -> list[Token]:
             and raw != "I"
         )
         tokens.append(Token(kind, raw, low, m.start(), m.end(), value, cap, spaced))
-        sentence_start = kind == "punct" and raw in ".?!:" or (kind == "quote" and sentence_start)
+        # An opening quote or stray mark keeps a sentence start: '"Can you ...' starts one.
+        sentence_start = kind == "punct" and raw in ".?!:" or (kind in ("quote", "other") and sentence_start)
         spaced = False
     return tokens
 

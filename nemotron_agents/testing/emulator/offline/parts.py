@@ -7,8 +7,10 @@ one reads on its own ("If 12 units cost 30 dollars, then what is the price per u
 step); failing that, it is cut again at "and" and commas, and runs of up to four of those
 pieces are read, longest first ("add 17 and 25" keeps its "and"). What still reads as nothing
 is a declined part, named in the answer. When a declined part holds a value (a number, date,
-time or quoted phrase), the whole request is declined: the rest read alone could be a
-different question ("4 units cost 10 dollars and 5 units cost 20 dollars: the price per unit?").
+time or quoted phrase), or speaks of a tool another part calls or of its parameters, the whole
+request is declined: the rest read alone could be a different question ("4 units cost 10
+dollars and 5 units cost 20 dollars: the price per unit?", "a house with 3 bedrooms and a
+garden").
 
 A step that refers to the previous result ("multiply it by 3", "then add 10%") runs after the
 step before it; the others are independent and are called together in one turn.
@@ -184,11 +186,11 @@ class _Reader:
             return None  # nothing to compute and no tool named: no reading can succeed
         part = self.span(lo, hi)
         if tool is not None:
-                args = bind_arguments(tool, self.tokens[lo:hi], part)
-                if isinstance(args, str):
-                    self.reason = f"{tool.name}: {args}"
-                    return None
-                return Step(len(self.steps), part, ToolUse(tool.name, args))
+            use = bind_arguments(tool, self.tokens[lo:hi], part)
+            if isinstance(use, str):
+                self.reason = f"{tool.name}: {use}"
+                return None
+            return Step(len(self.steps), part, use)
         intent = read_intent(Cursor(self.tokens, lo, hi), has_prev=previous is not None)
         if intent is None:
             return None
@@ -274,4 +276,18 @@ def understand(text: str, tools: list[Offered]) -> list[Step]:
         # "4 units cost 10 dollars and 5 units cost 20 dollars: price per unit?" must not be
         # answered from the second half alone.
         return [Step(0, text, None, reason=_VALUES_LEFT)]
+    for step in reader.steps:
+        if isinstance(step.intent, ToolUse) and any(
+            s.intent is None and _about(s.text, tools, step.intent.name) for s in reader.steps
+        ):
+            # "Design a house with 3 bedrooms and a garden": the part left over ("a garden")
+            # belongs to the call; making it without would answer a different request.
+            return [Step(0, text, None, reason=f"part of it adds to the {step.intent.name} call in a way I could not read")]
     return reader.steps
+
+
+def _about(text: str, tools: list[Offered], name: str) -> bool:
+    """Whether ``text`` speaks of the tool ``name`` or one of its parameters."""
+    tool = next(t for t in tools if t.name == name)
+    vocabulary = set(tool.words()) | {w for p in tool.params for w in p.words()}
+    return any(similar(w, v) for w in content_words(text) if w not in IGNORABLE for v in vocabulary)
