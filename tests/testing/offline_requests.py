@@ -195,7 +195,22 @@ CASES: list[Case] = [
         pct("percent_of", 15, 12),
         says=("The square root of 144 is 12.", "15% of 12 is 1.8."),
     ),
+    _c("What is a quarter of 100?", calc("100 / 4"), says=("100 / 4 is 25.",)),
+    _c("Add 5 and 10 and 15", calc("5 + 10 + 15"), says=("5 + 10 + 15 is 30.",)),
+    _c("What is fifteen percent of two hundred and forty?", pct("percent_of", 15, 240), says=("15% of 240 is 36.",)),
+    _c("How many kilograms is 150 pounds?", conv(150, "pounds", "kilograms"), says=("150 pounds is 68.0388555 kilograms.",)),
+    _c(
+        "What's 12 plus 30? Then add 15% to it.",
+        calc("12 + 30"),
+        calc("42 * (100 + 15) / 100"),
+        says=("12 + 30 is 42.", "42 increased by 15% is 48.3."),
+    ),
     # a tool error is answered honestly, or fixed once when the error says how
+    _c(
+        "What is the square root of -16?",
+        calc("sqrt(-16)"),
+        says=("I couldn't compute sqrt(-16)", "outside the function's domain"),
+    ),
     _c("What is 1/0?", calc("1 / 0"), says=("I couldn't compute 1 / 0", "Division by zero")),
     _c(
         "convert 10 kilometers to milles",
@@ -212,6 +227,8 @@ CASES: list[Case] = [
     _d("calculator", "What is a 15% discount on 80?"),
     _d("calculator", "What is the square root of 16 plus 9?"),
     _d("calculator", "What is 42?"),
+    _d("calculator", "What is -3 squared?"),  # -9 by precedence, 9 to many readers
+    _d("calculator", "What is 50% of 20% of 100?"),
     _d("calculator", "What is 3 miles plus 2 km?"),
     _d("calculator", "Convert 5 to km"),
     _d("calculator", "What is 15% of it?"),

@@ -15,7 +15,8 @@ minus, which binds tighter than ``* /``, then ``+ -``):
 * the previous result ("it", "that", "the result") where a previous step exists.
 
 An "of" phrase takes a single operand, so one followed by more arithmetic ("the square root of
-16 plus 9") is ambiguous and refused rather than guessed.
+16 plus 9") is ambiguous and refused rather than guessed, as is a sign before a spoken power
+("minus 3 squared").
 """
 
 from __future__ import annotations
@@ -26,7 +27,20 @@ from decimal import Decimal
 from nemotron_agents.testing.emulator.offline.cursor import Cursor
 from nemotron_agents.testing.emulator.offline.lexer import Token, number_text
 
-__all__ = ["Expr", "Num", "Ref", "Bin", "Neg", "Call", "render", "parse_expression", "has_ref", "FUNCTIONS"]
+__all__ = [
+    "Expr",
+    "Num",
+    "Ref",
+    "Bin",
+    "Neg",
+    "Call",
+    "render",
+    "parse_expression",
+    "parse_operand",
+    "parse_items",
+    "has_ref",
+    "FUNCTIONS",
+]
 
 #: Functions written with parentheses ("sqrt(16)"); the calculator tool's set.
 FUNCTIONS = frozenset(
@@ -190,8 +204,13 @@ class _Parser:
         return self.expr(4)
 
     def postfix(self) -> Expr:
+        start = self.c.i
         expr = self.atom()
+        # "minus 3 squared": -9 by precedence, 9 to many readers. Not guessed.
+        signed = start > 0 and self.c.tokens[start - 1].low in ("-", "minus", "negative")
         while True:
+            if signed and self.c.at("squared") or signed and self.c.at("cubed"):
+                raise _Ambiguous("a sign before a spoken power")
             if self.c.take("squared"):
                 expr = Bin("**", expr, Num("2", "2"))
             elif self.c.take("cubed"):
@@ -204,9 +223,13 @@ class _Parser:
                 raise _Ambiguous("an 'of' phrase followed by more arithmetic")
 
     def operand(self) -> Expr:
-        """One operand of an "of" phrase: a number, a parenthesis, a call, the previous result."""
+        """One operand of an "of" phrase: a number, maybe signed, a parenthesis, a call, the
+        previous result."""
         self._enter()
-        expr = self.postfix()
+        if self.c.take("-") or self.c.take("minus") or self.c.take("negative"):
+            expr: Expr = Neg(self.postfix())
+        else:
+            expr = self.postfix()
         if self.ended_with_of and not (self.c.at(")") or self.c.done()):
             raise _Ambiguous("an 'of' phrase followed by more")
         self.depth -= 1
@@ -250,17 +273,28 @@ class _Parser:
             return phrase
         raise _Ambiguous(f"unexpected {tok.text!r}")
 
-    def items(self) -> list[Expr]:
-        """``a, b and c`` / ``a and b``: at least two operands."""
+    def _next_is_value(self, ahead: int) -> bool:
+        tok = self.c.peek(ahead)
+        return tok is not None and (tok.kind == "num" or tok.low in ("-", "(") or (self.allow_ref and tok.low == "it"))
+
+    def items(self, minimum: int = 2) -> list[Expr]:
+        """``a``, ``a and b``, ``a, b and c``, ``a, b, c``, ``a and b and c`` (at least
+        ``minimum`` operands)."""
+        c = self.c
         items = [self.operand()]
-        while self.c.take(","):
-            if self.c.take("and"):
+        while True:
+            if c.take(",", "and") or c.take("and") or c.take("plus"):
                 items.append(self.operand())
-                return items
+                while c.at("and") and self._next_is_value(1):
+                    c.take("and")
+                    items.append(self.operand())
+                break
+            if not (c.at(",") and self._next_is_value(1)):
+                break
+            c.take(",")
             items.append(self.operand())
-        if not self.c.take("and"):
+        if len(items) < minimum:
             raise _Ambiguous("a list needs 'and'")
-        items.append(self.operand())
         return items
 
     def of_phrase(self) -> Expr | None:
@@ -313,9 +347,9 @@ class _Parser:
         c.i = start
         if c.take("half", "of") or c.take("half"):
             return Bin("/", self.operand(), Num("2", "2"))
-        if c.take_any("a third of", "one third of") is not None:
+        if c.take_any("a third of", "one third of", "third of") is not None:
             return Bin("/", self.operand(), Num("3", "3"))
-        if c.take_any("a quarter of", "one quarter of", "a fourth of") is not None:
+        if c.take_any("a quarter of", "one quarter of", "quarter of", "a fourth of", "fourth of") is not None:
             return Bin("/", self.operand(), Num("4", "4"))
         if c.take_any("double", "twice") is not None:
             return Bin("*", Num("2", "2"), self.operand())
@@ -349,6 +383,17 @@ def parse_expression(cursor: Cursor, *, allow_ref: bool = False) -> Expr | None:
         return None
     cursor.i = c.i
     return expr
+
+
+def parse_items(cursor: Cursor, *, allow_ref: bool = False) -> list[Expr] | None:
+    """Read one or more operands ("17", "17 and 25", "1, 2 and 3"); the cursor moves past them."""
+    c = cursor.copy()
+    try:
+        items = _Parser(c, allow_ref=allow_ref).items(minimum=1)
+    except (_Ambiguous, RecursionError):
+        return None
+    cursor.i = c.i
+    return items
 
 
 def parse_operand(cursor: Cursor, *, allow_ref: bool = False) -> Expr | None:

@@ -31,6 +31,7 @@ from nemotron_agents.testing.emulator.offline.expressions import (
     Num,
     Ref,
     parse_expression,
+    parse_items,
     parse_operand,
 )
 from nemotron_agents.testing.emulator.offline.intents import (
@@ -320,21 +321,6 @@ def percent_of(c: Cursor, has_prev: bool) -> Intent | None:
 # --- arithmetic -----------------------------------------------------------------------------
 
 
-def _items(c: Cursor, has_prev: bool) -> list[Expr] | None:
-    """ "a", "a and b", "a, b and c", "a, b, c"."""
-    items: list[Expr] = []
-    while True:
-        item = parse_operand(c, allow_ref=has_prev)
-        if item is None:
-            return None
-        items.append(item)
-        if c.take(",", "and") or c.take("and") or c.take("plus"):
-            last = parse_operand(c, allow_ref=has_prev)
-            return [*items, last] if last is not None else None
-        if not (c.take(",") and c.peek() is not None and c.peek().kind == "num"):
-            return items
-
-
 def _sum(items: list[Expr], op: str) -> Expr:
     expr = items[0]
     for item in items[1:]:
@@ -346,7 +332,7 @@ def command(c: Cursor, has_prev: bool) -> Intent | None:
     """Arithmetic commands (see the module docstring)."""
     ref: Expr | None = Ref() if has_prev else None
     if c.take_any("add", "sum", "sum up", "total") is not None:
-        items = _items(c, has_prev)
+        items = parse_items(c, allow_ref=has_prev)
         if items is None:
             return None
         if len(items) == 1 and c.take("to"):
