@@ -13,9 +13,9 @@ A request's label is the outcome a careful model would reach offline:
   answer may still be answered (its calls and words are listed), the rest must be declined.
 
 Grading (:func:`grade`): any call not listed, or any number in the answer that is neither in the
-request, nor in a tool result, nor in the listed calls and words, is ``wrong``; an answer with the decline hint is
-``declined``; one saying all it must, with all the calls, is ``correct``; anything else is
-``wrong``.
+request, nor in a tool result, nor in the listed calls and words, is ``wrong``; an answer with
+the decline hint is ``declined``; one saying all it must, with all the calls, is ``correct``;
+anything else is ``wrong``.
 
 Run ``python tests/testing/offline_requests.py`` for the counts per family.
 """
@@ -101,7 +101,9 @@ def _c(text: str, *calls: tuple[str, dict[str, Any]], says: tuple[str, ...] = ()
     return Case("calculator", text, "correct", calls, says)
 
 
-def _d(family: str, text: str, *calls: tuple[str, dict[str, Any]], says: tuple[str, ...] = ()) -> Case:
+def _d(
+    family: str, text: str, *calls: tuple[str, dict[str, Any]], says: tuple[str, ...] = ()
+) -> Case:
     return Case(family, text, "declined", calls, says)
 
 
@@ -122,7 +124,10 @@ def ppu(total: float, units: int) -> tuple[str, dict[str, Any]]:
 
 
 def book(restaurant: str, size: int, date: str, time: str) -> tuple[str, dict[str, Any]]:
-    return ("book_table", {"restaurant": restaurant, "party_size": size, "date": date, "time": time})
+    return (
+        "book_table",
+        {"restaurant": restaurant, "party_size": size, "date": date, "time": time},
+    )
 
 
 CASES: list[Case] = [
@@ -135,22 +140,38 @@ CASES: list[Case] = [
         says=("2 ** 100 is 1267650600228229401496703205376.", "5 miles is 8.04672 km."),
     ),
     _c("What is 18% of 1,250?", pct("percent_of", 18, 1250), says=("18% of 1,250 is 225.",)),
-    _c("Convert 100 km/h to mph", conv(100, "km/h", "mph"), says=("100 km/h is 62.1371192237334 mph.",)),
+    _c(
+        "Convert 100 km/h to mph",
+        conv(100, "km/h", "mph"),
+        says=("100 km/h is 62.1371192237334 mph.",),
+    ),
     _c(
         "Add 17 and 25, then multiply the result by 3",
         calc("17 + 25"),
         calc("42 * 3"),
         says=("17 + 25 is 42.", "42 * 3 is 126."),
     ),
-    _c("How many seconds are in 3.5 hours?", conv(3.5, "hours", "seconds"), says=("3.5 hours is 12600 seconds.",)),
-    _c("What is the square root of 144?", calc("sqrt(144)"), says=("The square root of 144 is 12.",)),
+    _c(
+        "How many seconds are in 3.5 hours?",
+        conv(3.5, "hours", "seconds"),
+        says=("3.5 hours is 12600 seconds.",),
+    ),
+    _c(
+        "What is the square root of 144?",
+        calc("sqrt(144)"),
+        says=("The square root of 144 is 12.",),
+    ),
     _c("What is seven times six?", calc("7 * 6"), says=("7 * 6 is 42.",)),
     _c("Calculate (3 + 4) * 5", calc("(3 + 4) * 5"), says=("(3 + 4) * 5 is 35.",)),
     _c("What is 2^10?", calc("2 ** 10"), says=("2 ** 10 is 1024.",)),
     _c("What's the average of 2, 4 and 9?", calc("(2 + 4 + 9) / 3"), says=("is 5.",)),
     _c("Add 1,250 and 3.5", calc("1250 + 3.5"), says=("1250 + 3.5 is 1253.5.",)),
     _c("Subtract 5 from 12", calc("12 - 5"), says=("12 - 5 is 7.",)),
-    _c("How much is one hundred and five minus a dozen?", calc("105 - 12"), says=("105 - 12 is 93.",)),
+    _c(
+        "How much is one hundred and five minus a dozen?",
+        calc("105 - 12"),
+        says=("105 - 12 is 93.",),
+    ),
     _c("What is 5!", calc("factorial(5)"), says=("is 120.",)),
     _c(
         "What is the percentage decrease from 80 to 60?",
@@ -159,12 +180,28 @@ CASES: list[Case] = [
     ),
     _c("percent change from 50 to 75", pct("percent_change", 50, 75), says=("a 50% increase",)),
     _c("30 is what percent of 240?", calc("30 * 100 / 240"), says=("30 is 12.5% of 240.",)),
-    _c("Increase 200 by 15%", calc("200 * (100 + 15) / 100"), says=("200 increased by 15% is 230.",)),
-    _c("What is 80 after a 25% discount?", calc("80 * (100 - 25) / 100"), says=("80 decreased by 25% is 60.",)),
+    _c(
+        "Increase 200 by 15%",
+        calc("200 * (100 + 15) / 100"),
+        says=("200 increased by 15% is 230.",),
+    ),
+    _c(
+        "What is 80 after a 25% discount?",
+        calc("80 * (100 - 25) / 100"),
+        says=("80 decreased by 25% is 60.",),
+    ),
     _c("What's a 15% tip on $80?", pct("percent_of", 15, 80), says=("15% of 80 is 12.",)),
-    _c("Convert 72°F to Celsius", conv(72, "°F", "Celsius"), says=("72 °F is 22.2222222222222 Celsius.",)),
+    _c(
+        "Convert 72°F to Celsius",
+        conv(72, "°F", "Celsius"),
+        says=("72 °F is 22.2222222222222 Celsius.",),
+    ),
     _c("How many feet are in a mile?", conv(1, "mile", "feet"), says=("1 mile is 5280 feet.",)),
-    _c("How many weeks are in 2 years?", conv(2, "years", "weeks"), says=("2 years is 104.357142857143 weeks.",)),
+    _c(
+        "How many weeks are in 2 years?",
+        conv(2, "years", "weeks"),
+        says=("2 years is 104.357142857143 weeks.",),
+    ),
     _c(
         "Convert 5 miles to km, then add 10%.",
         conv(5, "miles", "km"),
@@ -197,8 +234,16 @@ CASES: list[Case] = [
     ),
     _c("What is a quarter of 100?", calc("100 / 4"), says=("100 / 4 is 25.",)),
     _c("Add 5 and 10 and 15", calc("5 + 10 + 15"), says=("5 + 10 + 15 is 30.",)),
-    _c("What is fifteen percent of two hundred and forty?", pct("percent_of", 15, 240), says=("15% of 240 is 36.",)),
-    _c("How many kilograms is 150 pounds?", conv(150, "pounds", "kilograms"), says=("150 pounds is 68.0388555 kilograms.",)),
+    _c(
+        "What is fifteen percent of two hundred and forty?",
+        pct("percent_of", 15, 240),
+        says=("15% of 240 is 36.",),
+    ),
+    _c(
+        "How many kilograms is 150 pounds?",
+        conv(150, "pounds", "kilograms"),
+        says=("150 pounds is 68.0388555 kilograms.",),
+    ),
     _c(
         "What's 12 plus 30? Then add 15% to it.",
         calc("12 + 30"),
@@ -218,11 +263,20 @@ CASES: list[Case] = [
         conv(10, "kilometers", "mi"),
         says=("10 kilometers is 6.21371192237334 mi", "'mi' for 'milles'"),
     ),
-    _c("Convert 3 tons to kg", conv(3, "tons", "kg"), says=("I couldn't convert 3 tons to kg", "'tonne'")),
+    _c(
+        "Convert 3 tons to kg",
+        conv(3, "tons", "kg"),
+        says=("I couldn't convert 3 tons to kg", "'tonne'"),
+    ),
     # what cannot be read with confidence is declined, not guessed
     _d("calculator", "Tell me a joke"),
     _d("calculator", "hi"),
-    _d("calculator", "What is 15% of 240 and tell me a joke", pct("percent_of", 15, 240), says=("15% of 240 is 36.",)),
+    _d(
+        "calculator",
+        "What is 15% of 240 and tell me a joke",
+        pct("percent_of", 15, 240),
+        says=("15% of 240 is 36.",),
+    ),
     _d("calculator", "What is 15% of 240 after tax?"),
     _d("calculator", "What is a 15% discount on 80?"),
     _d("calculator", "What is the square root of 16 plus 9?"),
@@ -242,12 +296,26 @@ CASES: list[Case] = [
         ("2.5",),
     ),
     Case(
-        "price_per_unit", "What is the price per unit? I paid $30 for 12 units.", "correct", (ppu(30, 12),), ("2.5",)
+        "price_per_unit",
+        "What is the price per unit? I paid $30 for 12 units.",
+        "correct",
+        (ppu(30, 12),),
+        ("2.5",),
     ),
     Case("price_per_unit", "Price per unit: 8 units for $20", "correct", (ppu(20, 8),), ("2.5",)),
-    Case("price_per_unit", "What's the price per unit if 3 boxes cost $12?", "correct", (ppu(12, 3),), ("4",)),
     Case(
-        "price_per_unit", "Twelve units cost thirty dollars. What's the price per unit?", "correct", (ppu(30, 12),), ("2.5",)
+        "price_per_unit",
+        "What's the price per unit if 3 boxes cost $12?",
+        "correct",
+        (ppu(12, 3),),
+        ("4",),
+    ),
+    Case(
+        "price_per_unit",
+        "Twelve units cost thirty dollars. What's the price per unit?",
+        "correct",
+        (ppu(30, 12),),
+        ("2.5",),
     ),
     Case(
         "price_per_unit",
@@ -256,10 +324,19 @@ CASES: list[Case] = [
         (ppu(45.5, 7),),
         ("6.5",),
     ),
-    Case("price_per_unit", "What is 15% of 240?", "correct", (pct("percent_of", 15, 240),), ("15% of 240 is 36.",)),
+    Case(
+        "price_per_unit",
+        "What is 15% of 240?",
+        "correct",
+        (pct("percent_of", 15, 240),),
+        ("15% of 240 is 36.",),
+    ),
     _d("price_per_unit", "price per unit for 12 and 30"),
     _d("price_per_unit", "What is the price per unit?"),
-    _d("price_per_unit", "If 4 units cost 10 dollars and 5 units cost 20 dollars, what is the price per unit?"),
+    _d(
+        "price_per_unit",
+        "If 4 units cost 10 dollars and 5 units cost 20 dollars, what is the price per unit?",
+    ),
     _d(
         "price_per_unit",
         "If 12 units cost 30 dollars, what is the price per unit? Then tell me a joke.",
@@ -349,7 +426,11 @@ def grade(case: Case, run: Run) -> str:
     listed = " ".join([*case.says, *(str(v) for _, args in case.calls for v in args.values())])
     known = _numbers(case.text) | _numbers(" ".join(run.results)) | _numbers(listed) | _CONSTANTS
     results = " ".join(run.results)
-    stated = {n for n in _numbers(run.answer.replace(DECLINE_HINT, "")) if n not in known and n not in results}
+    stated = {
+        n
+        for n in _numbers(run.answer.replace(DECLINE_HINT, ""))
+        if n not in known and n not in results
+    }
     if stated:
         return "wrong"
     if DECLINE_HINT in run.answer:
@@ -365,7 +446,9 @@ def run_case(emu: NIMEmulator, case: Case) -> Run:
     if case.family == "calculator":
         graph = calculator.build_graph(settings=settings)
     else:
-        graph = build_agent(tools=ToolRegistry(FAMILIES[case.family]), settings=settings, initial_delay=0)
+        graph = build_agent(
+            tools=ToolRegistry(FAMILIES[case.family]), settings=settings, initial_delay=0
+        )
     before = len(emu.chat_requests)
     state = graph.invoke({"messages": [HumanMessage(case.text)]})
     run = Run(statuses=[r.status for r in emu.chat_requests[before:]])
@@ -398,10 +481,15 @@ def main() -> int:
     print(f"{'family':<16}{'correct':>9}{'declined':>10}{'wrong':>7}{'total':>7}")
     for family, tally in counts(graded).items():
         total = sum(tally.values())
-        print(f"{family:<16}{tally['correct']:>9}{tally['declined']:>10}{tally['wrong']:>7}{total:>7}")
+        print(
+            f"{family:<16}{tally['correct']:>9}{tally['declined']:>10}{tally['wrong']:>7}{total:>7}"
+        )
     for case, run, outcome in graded:
         if outcome == "wrong" or outcome != case.expect:
-            print(f"\n{outcome} (labelled {case.expect}): {case.text}\n  calls: {run.calls}\n  answer: {run.answer}")
+            print(
+                f"\n{outcome} (labelled {case.expect}): {case.text}"
+                f"\n  calls: {run.calls}\n  answer: {run.answer}"
+            )
     return 1 if any(outcome == "wrong" for _, _, outcome in graded) else 0
 
 

@@ -39,7 +39,9 @@ def _accepted(args: dict[str, Any], truth: dict[str, list[Any]]) -> bool:
     return all(k in args or "" in accepted for k, accepted in truth.items())
 
 
-def outcome(made: list[tuple[str, dict[str, Any]]], truth: list[tuple[str, dict[str, list[Any]]]]) -> str:
+def outcome(
+    made: list[tuple[str, dict[str, Any]]], truth: list[tuple[str, dict[str, list[Any]]]]
+) -> str:
     """``declined`` (no call), ``correct`` (all the calls), ``partial`` (some of them, each
     right; the rest declined) or ``wrong``."""
     if not made:
@@ -61,7 +63,10 @@ def graded(category: str) -> list[tuple[str, str, list]]:
     out = []
     for line in (DATA / f"BFCL_v4_{category}.json").read_text().splitlines():
         row = json.loads(line)
-        tools = [from_json_schema(f["name"], f["description"], f["parameters"], dialect="bfcl") for f in row["function"]]
+        tools = [
+            from_json_schema(f["name"], f["description"], f["parameters"], dialect="bfcl")
+            for f in row["function"]
+        ]
         source = {t.name: t.source_name for t in tools}
         body = {"messages": [row["question"][0][-1]], "tools": [t.to_openai() for t in tools]}
         reply = auto_reply(body, ids=IdSource(0).tool_call_id)

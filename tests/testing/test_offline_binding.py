@@ -20,7 +20,11 @@ def fn(name: str, description: str, properties: dict, required: list[str] | None
         "function": {
             "name": name,
             "description": description,
-            "parameters": {"type": "object", "properties": properties, "required": required or list(properties)},
+            "parameters": {
+                "type": "object",
+                "properties": properties,
+                "required": required or list(properties),
+            },
         },
     }
 
@@ -30,7 +34,10 @@ PRICE = fn(
     "price_per_unit",
     "Price of one unit, given the total price and the number of units.",
     {
-        "total": {"type": "number", "description": "Total price paid for all the units, in dollars."},
+        "total": {
+            "type": "number",
+            "description": "Total price paid for all the units, in dollars.",
+        },
         "units": {"type": "integer", "description": "How many units were bought."},
     },
 )
@@ -92,9 +99,15 @@ def test_booking_arguments_by_kind_and_cue():
         "date": "2025-03-14",
         "time": "19:00",
     }
-    assert "not fixed by the text" in call(BOOK, "Book a table at Chez Paul for 4 people tomorrow at 7pm")
-    assert "no time is given" in call(BOOK, "Book a table at Chez Paul for 4 people on 2025-03-14 at 7")
-    assert "two bindings" in call(BOOK, "Book a table at Chez Paul and at Sakura for 2 on 2025-03-14 at 7pm")
+    assert "not fixed by the text" in call(
+        BOOK, "Book a table at Chez Paul for 4 people tomorrow at 7pm"
+    )
+    assert "no time is given" in call(
+        BOOK, "Book a table at Chez Paul for 4 people on 2025-03-14 at 7"
+    )
+    assert "two bindings" in call(
+        BOOK, "Book a table at Chez Paul and at Sakura for 2 on 2025-03-14 at 7pm"
+    )
 
 
 def test_words_no_parameter_takes_are_kept_for_the_answer():
@@ -106,18 +119,29 @@ def test_words_no_parameter_takes_are_kept_for_the_answer():
 
 
 def test_leftover_names_must_qualify_a_bound_one():
-    weather = fn("get_weather", "Weather in a city.", {"city": {"type": "string", "description": "The city."}})
+    weather = fn(
+        "get_weather",
+        "Weather in a city.",
+        {"city": {"type": "string", "description": "The city."}},
+    )
     assert call(weather, "What's the weather in Paris, France?") == {"city": "Paris"}
     assert "does not fit" in call(weather, "weather in Paris or Rome")
 
 
 def test_percentages_need_the_description_to_say_how_they_are_written():
     def rate(description: str) -> dict:
-        return fn("compound_interest", "Interest.", {"principal": NUMBER, "rate": {"type": "number", "description": description}})
+        return fn(
+            "compound_interest",
+            "Interest.",
+            {"principal": NUMBER, "rate": {"type": "number", "description": description}},
+        )
 
     text = "compound interest on a principal of $5000 at a rate of 5%"
     assert call(rate("Annual rate in percent."), text) == {"principal": 5000, "rate": 5}
-    assert call(rate("Annual rate as a decimal, e.g. 0.05."), text) == {"principal": 5000, "rate": 0.05}
+    assert call(rate("Annual rate as a decimal, e.g. 0.05."), text) == {
+        "principal": 5000,
+        "rate": 0.05,
+    }
     assert "does not say whether it takes 5 or 0.05" in call(rate("The annual rate."), text)
 
 
@@ -141,13 +165,20 @@ def test_a_call_leaving_out_what_the_request_asks_for_is_refused():
         ["city"],
     )
     assert call(find, "find a vegan restaurant in Oslo") == {"city": "Oslo", "diet": "vegan"}
-    assert "says something about diet" in call(find, "find a restaurant in Oslo with vegan and halal food")
+    assert "says something about diet" in call(
+        find, "find a restaurant in Oslo with vegan and halal food"
+    )
 
 
 def test_free_text_is_what_follows_the_tool_name():
     note = fn("save_note", "Save a note.", {"text": {"type": "string"}})
     assert call(note, "save a note: buy milk today") == {"text": "buy milk today"}
-    search = fn("search_docs", "Search.", {"query": {"type": "string"}, "limit": {"type": "integer"}}, ["query"])
+    search = fn(
+        "search_docs",
+        "Search.",
+        {"query": {"type": "string"}, "limit": {"type": "integer"}},
+        ["query"],
+    )
     assert call(search, 'search the docs for "retry policy" please') == {"query": "retry policy"}
 
 
@@ -167,9 +198,17 @@ def test_percent_parameters_bound_from_the_descriptions_mode_by_mode():
     described = fn(
         "percentage",
         "Compute a percent of b or the change from a to b.",
-        {"operation": {"type": "string", "enum": ["percent_of", "percent_change"]}, "a": NUMBER, "b": NUMBER},
+        {
+            "operation": {"type": "string", "enum": ["percent_of", "percent_change"]},
+            "a": NUMBER,
+            "b": NUMBER,
+        },
     )
-    assert prepared([described], "What is 15% of 240?").args == {"operation": "percent_of", "a": 15, "b": 240}
+    assert prepared([described], "What is 15% of 240?").args == {
+        "operation": "percent_of",
+        "a": 15,
+        "b": 240,
+    }
     assert prepared([described], "percent change from 50 to 75").args == {
         "operation": "percent_change",
         "a": 50,
@@ -179,11 +218,21 @@ def test_percent_parameters_bound_from_the_descriptions_mode_by_mode():
     swapped = fn(
         "percentage",
         "Compute b percent of a, or the change from b to a.",
-        {"operation": {"type": "string", "enum": ["percent_of", "percent_change"]}, "a": NUMBER, "b": NUMBER},
+        {
+            "operation": {"type": "string", "enum": ["percent_of", "percent_change"]},
+            "a": NUMBER,
+            "b": NUMBER,
+        },
     )
-    assert prepared([swapped], "What is 15% of 240?").args == {"operation": "percent_of", "a": 240, "b": 15}
+    assert prepared([swapped], "What is 15% of 240?").args == {
+        "operation": "percent_of",
+        "a": 240,
+        "b": 15,
+    }
     silent = fn(
-        "percentage", "Percentages.", {"operation": {"type": "string", "enum": ["percent_of"]}, "a": NUMBER, "b": NUMBER}
+        "percentage",
+        "Percentages.",
+        {"operation": {"type": "string", "enum": ["percent_of"]}, "a": NUMBER, "b": NUMBER},
     )
     assert isinstance(prepared([silent], "What is 15% of 240?"), str)  # no way to tell: no call
 
@@ -210,7 +259,11 @@ def test_conversion_tools_with_unit_enums():
             "target": {"type": "string", "enum": ["m", "km", "mi"]},
         },
     )
-    assert prepared([convert], "Convert 5 miles to kilometres").args == {"amount": 5, "source": "mi", "target": "km"}
+    assert prepared([convert], "Convert 5 miles to kilometres").args == {
+        "amount": 5,
+        "source": "mi",
+        "target": "km",
+    }
     assert isinstance(prepared([convert], "Convert 5 feet to km"), str)  # feet is not offered
     assert prepared([convert], "then convert it to m", Previous("8.04672", "km")).args == {
         "amount": 8.04672,
@@ -228,12 +281,24 @@ def test_errors_are_recognised():
 
 def test_retry_only_when_the_error_names_the_fix():
     convert = Prepared("convert_units", {"value": 10, "from_unit": "km", "to_unit": "milles"})
-    fixed, fix = correct(convert, "Unknown unit 'milles' for to_unit. Did you mean 'mi'? Known length units: ...")
-    assert fixed.args["to_unit"] == "mi" and (fix.param, fix.old, fix.new) == ("to_unit", "milles", "mi")
+    fixed, fix = correct(
+        convert, "Unknown unit 'milles' for to_unit. Did you mean 'mi'? Known length units: ..."
+    )
+    assert fixed.args["to_unit"] == "mi" and (fix.param, fix.old, fix.new) == (
+        "to_unit",
+        "milles",
+        "mi",
+    )
     booking = Prepared("book_table", {"restaurant": "Chez Pol", "party_size": 2})
-    listed = "Unknown restaurant 'Chez Pol'. Available restaurants: 'Chez Paul', 'Sakura', 'Trattoria Luigi'."
+    listed = (
+        "Unknown restaurant 'Chez Pol'. Available restaurants: 'Chez Paul', 'Sakura', "
+        "'Trattoria Luigi'."
+    )
     assert correct(booking, listed)[0].args["restaurant"] == "Chez Paul"
     tons = Prepared("convert_units", {"value": 3, "from_unit": "tons", "to_unit": "kg"})
     ambiguous = "Ambiguous unit: 'tons' could mean ...; use 'tonne', 'short ton' or 'long ton'."
     assert correct(tons, ambiguous) is None  # three choices, none close: a guess
-    assert correct(Prepared("calculate", {"expression": "1 / 0"}), "Division by zero in 1 / 0.") is None
+    assert (
+        correct(Prepared("calculate", {"expression": "1 / 0"}), "Division by zero in 1 / 0.")
+        is None
+    )

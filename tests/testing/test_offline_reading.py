@@ -34,7 +34,10 @@ def values(text: str) -> list[tuple[str, object]]:
     ("text", "expected"),
     [
         ("1,250 and 3.5", [("num", Decimal("1250")), ("num", Decimal("3.5"))]),
-        ("1,2,3", [("num", Decimal(1)), ("num", Decimal(2)), ("num", Decimal(3))]),  # a list, not 123
+        (
+            "1,2,3",
+            [("num", Decimal(1)), ("num", Decimal(2)), ("num", Decimal(3))],
+        ),  # a list, not 123
         ("seventeen and twenty-five", [("num", Decimal(17)), ("num", Decimal(25))]),
         ("one hundred and five", [("num", Decimal(105))]),
         ("a dozen eggs, two dozen more", [("num", Decimal(12)), ("num", Decimal(24))]),
@@ -43,7 +46,10 @@ def values(text: str) -> list[tuple[str, object]]:
         ("on 2025-03-14 at 7pm", [("date", "2025-03-14"), ("time", "19:00")]),
         ("March 3, 2026 at 7:30 pm", [("date", "2026-03-03"), ("time", "19:30")]),
         ("14 March 2025 at noon", [("date", "2025-03-14"), ("time", "12:00")]),
-        ("03/14/2025 or 04/05/2025", [("date", "2025-03-14"), ("date", None)]),  # the second is unclear
+        (
+            "03/14/2025 or 04/05/2025",
+            [("date", "2025-03-14"), ("date", None)],
+        ),  # the second is unclear
         ("March 14 at 7:30", [("date", None), ("time", None)]),  # no year; morning or evening?
         ("tomorrow at 19:00", [("date", None), ("time", "19:00")]),
         ('search "retry policy"', [("quote", "retry policy")]),
@@ -102,7 +108,10 @@ def intent(text: str, *, has_prev: bool = False):
 def test_intents_of_the_walk_through_requests():
     assert intent("What is 18% of 1,250?") == PercentOf(Num("18", "18"), Num("1250", "1,250"))
     convert = intent("Convert 100 km/h to mph")
-    assert isinstance(convert, Conversion) and (convert.from_unit, convert.to_unit) == ("km/h", "mph")
+    assert isinstance(convert, Conversion) and (convert.from_unit, convert.to_unit) == (
+        "km/h",
+        "mph",
+    )
     hours = intent("How many seconds are in 3.5 hours?")
     assert isinstance(hours, Conversion) and (hours.value.text, hours.from_unit, hours.to_unit) == (
         "3.5",
@@ -156,7 +165,10 @@ def test_unclear_requests_read_as_nothing(text):
 def test_continuations_use_the_previous_result():
     assert render(intent("plus 5", has_prev=True).expr, "1") == "1 + 5"
     assert render(intent("then take the square root", has_prev=True).expr, "16") == "sqrt(16)"
-    assert render(intent("round it to 2 decimal places", has_prev=True).expr, "3.14159") == "round(3.14159, 2)"
+    assert (
+        render(intent("round it to 2 decimal places", has_prev=True).expr, "3.14159")
+        == "round(3.14159, 2)"
+    )
     assert intent("then add 10%", has_prev=True) == Scale(Ref(), Num("10", "10"), True)
     later = intent("then convert it to miles", has_prev=True)
     assert isinstance(later, Conversion) and later.from_unit is None and later.to_unit == "miles"
@@ -207,7 +219,9 @@ def test_context_sentences_are_read_with_the_question():
             },
         },
     }
-    (step,) = understand("What is the price per unit? I paid $30 for 12 units.", read_tools({"tools": [ppu]}))
+    (step,) = understand(
+        "What is the price per unit? I paid $30 for 12 units.", read_tools({"tools": [ppu]})
+    )
     assert step.intent == ToolUse("price_per_unit", {"total": 30, "units": 12})
 
 

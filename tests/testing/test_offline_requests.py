@@ -25,17 +25,27 @@ def _report(graded) -> str:
 
 def test_no_request_gets_a_wrong_answer(graded):
     print(_report(graded))  # shown with -s: the counts per family
-    wrong = [(case.text, run.calls, run.answer) for case, run, outcome in graded if outcome == "wrong"]
+    wrong = [
+        (case.text, run.calls, run.answer) for case, run, outcome in graded if outcome == "wrong"
+    ]
     assert not wrong, f"{_report(graded)}\n" + "\n".join(map(str, wrong))
 
 
 def test_every_request_gets_its_labelled_outcome(graded):
-    off = [(case.text, case.expect, outcome, run.answer) for case, run, outcome in graded if outcome != case.expect]
+    off = [
+        (case.text, case.expect, outcome, run.answer)
+        for case, run, outcome in graded
+        if outcome != case.expect
+    ]
     assert not off, "\n".join(map(str, off))
 
 
 def test_every_request_the_agent_sent_was_accepted(graded):
-    refused = [(case.text, run.statuses) for case, run, _ in graded if not run.statuses or set(run.statuses) != {200}]
+    refused = [
+        (case.text, run.statuses)
+        for case, run, _ in graded
+        if not run.statuses or set(run.statuses) != {200}
+    ]
     assert not refused
 
 
@@ -50,7 +60,9 @@ def test_the_set_covers_each_family_both_ways():
 
 
 def test_grader_flags_wrong_calls_invented_numbers_and_missing_words():
-    case = Case("calculator", "What is 15% of 240?", "correct", (pct("percent_of", 15, 240),), ("is 36.",))
+    case = Case(
+        "calculator", "What is 15% of 240?", "correct", (pct("percent_of", 15, 240),), ("is 36.",)
+    )
     right = [pct("percent_of", 15, 240)]
     assert grade(case, Run(right, ["36.0"], "15% of 240 is 36.")) == "correct"
     assert grade(case, Run([pct("percent_of", 240, 15)], ["36.0"], "15% of 240 is 36.")) == "wrong"

@@ -29,7 +29,11 @@ def converse(text: str, *, turns: int = 6, **body):
                 "role": "assistant",
                 "content": None,
                 "tool_calls": [
-                    {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments_json()}}
+                    {
+                        "id": c.id,
+                        "type": "function",
+                        "function": {"name": c.name, "arguments": c.arguments_json()},
+                    }
                     for c in reply.tool_calls
                 ],
             }
@@ -47,14 +51,20 @@ def converse(text: str, *, turns: int = 6, **body):
 def test_independent_parts_are_parallel_calls_in_one_turn():
     turns, answer = converse("What is 2**100 and then convert 5 miles to km?")
     assert turns == [
-        [("calculate", {"expression": "2 ** 100"}), ("convert_units", {"value": 5, "from_unit": "miles", "to_unit": "km"})]
+        [
+            ("calculate", {"expression": "2 ** 100"}),
+            ("convert_units", {"value": 5, "from_unit": "miles", "to_unit": "km"}),
+        ]
     ]
     assert answer == "2 ** 100 is 1267650600228229401496703205376. 5 miles is 8.04672 km."
 
 
 def test_a_chained_part_waits_for_the_result_it_uses():
     turns, answer = converse("Add 17 and 25, then multiply the result by 3")
-    assert turns == [[("calculate", {"expression": "17 + 25"})], [("calculate", {"expression": "42 * 3"})]]
+    assert turns == [
+        [("calculate", {"expression": "17 + 25"})],
+        [("calculate", {"expression": "42 * 3"})],
+    ]
     assert answer == "17 + 25 is 42. 42 * 3 is 126."
 
 
@@ -73,20 +83,31 @@ def test_parallel_tool_calls_false_gives_one_call_a_turn():
 def test_one_corrected_retry_when_the_error_says_how():
     turns, answer = converse("convert 10 kilometers to milles")
     assert [t[0][1]["to_unit"] for t in turns] == ["milles", "mi"]
-    assert answer == "10 kilometers is 6.21371192237334 mi (I used 'mi' for 'milles', as convert_units suggested)."
+    assert (
+        answer
+        == "10 kilometers is 6.21371192237334 mi (I used 'mi' for 'milles', as convert_units "
+        "suggested)."
+    )
 
 
 def test_an_error_without_a_fix_is_reported_and_what_needs_it_is_not_called():
     turns, answer = converse("What is 1/0, then multiply it by 3")
     assert turns == [[("calculate", {"expression": "1 / 0"})]]
-    assert answer.startswith('I couldn\'t compute 1 / 0: calculate replied "Division by zero in 1 / 0."')
-    assert 'I couldn\'t do "multiply it by 3" because the step before it did not give a number.' in answer
+    assert answer.startswith(
+        'I couldn\'t compute 1 / 0: calculate replied "Division by zero in 1 / 0."'
+    )
+    assert (
+        'I couldn\'t do "multiply it by 3" because the step before it did not give a number.'
+        in answer
+    )
 
 
 def test_what_cannot_be_mapped_is_declined_with_the_way_to_a_real_model():
     turns, answer = converse("What is 15% of 240 and tell me a joke")
     assert turns == [[("percentage", {"operation": "percent_of", "a": 15, "b": 240})]]
-    assert answer.startswith('15% of 240 is 36. I didn\'t answer "tell me a joke": I\'m the offline NIM emulator')
+    assert answer.startswith(
+        "15% of 240 is 36. I didn't answer \"tell me a joke\": I'm the offline NIM emulator"
+    )
     assert answer.endswith(DECLINE_HINT)
     assert converse("hi")[1].startswith("Hello! I'm the offline NIM emulator")
 
@@ -115,7 +136,11 @@ def test_history_with_calls_the_policy_did_not_make_gets_the_results_quoted():
             "role": "assistant",
             "content": None,
             "tool_calls": [
-                {"id": "abcdefghi", "type": "function", "function": {"name": "calculate", "arguments": '{"expression": "0.15*240"}'}}
+                {
+                    "id": "abcdefghi",
+                    "type": "function",
+                    "function": {"name": "calculate", "arguments": '{"expression": "0.15*240"}'},
+                }
             ],
         },
         {"role": "tool", "tool_call_id": "abcdefghi", "content": "36.0"},
@@ -125,7 +150,9 @@ def test_history_with_calls_the_policy_did_not_make_gets_the_results_quoted():
 
 
 def test_without_tools_the_echo_stays():
-    reply = auto_reply({"messages": [{"role": "user", "content": "hi"}]}, ids=IdSource(0).tool_call_id)
+    reply = auto_reply(
+        {"messages": [{"role": "user", "content": "hi"}]}, ids=IdSource(0).tool_call_id
+    )
     assert reply.content == "You said: hi"
 
 
@@ -133,7 +160,9 @@ def test_a_long_document_with_a_question_at_the_end():
     text = "lorem ipsum dolor sit amet. " * 4000 + "What is 15% of 240?"  # about 112,000 characters
     turns, answer = converse(text)
     assert turns == [[("percentage", {"operation": "percent_of", "a": 15, "b": 240})]]
-    assert answer.startswith("15% of 240 is 36. I didn't answer \"lorem ipsum dolor sit amet. lorem")
+    assert answer.startswith(
+        "15% of 240 is 36. I didn't answer \"lorem ipsum dolor sit amet. lorem"
+    )
 
 
 def _calls_made(text: str) -> int:
@@ -146,7 +175,10 @@ def _calls_made(text: str) -> int:
 
     sys.setprofile(profile)
     try:
-        auto_reply({"messages": [{"role": "user", "content": text}], "tools": TOOLS}, ids=IdSource(0).tool_call_id)
+        auto_reply(
+            {"messages": [{"role": "user", "content": text}], "tools": TOOLS},
+            ids=IdSource(0).tool_call_id,
+        )
     finally:
         sys.setprofile(None)
     return count
@@ -154,6 +186,8 @@ def _calls_made(text: str) -> int:
 
 def test_work_grows_linearly_with_the_request():
     # Mixed text the policy has to read all of: numbers, names, operators, units, "and"s.
-    piece = "The 3 Alpha units cost 30 and 4 more, then + 2 * ( lorem and a mile in 3 hours to Paris. "
+    piece = (
+        "The 3 Alpha units cost 30 and 4 more, then + 2 * ( lorem and a mile in 3 hours to Paris. "
+    )
     small, large = (_calls_made(piece * n) for n in (40, 160))
     assert 3.5 < large / small < 4.5, (small, large)

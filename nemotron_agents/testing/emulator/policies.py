@@ -37,7 +37,12 @@ from nemotron_agents.testing.emulator.replies import (
     ReplyLike,
     ToolCall,
 )
-from nemotron_agents.testing.emulator.schema_values import EXPR_FIELDS, TextHints, find_expression, make_value
+from nemotron_agents.testing.emulator.schema_values import (
+    EXPR_FIELDS,
+    TextHints,
+    find_expression,
+    make_value,
+)
 
 __all__ = ["Policy", "auto_reply", "relevance", "user_text"]
 
@@ -57,7 +62,9 @@ def _hits(said: WordIndex, words: set[str]) -> int:
     return sum(1 for word in words if said.has(word))
 
 
-def relevance(text: str, tool: dict[str, Any], *, said: WordIndex | None = None) -> tuple[int, bool]:
+def relevance(
+    text: str, tool: dict[str, Any], *, said: WordIndex | None = None
+) -> tuple[int, bool]:
     """``(score, name mentioned)`` of an offered tool for the user's text.
 
     Each name word the text mentions scores 3, each other description word 1; words match when
@@ -144,7 +151,9 @@ def _tool_results_text(messages: list[dict[str, Any]]) -> str:
     return "Tool results: " + "; ".join(parts) + "."
 
 
-def auto_reply(body: dict[str, Any], *, ids: Callable[[], str], honour_guided_json: bool = True) -> Reply:
+def auto_reply(
+    body: dict[str, Any], *, ids: Callable[[], str], honour_guided_json: bool = True
+) -> Reply:
     """The deterministic answer of the ``"auto"`` policy (see the module docstring).
 
     Args:
@@ -158,7 +167,8 @@ def auto_reply(body: dict[str, Any], *, ids: Callable[[], str], honour_guided_js
     choice = body.get("tool_choice", "auto" if tools else "none")
     forced = choice == "required" or isinstance(choice, dict)
     last_role = messages[-1].get("role") if messages else None
-    tool_words = {w for t in tools for w in content_words(str(t.get("function", {}).get("name", "")))}
+    names = [str(t.get("function", {}).get("name", "")) for t in tools]
+    tool_words = {w for name in names for w in content_words(name)}
 
     if tools and forced:
         planned = offline_reply(body, ids=ids)

@@ -27,7 +27,17 @@ from nemotron_agents.testing.emulator.offline.lexer import number_text
 from nemotron_agents.testing.emulator.offline.retry import Fix, as_number
 from nemotron_agents.testing.emulator.offline.shapes import Prepared, Previous
 
-__all__ = ["DECLINE_HINT", "EMULATOR", "Outcome", "tidy", "success", "failure", "blocked", "declined", "nothing_asked"]
+__all__ = [
+    "DECLINE_HINT",
+    "EMULATOR",
+    "Outcome",
+    "tidy",
+    "success",
+    "failure",
+    "blocked",
+    "declined",
+    "nothing_asked",
+]
 
 #: How to get a real model; every declining answer ends with it.
 DECLINE_HINT = (
@@ -136,7 +146,11 @@ def _arithmetic(intent: Arithmetic, outcome: Outcome, result: str) -> str:
             return f"The square root of {value} is {result}."
         if expr.name == "round":
             places = render(expr.args[1], "") if len(expr.args) == 2 else None
-            how = f"to {places} decimal place{'' if places == '1' else 's'}" if places else "to a whole number"
+            how = (
+                f"to {places} decimal place{'' if places == '1' else 's'}"
+                if places
+                else "to a whole number"
+            )
             return f"{value} rounded {how} is {result}."
     return f"{outcome.call.expression} is {result}."
 
@@ -177,10 +191,15 @@ def success(intent: Intent, outcome: Outcome, unit: str | None) -> str:
         return f"{base} {way} by {intent.percent.shown}% is {_with_unit(result, unit)}."
     if isinstance(intent, Conversion):
         source, target = _units(intent, outcome)
-        value = intent.value.shown if hasattr(intent.value, "shown") else tidy(previous.text if previous else "")
+        value = (
+            intent.value.shown
+            if hasattr(intent.value, "shown")
+            else tidy(previous.text if previous else "")
+        )
         text = f"{value} {source} is {result} {target}"
         if outcome.fix is not None:
-            text += f" (I used '{outcome.fix.new}' for '{outcome.fix.old}', as {outcome.call.tool} suggested)"
+            fix, tool = outcome.fix, outcome.call.tool
+            text += f" (I used '{fix.new}' for '{fix.old}', as {tool} suggested)"
         return text + "."
     raise TypeError(f"unknown intent {intent!r}")
 
@@ -190,7 +209,13 @@ def _task(intent: Intent, call: Prepared, previous: Previous | None) -> str:
         return f"complete the {call.tool} call ({_args_text(call.args)})"
     if isinstance(intent, Conversion):
         source = intent.from_unit or (previous.unit if previous else "") or ""
-        value = _operand(intent.value, previous) if intent.from_unit else tidy(previous.text) if previous else ""
+        value = (
+            _operand(intent.value, previous)
+            if intent.from_unit
+            else tidy(previous.text)
+            if previous
+            else ""
+        )
         return f"convert {value} {source} to {intent.to_unit}"
     if isinstance(intent, PercentOf):
         return f"work out {intent.percent.shown}% of {_operand(intent.base, previous)}"
@@ -217,7 +242,9 @@ def declined(parts: list[tuple[str, str]], *, anything_else: bool) -> str:
         parts: ``(user's words, reason or '')`` per declined part.
         anything_else: Whether other parts were answered.
     """
-    named = "; ".join(f'"{_short(text)}"' + (f" ({reason})" if reason else "") for text, reason in parts)
+    named = "; ".join(
+        f'"{_short(text)}"' + (f" ({reason})" if reason else "") for text, reason in parts
+    )
     if anything_else:
         return (
             f"I didn't answer {named}: I'm {EMULATOR} and couldn't map it to the offered tools "

@@ -110,7 +110,9 @@ def _cue(tok: Token | None, weight: int, cues: dict[str, int]) -> None:
 
 def _plain(words: list[Token], tool_words: set[str]) -> bool:
     # "Can" opening a quoted question, "Whole Foods" in whole_foods.find: not argument values.
-    return all(t.low in IGNORABLE or t.low in STOP_WORDS or stem(t.low) in tool_words for t in words)
+    return all(
+        t.low in IGNORABLE or t.low in STOP_WORDS or stem(t.low) in tool_words for t in words
+    )
 
 
 def mentions(tokens: list[Token], tool_words: frozenset[str] = frozenset()) -> list[Mention]:
@@ -133,16 +135,23 @@ def mentions(tokens: list[Token], tool_words: frozenset[str] = frozenset()) -> l
                 value = tok.value
                 shown = tok.text if not tok.spoken else number_text(value)  # type: ignore[arg-type]
                 percent = after is not None and after.low in ("%", "percent", "per")
-                found.append(Mention("number", value, shown, cues, tok.start, tok.end, percent=percent))
+                found.append(
+                    Mention("number", value, shown, cues, tok.start, tok.end, percent=percent)
+                )
             else:
                 kind = "text" if tok.kind == "quote" else tok.kind
-                found.append(Mention(kind, tok.value, tok.text, cues, tok.start, tok.end, quoted=kind == "text"))
+                found.append(
+                    Mention(
+                        kind, tok.value, tok.text, cues, tok.start, tok.end, quoted=kind == "text"
+                    )
+                )
             i += 1
             continue
         if tok.kind == "word" and tok.cap:
             j = i + 1
             while j < len(tokens) and (
-                tokens[j].cap or (tokens[j].low in _NAME_GLUE and j + 1 < len(tokens) and tokens[j + 1].cap)
+                tokens[j].cap
+                or (tokens[j].low in _NAME_GLUE and j + 1 < len(tokens) and tokens[j + 1].cap)
             ):
                 j += 1
             if not _plain(tokens[i:j], tool_words):
@@ -214,7 +223,11 @@ def _date_text(param: Param, iso: str) -> str:
 
 
 def _time_text(param: Param, clock: str) -> str:
-    return clock + ":00" if param.format == "time" or "HH:MM:SS" in param.description.upper() else clock
+    return (
+        clock + ":00"
+        if param.format == "time" or "HH:MM:SS" in param.description.upper()
+        else clock
+    )
 
 
 class _Unsure(Exception):
@@ -267,7 +280,12 @@ def _assign(items: list[Mention], params: list[Param], *, all_used: bool) -> dic
                 # is. A capitalised name needs a cue ("in Paris", "at Chez Paul").
                 if zeros:
                     (m, p), *more = zeros
-                    if more or not p.required or not (lone or size >= 2) or (m.kind == "text" and not m.quoted):
+                    if (
+                        more
+                        or not p.required
+                        or not (lone or size >= 2)
+                        or (m.kind == "text" and not m.quoted)
+                    ):
                         continue
                 options.append((sum(scores), {p.name: m for m, p in pairs}))
     if not options:
@@ -336,7 +354,9 @@ def _remainder(tool: Offered, tokens: list[Token], text: str) -> tuple[str, int]
     """The words after the tool's name in the request ("save a note: buy milk" -> "buy
     milk") and where they start: the value of a free-text parameter when nothing is quoted."""
     names = set(tool.words())
-    last = max((i for i, t in enumerate(tokens) if t.kind == "word" and stem(t.low) in names), default=-1)
+    last = max(
+        (i for i, t in enumerate(tokens) if t.kind == "word" and stem(t.low) in names), default=-1
+    )
     i = last + 1
     while i < len(tokens) and (tokens[i].low in _LEAD_INS or tokens[i].kind == "punct"):
         i += 1
@@ -347,7 +367,9 @@ def _remainder(tool: Offered, tokens: list[Token], text: str) -> tuple[str, int]
 
 
 class _Binding:
-    def __init__(self, tool: Offered, tokens: list[Token], found: list[Mention], remainder: tuple[str, int]) -> None:
+    def __init__(
+        self, tool: Offered, tokens: list[Token], found: list[Mention], remainder: tuple[str, int]
+    ) -> None:
         self.tool = tool
         self.tokens = tokens
         self.found = found
@@ -381,14 +403,22 @@ class _Binding:
                         explained[j] = True
         runs: list[list[int]] = []
         for i, tok in enumerate(self.tokens):
-            meaningful = tok.kind == "word" and tok.low not in IGNORABLE and tok.low not in STOP_WORDS
-            if meaningful and not explained[i] and not any(similar(stem(tok.low), v) for v in vocabulary):
+            meaningful = (
+                tok.kind == "word" and tok.low not in IGNORABLE and tok.low not in STOP_WORDS
+            )
+            if (
+                meaningful
+                and not explained[i]
+                and not any(similar(stem(tok.low), v) for v in vocabulary)
+            ):
                 if runs and runs[-1][-1] >= i - 2:  # "outdoor seating", "for my anniversary"
                     runs[-1].append(i)
                 else:
                     runs.append([i])
         base = self.tokens[0].start if self.tokens else 0
-        return tuple(text[self.tokens[r[0]].start - base : self.tokens[r[-1]].end - base] for r in runs)
+        return tuple(
+            text[self.tokens[r[0]].start - base : self.tokens[r[-1]].end - base] for r in runs
+        )
 
     def bind(self) -> dict[str, Any]:
         self.free_text()
@@ -416,11 +446,15 @@ class _Binding:
                 rest.append(param)
             elif param.required:
                 raise _Unsure(f"{param.name} ({param.kind}) cannot be read from text")
-        leftover = [m for m in self.found if m.kind in ("date", "time") and not any(m is u for u in used)]
+        leftover = [
+            m for m in self.found if m.kind in ("date", "time") and not any(m is u for u in used)
+        ]
         if leftover:
             raise _Unsure(f"'{leftover[0].shown}' does not fit any parameter")
         numbers = [m for m in self.found if m.kind == "number"]
-        for name, mention in _assign(numbers, [p for p in rest if p.kind != "string"], all_used=True).items():
+        for name, mention in _assign(
+            numbers, [p for p in rest if p.kind != "string"], all_used=True
+        ).items():
             param = next(p for p in rest if p.name == name)
             self.take(param, _number(mention, param), mention.start, mention.end)
         texts = [m for m in self.found if m.kind == "text"]
@@ -428,7 +462,9 @@ class _Binding:
         for name, mention in bound.items():
             param = next(p for p in rest if p.name == name)
             if _CITY_STATE.search(param.description) and "," not in mention.value:
-                raise _Unsure(f"{param.name} wants a city and state, and only '{mention.value}' is given")
+                raise _Unsure(
+                    f"{param.name} wants a city and state, and only '{mention.value}' is given"
+                )
             self.take(param, mention.value, mention.start, mention.end)
         self.check_names_left(texts, list(bound.values()))
         self.check_nothing_else_said()
@@ -440,7 +476,12 @@ class _Binding:
         free = [p for p in strings if p.required and set(p.words()) & _FREE_TEXT]
         # Only for the tool's one text parameter: with others ("topic" and "region"), the words
         # after the name may hold their values too ("news on Bitcoin in US").
-        if len(strings) != 1 or len(free) != 1 or not text or any(m.quoted for m in self.found if m.start >= start):
+        if (
+            len(strings) != 1
+            or len(free) != 1
+            or not text
+            or any(m.quoted for m in self.found if m.start >= start)
+        ):
             return
         # "save a note: buy milk today": what follows the tool's name is the text, dates and all.
         if len(text) > int(free[0].schema.get("maxLength") or len(text)):
@@ -456,7 +497,11 @@ class _Binding:
             if any(mention is b for b in bound) or mention.quoted:
                 continue
             start = self.index_of(mention.start)
-            between = [{t.low for t in self.tokens[end + 1 : start]} for end in ends if 0 < start - end <= 2]
+            between = [
+                {t.low for t in self.tokens[end + 1 : start]}
+                for end in ends
+                if 0 < start - end <= 2
+            ]
             if not any(words <= _QUALIFIERS for words in between):
                 raise _Unsure(f"'{mention.shown}' does not fit any parameter")
 
@@ -477,13 +522,21 @@ class _Binding:
             and stem(t.low) not in tool_words
             and not any(start <= t.start < end for start, end in self.spans)
         ]
-        units = any(t.kind == "word" and len(t.text) > 1 and find_dimension(t.text) for t in self.tokens)
+        units = any(
+            t.kind == "word" and len(t.text) > 1 and find_dimension(t.text) for t in self.tokens
+        )
         for param in self.tool.params:
             if param.name in self.args:
                 continue
             about = {w for w in param.words() + content_words(param.description) if w not in _VAGUE}
             values = param.enum or tuple((param.schema.get("items") or {}).get("enum") or ())
-            about |= {stem(w) for v in values if isinstance(v, str) for w in re.split(r"[\s_\-]+", v) if w}
+            about |= {
+                stem(w) for v in values if isinstance(v, str) for w in re.split(r"[\s_\-]+", v) if w
+            }
             about -= tool_words
-            if any(similar(s, a) for s in said for a in about) or (units and "unit" in param.words()):
-                raise _Unsure(f"the request says something about {param.name} that I could not read")
+            if any(similar(s, a) for s in said for a in about) or (
+                units and "unit" in param.words()
+            ):
+                raise _Unsure(
+                    f"the request says something about {param.name} that I could not read"
+                )

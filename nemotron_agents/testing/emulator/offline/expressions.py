@@ -145,11 +145,24 @@ class _Ambiguous(Exception):
 
 
 _INFIX = (
-    ("+", "+"), ("plus", "+"), ("-", "-"), ("minus", "-"),
-    ("*", "*"), ("times", "*"), ("x", "*"), ("multiplied by", "*"),
-    ("/", "/"), ("divided by", "/"), ("over", "/"), ("//", "//"),
-    ("mod", "%"), ("modulo", "%"),
-    ("**", "**"), ("^", "**"), ("to the power of", "**"), ("raised to the power of", "**"),
+    ("+", "+"),
+    ("plus", "+"),
+    ("-", "-"),
+    ("minus", "-"),
+    ("*", "*"),
+    ("times", "*"),
+    ("x", "*"),
+    ("multiplied by", "*"),
+    ("/", "/"),
+    ("divided by", "/"),
+    ("over", "/"),
+    ("//", "//"),
+    ("mod", "%"),
+    ("modulo", "%"),
+    ("**", "**"),
+    ("^", "**"),
+    ("to the power of", "**"),
+    ("raised to the power of", "**"),
     ("raised to", "**"),
 )
 
@@ -275,7 +288,9 @@ class _Parser:
 
     def _next_is_value(self, ahead: int) -> bool:
         tok = self.c.peek(ahead)
-        return tok is not None and (tok.kind == "num" or tok.low in ("-", "(") or (self.allow_ref and tok.low == "it"))
+        return tok is not None and (
+            tok.kind == "num" or tok.low in ("-", "(") or (self.allow_ref and tok.low == "it")
+        )
 
     def items(self, minimum: int = 2) -> list[Expr]:
         """``a``, ``a and b``, ``a, b and c``, ``a, b, c``, ``a and b and c`` (at least
@@ -349,7 +364,10 @@ class _Parser:
             return Bin("/", self.operand(), Num("2", "2"))
         if c.take_any("a third of", "one third of", "third of") is not None:
             return Bin("/", self.operand(), Num("3", "3"))
-        if c.take_any("a quarter of", "one quarter of", "quarter of", "a fourth of", "fourth of") is not None:
+        if (
+            c.take_any("a quarter of", "one quarter of", "quarter of", "a fourth of", "fourth of")
+            is not None
+        ):
             return Bin("/", self.operand(), Num("4", "4"))
         if c.take_any("double", "twice") is not None:
             return Bin("*", Num("2", "2"), self.operand())

@@ -51,11 +51,36 @@ __all__ = ["read_intent", "skip_frame"]
 _PERCENT_WORDS = ("%", "percent", "per cent", "pct")
 _WHAT_PERCENT = ("percent", "percentage", "%")
 _CHANGE_NOUNS = (
-    "change", "increase", "decrease", "growth", "rise", "drop", "decline", "fall", "gain", "loss",
+    "change",
+    "increase",
+    "decrease",
+    "growth",
+    "rise",
+    "drop",
+    "decline",
+    "fall",
+    "gain",
+    "loss",
 )
 _CHANGE_VERBS = (
-    "change", "changed", "increase", "increased", "go up", "went up", "rise", "rose", "grow",
-    "grew", "decrease", "decreased", "go down", "went down", "drop", "dropped", "fall", "fell",
+    "change",
+    "changed",
+    "increase",
+    "increased",
+    "go up",
+    "went up",
+    "rise",
+    "rose",
+    "grow",
+    "grew",
+    "decrease",
+    "decreased",
+    "go down",
+    "went down",
+    "drop",
+    "dropped",
+    "fall",
+    "fell",
 )
 _UP_VERBS = ("increase", "raise", "grow", "inflate", "mark up")
 _DOWN_VERBS = ("decrease", "reduce", "lower", "cut", "discount", "mark down")
@@ -70,7 +95,9 @@ _ONE = Num("1", "1")
 def skip_frame(c: Cursor) -> None:
     """Skip the question frame ("what is", "can you tell me"), stopping where a reading starts
     with such words ("how many", "what percent", "by what percent")."""
-    while not (c.at("how", "many") or c.at("by", "what") or (c.at("what") and c.low(1) in _WHAT_PERCENT)):
+    while not (
+        c.at("how", "many") or c.at("by", "what") or (c.at("what") and c.low(1) in _WHAT_PERCENT)
+    ):
         tok = c.peek()
         if tok is None or tok.kind == "num" or tok.low not in IGNORABLE:
             return
@@ -79,9 +106,12 @@ def skip_frame(c: Cursor) -> None:
 
 def _number(c: Cursor) -> Num | None:
     d = c.copy()
-    sign = "-" if (d.low() == "-" and d.peek(1) is not None and not d.peek(1).spaced) or d.take_any(
-        "minus", "negative"
-    ) else ""
+    sign = (
+        "-"
+        if (d.low() == "-" and d.peek(1) is not None and not d.peek(1).spaced)
+        or d.take_any("minus", "negative")
+        else ""
+    )
     if sign and d.low() == "-":
         d.i += 1
     tok = d.number()
@@ -135,8 +165,19 @@ def _how_many(c: Cursor, has_prev: bool) -> Intent | None:
     if to_unit is None:
         return None
     c.take_any(
-        "are there in", "is there in", "are in", "is in", "in", "are there", "are", "is",
-        "make up", "make", "makes", "equal", "equals",
+        "are there in",
+        "is there in",
+        "are in",
+        "is in",
+        "in",
+        "are there",
+        "are",
+        "is",
+        "make up",
+        "make",
+        "makes",
+        "equal",
+        "equals",
     )
     value = _quantity(c, has_prev)
     if value is None:
@@ -163,7 +204,9 @@ def conversion(c: Cursor, has_prev: bool) -> Intent | None:
     from_unit = take_unit(c) or (_word(c) if verb == "convert" else None)
     if from_unit is None and not isinstance(value, Ref):
         return None
-    if c.take_any("is how many", "are how many", "equals how many", "is equal to how many", "in how many"):
+    if c.take_any(
+        "is how many", "are how many", "equals how many", "is equal to how many", "in how many"
+    ):
         to_unit = take_unit(c)
     elif c.take_any("to", "into", "in", "as", "in terms of") is not None:
         c.take_any("the")
@@ -175,7 +218,12 @@ def conversion(c: Cursor, has_prev: bool) -> Intent | None:
 
 def _word(c: Cursor) -> str | None:
     tok = c.peek()
-    if tok is None or tok.kind != "word" or tok.low in IGNORABLE or tok.low in ("from", "into", "in", "as"):
+    if (
+        tok is None
+        or tok.kind != "word"
+        or tok.low in IGNORABLE
+        or tok.low in ("from", "into", "in", "as")
+    ):
         return None
     c.i += 1
     return tok.text
@@ -199,7 +247,12 @@ def what_percent(c: Cursor, has_prev: bool) -> Intent | None:
             whole = _number(c) if c.take("of") else None
     else:
         part = _number(c)
-        if not (c.take_any("is", "are") and c.take("what") and c.take_any(*_WHAT_PERCENT) and c.take("of")):
+        if not (
+            c.take_any("is", "are")
+            and c.take("what")
+            and c.take_any(*_WHAT_PERCENT)
+            and c.take("of")
+        ):
             return None
         whole = _number(c)
     return WhatPercent(part, whole) if part is not None and whole is not None else None
@@ -392,12 +445,20 @@ def _round(c: Cursor, has_prev: bool, ref: Expr | None) -> Intent | None:
         return None
     if c.done():
         return Arithmetic(Call("round", (value,)))
-    if c.take("to", "the", "nearest") and c.take_any("whole number", "integer", "unit", "one") is not None:
+    if (
+        c.take("to", "the", "nearest")
+        and c.take_any("whole number", "integer", "unit", "one") is not None
+    ):
         return Arithmetic(Call("round", (value,)))
     if not c.take("to"):
         return None
     places = _number(c)
-    if places is None or c.take_any(*_PLACES) is None or "." in places.text or places.text.startswith("-"):
+    if (
+        places is None
+        or c.take_any(*_PLACES) is None
+        or "." in places.text
+        or places.text.startswith("-")
+    ):
         return None
     return Arithmetic(Call("round", (value, places)))
 

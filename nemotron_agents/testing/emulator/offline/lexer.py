@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
-from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
+from typing import NamedTuple
 
 from nemotron_agents.testing.emulator.offline.spoken import SCALES, read_spoken
 
@@ -45,9 +45,17 @@ _MONTHS = {
     name: number
     for number, names in enumerate(
         [
-            ("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"),
-            ("may",), ("june", "jun"), ("july", "jul"), ("august", "aug"),
-            ("september", "sep", "sept"), ("october", "oct"), ("november", "nov"),
+            ("january", "jan"),
+            ("february", "feb"),
+            ("march", "mar"),
+            ("april", "apr"),
+            ("may",),
+            ("june", "jun"),
+            ("july", "jul"),
+            ("august", "aug"),
+            ("september", "sep", "sept"),
+            ("october", "oct"),
+            ("november", "nov"),
             ("december", "dec"),
         ],
         start=1,
@@ -60,8 +68,7 @@ _RELATIVE_DAYS = frozenset(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+class Token(NamedTuple):
     """One token.
 
     Attributes:
@@ -102,7 +109,9 @@ def _date(year: int, month: int, day: int) -> str | None:
         return None
 
 
-def _clock(hour: int, minute: int, meridiem: str | None, *, written_24h: bool = False) -> str | None:
+def _clock(
+    hour: int, minute: int, meridiem: str | None, *, written_24h: bool = False
+) -> str | None:
     """``HH:MM``, or ``None`` when invalid or when morning or evening is not said ("7:30")."""
     if meridiem:
         if not 1 <= hour <= 12:
@@ -156,15 +165,12 @@ def _raw_tokens(text: str) -> list[Token]:
             value = raw[1:-1].strip()
         elif kind == "punct" and raw == "!" and not spaced and tokens and tokens[-1].kind == "num":
             kind = "op"  # "5!" is a factorial
-        cap = (
-            kind == "word"
-            and raw[0].isupper()
-            and not sentence_start
-            and raw != "I"
-        )
+        cap = kind == "word" and raw[0].isupper() and not sentence_start and raw != "I"
         tokens.append(Token(kind, raw, low, m.start(), m.end(), value, cap, spaced))
         # An opening quote or stray mark keeps a sentence start: '"Can you ...' starts one.
-        sentence_start = kind == "punct" and raw in ".?!:" or (kind in ("quote", "other") and sentence_start)
+        sentence_start = (
+            kind == "punct" and raw in ".?!:" or (kind in ("quote", "other") and sentence_start)
+        )
         spaced = False
     return tokens
 
@@ -185,7 +191,9 @@ def _merge(text: str, tokens: list[Token]) -> list[Token]:
     return out
 
 
-def _span(text: str, tokens: list[Token], i: int, j: int, kind: str, value: object, **extra: object) -> Token:
+def _span(
+    text: str, tokens: list[Token], i: int, j: int, kind: str, value: object, **extra: object
+) -> Token:
     first, last = tokens[i], tokens[j - 1]
     raw = text[first.start : last.end]
     return Token(kind, raw, raw.lower(), first.start, last.end, value, spaced=first.spaced, **extra)  # type: ignore[arg-type]
@@ -194,7 +202,11 @@ def _span(text: str, tokens: list[Token], i: int, j: int, kind: str, value: obje
 def _int_at(tokens: list[Token], i: int, low: int, high: int) -> int | None:
     if i < len(tokens) and tokens[i].kind == "num":
         value = tokens[i].value
-        if isinstance(value, Decimal) and value == value.to_integral_value() and low <= value <= high:
+        if (
+            isinstance(value, Decimal)
+            and value == value.to_integral_value()
+            and low <= value <= high
+        ):
             return int(value)
     return None
 
@@ -205,9 +217,11 @@ def _merge_at(text: str, tokens: list[Token], lows: list[str], i: int) -> tuple[
         if tok.low in _MONTHS:
             return _month_first(text, tokens, i)
         if tok.low in _RELATIVE_DAYS:
-            return replace(tok, kind="date", value=None), i + 1
+            return tok._replace(kind="date", value=None), i + 1
         if tok.low in ("noon", "midday", "midnight"):
-            return replace(tok, kind="time", value="00:00" if tok.low == "midnight" else "12:00"), i + 1
+            return tok._replace(
+                kind="time", value="00:00" if tok.low == "midnight" else "12:00"
+            ), i + 1
         spoken = read_spoken(lows, i)
         if spoken is not None:
             value, end = spoken
@@ -216,7 +230,12 @@ def _merge_at(text: str, tokens: list[Token], lows: list[str], i: int) -> tuple[
     if tok.kind == "num":
         day = _int_at(tokens, i, 1, 31)
         j = i + 1 + (i + 1 < len(tokens) and tokens[i + 1].low == "of")
-        if day is not None and j < len(tokens) and tokens[j].low in _MONTHS and tokens[j].kind == "word":
+        if (
+            day is not None
+            and j < len(tokens)
+            and tokens[j].low in _MONTHS
+            and tokens[j].kind == "word"
+        ):
             month = _MONTHS[tokens[j].low]
             year = _int_at(tokens, j + 1, 1900, 2200)
             end = j + 2 if year is not None else j + 1

@@ -145,10 +145,14 @@ class _Reader:
         self.declined_from: int | None = None  # where the last declined stretch starts
         self.declined_values = False  # a declined stretch holds a number, date, time or quote
         self.memo: dict[tuple[int, int, int], tuple[Step | None, str]] = {}
-        self.numbers_before = [0]  # numbers, and "a"/"an" before a unit ("a mile"), before each token
+        self.numbers_before = [
+            0
+        ]  # numbers, and "a"/"an" before a unit ("a mile"), before each token
         for i, tok in enumerate(tokens):
             quantity = tok.kind == "num" or (
-                tok.low in ("a", "an") and i + 1 < len(tokens) and find_dimension(tokens[i + 1].text) is not None
+                tok.low in ("a", "an")
+                and i + 1 < len(tokens)
+                and find_dimension(tokens[i + 1].text) is not None
             )
             self.numbers_before.append(self.numbers_before[-1] + quantity)
         names = {w for t in self.named_tools for w in t.words()}
@@ -180,7 +184,11 @@ class _Reader:
 
     def _read(self, lo: int, hi: int) -> Step | None:
         self.reason = ""
-        tool = pick_tool(_Window(self.positions, lo, hi), self.named_tools) if self.named_tools else None
+        tool = (
+            pick_tool(_Window(self.positions, lo, hi), self.named_tools)
+            if self.named_tools
+            else None
+        )
         previous = self.previous()
         if tool is None and previous is None and self.numbers_before[hi] == self.numbers_before[lo]:
             return None  # nothing to compute and no tool named: no reading can succeed
@@ -217,7 +225,9 @@ class _Reader:
         if self.declined_from is not None and not reason and not self.steps[-1].reason:
             # Neighbouring pieces of one unreadable stretch are declined together.
             last = self.steps[-1]
-            self.steps[-1] = Step(last.index, self.text[self.declined_from : self.tokens[hi - 1].end], None)
+            self.steps[-1] = Step(
+                last.index, self.text[self.declined_from : self.tokens[hi - 1].end], None
+            )
             return
         self.steps.append(Step(len(self.steps), self.span(lo, hi), None, reason=reason))
         self.declined_from = self.tokens[lo].start
@@ -282,7 +292,14 @@ def understand(text: str, tools: list[Offered]) -> list[Step]:
         ):
             # "Design a house with 3 bedrooms and a garden": the part left over ("a garden")
             # belongs to the call; making it without would answer a different request.
-            return [Step(0, text, None, reason=f"part of it adds to the {step.intent.name} call in a way I could not read")]
+            return [
+                Step(
+                    0,
+                    text,
+                    None,
+                    reason=f"part of it adds to the {step.intent.name} call in a way I cannot read",
+                )
+            ]
     return reader.steps
 
 

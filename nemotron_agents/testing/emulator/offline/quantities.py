@@ -54,7 +54,9 @@ def take_unit(c: Cursor) -> str | None:
     for text, width in _spans(c):
         if find_dimension(text) is None:
             continue
-        if text.lower() == "in" and not (c.peek(1) is None or c.low(1) in _CONNECTORS or c.peek(1).kind == "punct"):
+        if text.lower() == "in" and not (
+            c.peek(1) is None or c.low(1) in _CONNECTORS or c.peek(1).kind == "punct"
+        ):
             continue
         c.i += width
         return text

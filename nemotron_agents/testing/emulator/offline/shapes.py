@@ -59,7 +59,11 @@ _ORDERED = {
     "/": (("dividend", "divisor"), ("numerator", "denominator")),
     "**": (("base", "exponent"), ("base", "power")),
 }
-_SPOKEN = {"-": ("-", "minus"), "/": ("/", "divided by", "over"), "**": ("**", "^", "to the power of")}
+_SPOKEN = {
+    "-": ("-", "minus"),
+    "/": ("/", "divided by", "over"),
+    "**": ("**", "^", "to the power of"),
+}
 _WORD_RE = re.compile(r"[A-Za-z]+")
 _TEXT_RE = re.compile(r"[A-Za-z_]+|%")
 
@@ -105,13 +109,17 @@ def _role_score(tool: Offered, param: Param, mode: str | None, role: str) -> int
     # Stop words stay: "from" and "of" are exactly what says which number goes where.
     name = [stem(w) for w in _WORD_RE.findall(param.name.replace("_", " "))]
     said = [stem(w) for w in _WORD_RE.findall(param.clause(mode))]
-    context = tool.description + " " + " ".join(p.clause(mode) for p in tool.params if p.kind == "enum")
+    context = (
+        tool.description + " " + " ".join(p.clause(mode) for p in tool.params if p.kind == "enum")
+    )
     around = [stem(w) for w in _mentions_of(context, param.name)]
     roles = _ROLES[role]
     return 3 * sum(w in roles for w in name) + sum(w in roles for w in said + around)
 
 
-def _assign(tool: Offered, params: list[Param], roles: tuple[str, str], mode: str | None) -> dict[str, Param] | None:
+def _assign(
+    tool: Offered, params: list[Param], roles: tuple[str, str], mode: str | None
+) -> dict[str, Param] | None:
     """The two params for two roles, when one way round is clearly better than the other."""
     if len(params) != 2:
         return None
@@ -141,17 +149,23 @@ def _mode_value(param: Param, want: str) -> str | None:
     # "percent_of" for "of", "percent_change" for "change": the only enum value with that word.
     words = {"of": ("of",), "change": ("change", "diff", "difference", "delta", "increase")}[want]
     found = [
-        v for v in param.enum or () if isinstance(v, str) and any(w in re.split(r"[_\W]+", v.lower()) for w in words)
+        v
+        for v in param.enum or ()
+        if isinstance(v, str) and any(w in re.split(r"[_\W]+", v.lower()) for w in words)
     ]
     return found[0] if len(found) == 1 else None
 
 
-def _percent_tool(tools: list[Offered], want: str) -> tuple[Offered, dict[str, Any], str | None] | None:
+def _percent_tool(
+    tools: list[Offered], want: str
+) -> tuple[Offered, dict[str, Any], str | None] | None:
     """A percentage tool computing ``want`` ("of" or "change"): the tool, its mode argument
     (``{}`` when it has none) and the mode's enum value."""
     for tool in tools:
         numbers = _numbers(tool)
-        if len(numbers) != 2 or any(p.required and p.kind not in ("number", "integer", "enum") for p in tool.params):
+        if len(numbers) != 2 or any(
+            p.required and p.kind not in ("number", "integer", "enum") for p in tool.params
+        ):
             continue
         enums = [p for p in tool.params if p.kind == "enum"]
         if len(enums) == 1:
@@ -168,7 +182,11 @@ def _percent_tool(tools: list[Offered], want: str) -> tuple[Offered, dict[str, A
 def _number_arg(num: Num | Ref, previous: Previous | None) -> int | float:
     text = previous.text if isinstance(num, Ref) and previous else getattr(num, "text", "0")
     value = Decimal(text)
-    return int(value) if value == value.to_integral_value() and "e" not in text.lower() else float(value)
+    return (
+        int(value)
+        if value == value.to_integral_value() and "e" not in text.lower()
+        else float(value)
+    )
 
 
 def _operation_tool(tool: Offered) -> tuple[str, Param, Param] | None:
@@ -191,7 +209,9 @@ def _operation_tool(tool: Offered) -> tuple[str, Param, Param] | None:
             return (op, first, second) if names == pair else (op, second, first)
     for spoken in _SPOKEN[op]:
         for x, y in ((first, second), (second, first)):
-            pattern = rf"(?<!\w){re.escape(x.name)}\s*{re.escape(spoken)}\s*{re.escape(y.name)}(?!\w)"
+            pattern = (
+                rf"(?<!\w){re.escape(x.name)}\s*{re.escape(spoken)}\s*{re.escape(y.name)}(?!\w)"
+            )
             if re.search(pattern, tool.description):
                 return op, x, y
     return None
@@ -205,7 +225,9 @@ def _operand_arg(expr: object, previous: Previous | None) -> int | float | None:
     return None
 
 
-def _arithmetic(intent: Arithmetic, tools: list[Offered], previous: Previous | None) -> Prepared | str:
+def _arithmetic(
+    intent: Arithmetic, tools: list[Offered], previous: Previous | None
+) -> Prepared | str:
     expression = render(intent.expr, previous.text if previous else "")
     if expression_tool(tools) is not None or not isinstance(intent.expr, Bin):
         return _calculate(expression, tools)
@@ -215,10 +237,15 @@ def _arithmetic(intent: Arithmetic, tools: list[Offered], previous: Previous | N
         if found is None or found[0] != intent.expr.op or left is None or right is None:
             continue
         _, first, second = found
-        if any(p.kind == "integer" and not float(v).is_integer() for p, v in ((first, left), (second, right))):
+        if any(
+            p.kind == "integer" and not float(v).is_integer()
+            for p, v in ((first, left), (second, right))
+        ):
             continue
         args = {first.name: left, second.name: right}
-        return Prepared(tool.name, {p.name: args[p.name] for p in tool.params if p.name in args}, expression)
+        return Prepared(
+            tool.name, {p.name: args[p.name] for p in tool.params if p.name in args}, expression
+        )
     return _calculate(expression, tools)
 
 
@@ -230,8 +257,12 @@ def _calculate(expression: str, tools: list[Offered]) -> Prepared | str:
     return Prepared(tool.name, {param.name: expression}, expression)
 
 
-def _percent(intent: PercentOf | PercentChange, tools: list[Offered], previous: Previous | None) -> Prepared | None:
-    want, roles = ("of", ("percent", "base")) if isinstance(intent, PercentOf) else ("change", ("old", "new"))
+def _percent(
+    intent: PercentOf | PercentChange, tools: list[Offered], previous: Previous | None
+) -> Prepared | None:
+    want, roles = (
+        ("of", ("percent", "base")) if isinstance(intent, PercentOf) else ("change", ("old", "new"))
+    )
     found = _percent_tool(tools, want)
     if found is None:
         return None
@@ -280,8 +311,12 @@ def is_shaped(tool: Offered) -> bool:
     )
 
 
-def _conversion(intent: Conversion, tools: list[Offered], previous: Previous | None) -> Prepared | str:
-    from_unit = intent.from_unit if intent.from_unit is not None else (previous.unit if previous else None)
+def _conversion(
+    intent: Conversion, tools: list[Offered], previous: Previous | None
+) -> Prepared | str:
+    from_unit = (
+        intent.from_unit if intent.from_unit is not None else (previous.unit if previous else None)
+    )
     if from_unit is None:
         return "the unit of the previous result is not known"
     for tool in tools:
@@ -293,12 +328,18 @@ def _conversion(intent: Conversion, tools: list[Offered], previous: Previous | N
         target = _unit_value(assigned["to"], intent.to_unit)
         if source is None or target is None:
             continue
-        args = {amount.name: _number_arg(intent.value, previous), assigned["from"].name: source, assigned["to"].name: target}
+        args = {
+            amount.name: _number_arg(intent.value, previous),
+            assigned["from"].name: source,
+            assigned["to"].name: target,
+        }
         return Prepared(tool.name, {p.name: args[p.name] for p in tool.params if p.name in args})
     return "none of the offered tools converts units"
 
 
-def prepare(intent: Intent, tools: list[Offered], previous: Previous | None = None) -> Prepared | str:
+def prepare(
+    intent: Intent, tools: list[Offered], previous: Previous | None = None
+) -> Prepared | str:
     """The call that carries out ``intent`` with the offered tools, or why there is none.
 
     Args:

@@ -14,14 +14,36 @@ from decimal import Decimal
 __all__ = ["read_spoken", "SCALES"]
 
 _SMALL = {
-    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
-    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
+    "zero": 0,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
     "nineteen": 19,
 }
 _TENS = {
-    "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
-    "eighty": 80, "ninety": 90,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
 }
 #: Scale words, also read after digits ("1.5 million").
 SCALES = {"thousand": 10**3, "million": 10**6, "billion": 10**9, "trillion": 10**12}
@@ -49,20 +71,29 @@ def read_spoken(words: list[str], start: int) -> tuple[Decimal, int] | None:
     group: int | None = None  # the part below the last scale word
     i = start
     last = ""  # kind of the last word taken: small, tens, hundred, scale, dozen
-    if i < len(words) and words[i] == "a" and i + 1 < len(words) and (
-        words[i + 1] in ("hundred", "dozen") or words[i + 1] in SCALES
+    if (
+        i < len(words)
+        and words[i] == "a"
+        and i + 1 < len(words)
+        and (words[i + 1] in ("hundred", "dozen") or words[i + 1] in SCALES)
     ):
         group, i, last = 1, i + 1, "small"
     while i < len(words):
         word = words[i]
         pieces = _pieces(word)
         if pieces is not None and len(pieces) > 1:
-            if last in ("small", "tens") or not (len(pieces) == 2 and pieces[0] in _TENS and pieces[1] in _SMALL):
+            if last in ("small", "tens") or not (
+                len(pieces) == 2 and pieces[0] in _TENS and pieces[1] in _SMALL
+            ):
                 break
             group = (group or 0) + _TENS[pieces[0]] + _SMALL[pieces[1]]
             last = "small"
         elif word in _SMALL:
-            if last == "small" or (last == "tens" and _SMALL[word] >= 10) or (last == "tens" and word == "zero"):
+            if (
+                last == "small"
+                or (last == "tens" and _SMALL[word] >= 10)
+                or (last == "tens" and word == "zero")
+            ):
                 break
             group = (group or 0) + _SMALL[word]
             last = "small"

@@ -86,9 +86,9 @@ class _Play:
         fix = attempts[-1].fix if attempts else None
         if isinstance(intent, Conversion):
             return fix.new if fix is not None and fix.old == intent.to_unit else intent.to_unit
-        keeps = (
-            isinstance(intent, (PercentOf, Scale)) and isinstance(intent.base, Ref)
-        ) or (isinstance(intent, Arithmetic) and _keeps_unit(intent.expr))
+        keeps = (isinstance(intent, (PercentOf, Scale)) and isinstance(intent.base, Ref)) or (
+            isinstance(intent, Arithmetic) and _keeps_unit(intent.expr)
+        )
         if keeps and step.after is not None:
             return self.unit(self.steps[step.after])
         return None
@@ -100,7 +100,9 @@ class _Play:
         before = self.steps[step.after]
         if not self.done(before):
             return False
-        return Previous(answers.tidy(self.attempts[before.index][-1].result or ""), self.unit(before))
+        return Previous(
+            answers.tidy(self.attempts[before.index][-1].result or ""), self.unit(before)
+        )
 
     # --- calls ----------------------------------------------------------------------------
 
@@ -194,9 +196,19 @@ class _Play:
 
 def _keeps_unit(expr: object) -> bool:
     # "it * 3", "it / 4", "it + 5", "round(it, 2)": still in the previous result's unit.
-    if isinstance(expr, Bin) and expr.op in "+-*/" and isinstance(expr.left, Ref) and isinstance(expr.right, Num):
+    if (
+        isinstance(expr, Bin)
+        and expr.op in "+-*/"
+        and isinstance(expr.left, Ref)
+        and isinstance(expr.right, Num)
+    ):
         return True
-    return isinstance(expr, Call) and expr.name == "round" and bool(expr.args) and isinstance(expr.args[0], Ref)
+    return (
+        isinstance(expr, Call)
+        and expr.name == "round"
+        and bool(expr.args)
+        and isinstance(expr.args[0], Ref)
+    )
 
 
 def _call_of(call: dict[str, Any]) -> tuple[str, Any]:
