@@ -145,9 +145,9 @@ class _Reader:
         self.declined_from: int | None = None  # where the last declined stretch starts
         self.declined_values = False  # a declined stretch holds a number, date, time or quote
         self.memo: dict[tuple[int, int, int], tuple[Step | None, str]] = {}
-        self.numbers_before = [
-            0
-        ]  # numbers, and "a"/"an" before a unit ("a mile"), before each token
+        self.mapped = 0  # steps read so far that are not declined
+        # How many numbers, and "a"/"an" before a unit ("a mile"), come before each token.
+        self.numbers_before = [0]
         for i, tok in enumerate(tokens):
             quantity = tok.kind == "num" or (
                 tok.low in ("a", "an")
@@ -217,6 +217,7 @@ class _Reader:
 
     def add(self, step: Step) -> None:
         self.steps.append(step)
+        self.mapped += 1
         self.declined_from = None
 
     def decline(self, lo: int, hi: int, reason: str) -> None:
@@ -280,9 +281,9 @@ def understand(text: str, tools: list[Offered]) -> list[Step]:
             reader.read_segment(*segments[k])
             used = 1
         k += used
-        if sum(1 for s in reader.steps if s.intent is not None) > MAX_STEPS:
+        if reader.mapped > MAX_STEPS:
             return [Step(0, text, None, reason=f"more than {MAX_STEPS} questions in one message")]
-    if reader.declined_values and any(s.intent is not None for s in reader.steps):
+    if reader.declined_values and reader.mapped:
         # "4 units cost 10 dollars and 5 units cost 20 dollars: price per unit?" must not be
         # answered from the second half alone.
         return [Step(0, text, None, reason=_VALUES_LEFT)]
