@@ -250,6 +250,12 @@ CASES: list[Case] = [
         calc("42 * (100 + 15) / 100"),
         says=("12 + 30 is 42.", "42 increased by 15% is 48.3."),
     ),
+    _c(
+        "What is 15% of 241, rounded?",
+        pct("percent_of", 15, 241),
+        calc("round(36.15)"),
+        says=("15% of 241 is 36.15.", "36.15 rounded to a whole number is 36."),
+    ),
     # a tool error is answered honestly, or fixed once when the error says how
     _c(
         "What is the square root of -16?",

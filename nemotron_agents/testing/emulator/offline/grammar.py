@@ -434,7 +434,7 @@ def command(c: Cursor, has_prev: bool) -> Intent | None:
         if exponent is not None:
             c.take("power")
         return Arithmetic(Bin("**", base, exponent)) if exponent is not None else None
-    if c.take("round"):
+    if c.take_any("round", "rounded") is not None:  # "..., rounded to 2 decimal places"
         return _round(c, has_prev, ref)
     return None
 
