@@ -2,8 +2,17 @@
 
 ``run`` streams each step of a graph (model turn, tool calls with arguments, tool results, final
 answer, tokens per model); ``--json`` prints one machine-readable result instead. ``--offline``
-answers from the bundled NIM emulator, so it runs with no key and no network. With ``--db FILE``
-the thread is checkpointed in SQLite, and ``resume`` continues it after a failed model call.
+answers from the bundled NIM emulator, so it runs with no key and no network. With ``--db`` (a
+SQLite file or a ``postgresql://`` URL) threads are checkpointed: ``run --thread-id ID`` asks a
+follow-up question in a thread, and ``resume`` continues a run that stopped (a failed model call,
+a crash, or a tool call waiting for approval). A thread has one writer at a time.
+
+When a run stops at an approval, a terminal asks (approve / edit / reject with a reason); with
+``--json`` or without a terminal the pending request is printed and the exit code is 3, and
+``resume`` takes the decision as options (``--approve``, ``--reject``, ``--edit``, ``--decision``).
+
+Exit codes: 0 done; 1 a model call failed (resumable with ``--db``); 2 bad usage, setting or
+answer; 3 waiting for approval; 75 another process is writing the thread; 130 interrupted.
 """
 
 from __future__ import annotations
@@ -19,26 +28,49 @@ import uuid
 from typing import Any, Iterator, Sequence
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
+from langgraph.types import Command
 from rich.console import Console
+from rich.markup import escape
 
+from nemotron_agents.agents.approval import (
+    ActionRequest,
+    ApprovalRequest,
+    ApprovalResponse,
+    Decision,
+    is_approval_request,
+    parse_answer,
+)
 from nemotron_agents.agents.state import merge_usage
-from nemotron_agents.errors import ConfigError, MissingCredentialsError, ModelCallError
+from nemotron_agents.errors import (
+    ApprovalAnswerError,
+    ConfigError,
+    MissingCredentialsError,
+    ModelCallError,
+    ThreadBusyError,
+    ToolCallError,
+)
+from nemotron_agents.graphs import GRAPHS, GraphSpec, get_spec
 from nemotron_agents.eval.command import add_eval_parser, run_eval_command
-from nemotron_agents.graphs import GRAPHS, get_spec
-from nemotron_agents.persistence import list_threads, open_checkpointer
+from nemotron_agents.persistence import list_threads, open_checkpointer, shown, writer_lock
 from nemotron_agents.settings import Settings
 from nemotron_agents.graphs.spec import GraphSpec
 from nemotron_agents.tools.mcp import MCP_CONFIG_ENV, MCPToolset
 from nemotron_agents.tools.mcp.toolset import MISSING_EXTRA
 
-__all__ = ["main", "build_parser"]
+__all__ = ["main", "build_parser", "EXIT_FAILED", "EXIT_USAGE", "EXIT_APPROVAL", "EXIT_BUSY"]
 
 OFFLINE_NOTICE = (
     "Offline mode: answers come from the local NIM emulator (rule-based), not from a model."
 )
 NO_TOOLS = "Graph {name!r} has no tools: its models only write text."
-EXIT_USAGE = 2
-EXIT_FAILED = 1
+EXIT_FAILED = 1  # a model call failed; with --db the thread can be resumed
+EXIT_USAGE = 2  # bad arguments, settings or approval answer
+EXIT_APPROVAL = 3  # the run waits for a human decision (printed); answer it with resume
+EXIT_BUSY = 75  # EX_TEMPFAIL: another process is writing the thread; try again later
+DECISION_OPTIONS = (
+    '--approve | --reject "REASON" | --edit JSON | '
+    "--decision CALL_ID=approve|reject[:REASON]|edit:JSON"
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -53,12 +85,37 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--max-steps", type=int, default=None, help="most model calls for this question")
     _add_mcp_option(run)
 
-    resume = sub.add_parser("resume", help="continue a saved thread after a failed or interrupted run")
+    resume = sub.add_parser(
+        "resume", help="continue a saved thread: failed, crashed or waiting for approval"
+    )
     resume.add_argument("graph", help=f"graph name: {', '.join(sorted(GRAPHS))}")
     _add_run_options(resume)
+    decide = resume.add_argument_group("deciding a pending approval (calls left out are rejected)")
+    one = decide.add_mutually_exclusive_group()
+    one.add_argument("--approve", action="store_true", help="approve every pending call")
+    one.add_argument(
+        "--reject",
+        nargs="?",
+        const="",
+        metavar="REASON",
+        help="reject every pending call; the model reads the reason",
+    )
+    one.add_argument(
+        "--edit",
+        metavar="JSON",
+        help="run the one pending call with these arguments, e.g. '{\"amount\": 10}'",
+    )
+    one.add_argument(
+        "--decision",
+        action="append",
+        metavar="CALL_ID=DECISION",
+        help="decide one call (repeatable): approve, reject, reject:REASON or edit:JSON",
+    )
 
-    threads = sub.add_parser("threads", help="list the threads saved in a --db file")
-    threads.add_argument("--db", required=True, help="SQLite file written by run --db")
+    threads = sub.add_parser("threads", help="list the threads saved in a --db file or database")
+    threads.add_argument(
+        "--db", required=True, help="SQLite file or postgresql:// URL written by run --db"
+    )
 
     sub.add_parser("list", help="list the example graphs")
 
@@ -81,8 +138,16 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", help="primary model id (NEMOTRON_MODEL)")
     parser.add_argument("--fallback-model", help="fallback model id (NEMO_MODEL)")
     parser.add_argument("--base-url", help="self-hosted NIM URL, e.g. http://localhost:8000/v1 (NVIDIA_BASE_URL)")
-    parser.add_argument("--db", default=None, help="SQLite file keeping threads, so a failed run can be resumed")
-    parser.add_argument("--thread-id", default=None, help="thread to run in (default: a new one; required by resume)")
+    parser.add_argument(
+        "--db",
+        default=None,
+        help="SQLite file or postgresql:// URL keeping threads, to continue or resume them",
+    )
+    parser.add_argument(
+        "--thread-id",
+        default=None,
+        help="thread to run in: a new one, or a saved one to continue (resume: required)",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -108,22 +173,22 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command == "eval":
             return run_eval_command(args)
-        return _run(out, args)
+        return _run(out, err, args)
     except MissingCredentialsError as exc:
         err.print(f"[bold red]Error:[/] {exc}", highlight=False)
         err.print("Or try it without a key: add --offline to answer from the local NIM emulator.", highlight=False)
         return EXIT_USAGE
-    except ConfigError as exc:
-        err.print(f"[bold red]Error:[/] {exc}", highlight=False)
+    except (ConfigError, ApprovalAnswerError) as exc:
+        err.print(f"[bold red]Error:[/] {escape(str(exc))}", highlight=False)
         return EXIT_USAGE
+    except ThreadBusyError as exc:
+        err.print(f"[bold red]Busy:[/] {escape(str(exc))}", highlight=False)
+        return EXIT_BUSY
     except _RunFailed as failed:
         err.print(f"[bold red]Model call failed:[/] {failed.error}", highlight=False)
         if failed.args_.db:
-            err.print(
-                f"The thread is saved. Resume it with: nemotron-agents resume {failed.args_.graph} "
-                f"--thread-id {failed.thread_id} --db {failed.args_.db}",
-                highlight=False,
-            )
+            hint = _resume_hint(failed.args_, failed.thread_id)
+            err.print(f"The thread is saved. Resume it with: {hint}", highlight=False)
         else:
             err.print("Add --db FILE to keep the thread, so a failed run can be resumed.", highlight=False)
         return EXIT_FAILED
@@ -186,25 +251,34 @@ class _RunFailed(Exception):
 
 
 def _threads(out: Console, db: str) -> int:
-    with open_checkpointer(db) as saver:
+    with open_checkpointer(db, create=False) as saver:
         ids = list_threads(saver)
         for thread_id in ids:
             messages = saver.get_tuple({"configurable": {"thread_id": thread_id}}).checkpoint["channel_values"].get("messages", [])
             first = next((m.content for m in messages if isinstance(m, HumanMessage)), "")
             out.print(f"{thread_id}  {len(messages)} messages  {str(first)[:60]!r}", highlight=False)
     if not ids:
-        out.print(f"No threads in {db}.")
+        out.print(f"No threads in {shown(db)}.", highlight=False)
     return 0
 
 
-def _run(out: Console, args: argparse.Namespace) -> int:
+#: An approval interrupt waiting in a thread: (interrupt id, request).
+Pending = list[tuple[str, ApprovalRequest]]
+
+
+def _run(out: Console, err: Console, args: argparse.Namespace) -> int:
     spec = get_spec(args.graph)
     resuming = args.command == "resume"
     if resuming and not (args.thread_id and args.db):
-        raise ConfigError("resume needs --thread-id and the --db file the run was saved in")
+        raise ConfigError("resume needs --thread-id and the --db the run was saved in")
     thread_id = args.thread_id or uuid.uuid4().hex
     config = {"configurable": {"thread_id": thread_id}}
-    with _endpoint(args) as settings, open_checkpointer(args.db) as saver:
+    interactive = not args.json and sys.stdin is not None and sys.stdin.isatty()
+    with (
+        _endpoint(args) as settings,
+        open_checkpointer(args.db, create=not resuming) as saver,
+        writer_lock(args.db, thread_id),  # held until the run ends: one writer per thread
+    ):
         if args.offline and not args.json:
             out.print(f"[yellow]{OFFLINE_NOTICE}[/]", highlight=False)
         options: dict[str, Any] = {"settings": settings, "checkpointer": saver}
@@ -212,31 +286,271 @@ def _run(out: Console, args: argparse.Namespace) -> int:
             options["max_steps"] = args.max_steps
         options.update(_mcp_options(args, spec))
         graph = spec.build(**options)
-        if resuming:
-            state = graph.get_state(config)
-            if not state.values:
-                known = ", ".join(list_threads(saver)[:10]) or "none"
-                raise ConfigError(f"No thread {thread_id!r} in {args.db}. Saved threads: {known}")
-            if not state.next:
-                raise ConfigError(f"Thread {thread_id!r} already finished; start a new question with run")
-        inputs = None if resuming else {"messages": [HumanMessage(args.prompt)]}
+        state = graph.get_state(config)
+        pending = _pending(state)
+        command = _first_command(args, state, pending, saver, thread_id)
         final: dict[str, Any] = {}
-        try:
-            for update in graph.stream(inputs, config, stream_mode="updates"):
-                for node, change in update.items():
-                    if not isinstance(change, dict):
-                        continue
-                    if not args.json:
-                        _show(out, node, change)
-                    _accumulate(final, change)
-        except ModelCallError as exc:
-            raise _RunFailed(exc, args, thread_id) from exc
+        while True:
+            if pending and command is None:  # a human must decide before anything runs
+                answers = _ask(out, pending, spec) if interactive else None
+                if answers is None:
+                    return _report_pending(out, err, args, thread_id, pending, final)
+                command = _resume_with(answers, pending)
+            try:
+                for update in graph.stream(command, config, stream_mode="updates"):
+                    for node, change in update.items():
+                        if not isinstance(change, dict):
+                            continue  # "__interrupt__": read from the saved state below
+                        if not args.json:
+                            _show(out, node, change)
+                        _accumulate(final, change)
+            except ModelCallError as exc:
+                raise _RunFailed(exc, args, thread_id) from exc
+            pending, command = _pending(graph.get_state(config)), None
+            if not pending:
+                break
         own = _graph_fields(graph, config) if args.json else {}  # while the checkpointer is open
     if args.json:
-        print(json.dumps({**_result(args, final, thread_id), **own}, ensure_ascii=False, indent=2))
+        result = {**_result(args, final, thread_id), **own, "status": "done"}
+        print(json.dumps(result, ensure_ascii=False, indent=2))
     else:
         _show_usage(out, final.get("usage", {}))
     return 0
+
+
+def _first_command(
+    args: argparse.Namespace, state: Any, pending: Pending, saver: Any, thread_id: str
+) -> Any:
+    """What the run starts from: the question (run), the decision given as options (resume), or
+    ``None`` (resume a failed or crashed run, or ask about the pending approval first).
+
+    Raises:
+        ConfigError: resume of an unknown or finished thread, a decision for a thread that waits
+            for none, or a new question in a thread whose last run is unfinished.
+    """
+    if args.command == "run":
+        if _unfinished(state):
+            why = "waiting for approval" if pending else "stopped before it finished"
+            raise ConfigError(
+                f"Thread {thread_id!r} has an unfinished run ({why}). "
+                f"Continue it with: {_resume_hint(args, thread_id)}"
+            )
+        return {"messages": [HumanMessage(args.prompt)]}
+    if not state.values:
+        known = ", ".join(list_threads(saver)[:10]) or "none"
+        raise ConfigError(f"No thread {thread_id!r} in {shown(args.db)}. Saved threads: {known}")
+    if not _unfinished(state):
+        raise ConfigError(
+            f"Thread {thread_id!r} already finished; ask a new question with run --thread-id"
+        )
+    decision = _decision_options(args)
+    if decision is None:
+        return None
+    if not pending:
+        raise ConfigError(
+            f"Thread {thread_id!r} is not waiting for approval; "
+            f"resume it without {DECISION_OPTIONS}"
+        )
+    return _resume_with(_answers(pending, decision, thread_id), pending)
+
+
+def _unfinished(state: Any) -> bool:
+    """Whether a thread's last run stopped before its end.
+
+    ``next`` alone misses a run killed after a step's results were saved but before the
+    checkpoint closing the step was (LangGraph saves checkpoints in the background): then ``next``
+    is empty but the step's task, with its saved results, is still listed.
+    """
+    return bool(state.next or state.tasks)
+
+
+def _resume_hint(args: argparse.Namespace, thread_id: str) -> str:
+    return f"nemotron-agents resume {args.graph} --thread-id {thread_id} --db {shown(args.db)}"
+
+
+def _pending(state: Any) -> Pending:
+    """The approval interrupts a thread waits at; other interrupts are not ours to answer."""
+    pending: Pending = []
+    for item in state.interrupts:
+        if not is_approval_request(item.value):
+            raise ConfigError(
+                "The thread waits at an interrupt this command line cannot answer: "
+                f"{item.value!r}. "
+                "Answer it from Python with graph.invoke(Command(resume=...), config)."
+            )
+        pending.append((item.id, item.value))
+    return pending
+
+
+def _resume_with(answers: list[ApprovalResponse], pending: Pending) -> Command:
+    if len(pending) == 1:
+        return Command(resume=answers[0])
+    return Command(
+        resume={interrupt_id: answer for (interrupt_id, _), answer in zip(pending, answers)}
+    )
+
+
+def _decision_options(args: argparse.Namespace) -> tuple[str, Any] | None:
+    """The decision given with resume's options, checked for form: (kind, value) or None."""
+    if args.approve:
+        return "all", {"type": "approve"}
+    if args.reject is not None:
+        return "all", {"type": "reject", "message": args.reject} if args.reject else {
+            "type": "reject"
+        }
+    if args.edit is not None:
+        return "edit", _json_object(args.edit, "--edit")
+    if args.decision:
+        each: dict[str, Any] = {}
+        for option in args.decision:
+            call_id, sep, choice = option.partition("=")
+            kind, _, rest = choice.partition(":")
+            if not sep or not call_id:
+                raise ConfigError(
+                    f"--decision {option!r}: write CALL_ID=approve, "
+                    "CALL_ID=reject[:REASON] or CALL_ID=edit:JSON"
+                )
+            if choice == "approve":
+                each[call_id] = {"type": "approve"}
+            elif kind == "reject":
+                each[call_id] = {"type": "reject", "message": rest} if rest else {"type": "reject"}
+            elif kind == "edit" and rest:
+                each[call_id] = {
+                    "type": "edit",
+                    "edited_action": {"args": _json_object(rest, f"--decision {call_id}=edit")},
+                }
+            else:
+                raise ConfigError(
+                    f"--decision {option!r}: the decision must be "
+                    "approve, reject, reject:REASON or edit:JSON"
+                )
+        return "each", each
+    return None
+
+
+def _json_object(text: str, option: str) -> dict[str, Any]:
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(
+            f"{option}: not valid JSON ({exc}); give the new arguments as a JSON object"
+        ) from None
+    if not isinstance(value, dict):
+        raise ConfigError(
+            f"{option}: give the new arguments as a JSON object, e.g. '{{\"amount\": 10}}'"
+        )
+    return value
+
+
+def _answers(pending: Pending, decision: tuple[str, Any], thread_id: str) -> list[ApprovalResponse]:
+    """The answers to the pending requests from resume's options, in the canonical form."""
+    kind, value = decision
+    ids = [a["id"] for _, request in pending for a in request["action_requests"]]
+    if kind == "edit" and len(ids) != 1:
+        raise ConfigError(
+            f"--edit needs exactly one pending call; "
+            f"thread {thread_id!r} has {len(ids)} ({', '.join(ids)}): "
+            "use --decision CALL_ID=edit:JSON"
+        )
+    if kind == "each" and (unknown := [call_id for call_id in value if call_id not in ids]):
+        raise ConfigError(
+            f"--decision: no pending call {', '.join(map(repr, unknown))}; "
+            f"pending calls: {', '.join(ids)}"
+        )
+    answers = []
+    for _, request in pending:
+        actions = request["action_requests"]
+        if kind == "all":
+            answer: Any = {"decisions": [value] * len(actions)}
+        elif kind == "edit":
+            answer = {"type": "edit", "edited_action": {"args": value}}
+        else:  # calls left out are rejected
+            answer = {a["id"]: value[a["id"]] for a in actions if a["id"] in value} or False
+        answers.append(parse_answer(answer, request))
+    return answers
+
+
+def _show_action(out: Console, action: ActionRequest) -> None:
+    out.print(
+        f"[bold yellow]? {escape(action['name'])}[/] (call {escape(action['id'])})", highlight=False
+    )
+    out.print(
+        f"  arguments: {escape(json.dumps(action['args'], ensure_ascii=False))}", highlight=False
+    )
+    if action.get("description"):
+        out.print(f"  [dim]{escape(action['description'])}[/]", highlight=False)
+
+
+def _ask(out: Console, pending: Pending, spec: GraphSpec) -> list[ApprovalResponse] | None:
+    """Ask at the terminal about every pending call; ``None`` when input ends first."""
+    answers = []
+    for _, request in pending:
+        decisions = []
+        for action in request["action_requests"]:
+            _show_action(out, action)
+            try:
+                decisions.append(_ask_one(out, action, spec))
+            except EOFError:
+                return None
+        answers.append(parse_answer({"decisions": decisions}, request))
+    return answers
+
+
+def _ask_one(out: Console, action: ActionRequest, spec: GraphSpec) -> Decision:
+    while True:
+        choice = out.input(escape("  approve, edit or reject? [a/e/r]: ")).strip().lower()
+        if choice in ("a", "approve"):
+            return {"type": "approve"}
+        if choice in ("r", "reject"):
+            reason = out.input("  reason (optional; the model reads it): ").strip()
+            return {"type": "reject", "message": reason} if reason else {"type": "reject"}
+        if choice in ("e", "edit"):
+            text = out.input("  new arguments as a JSON object: ")
+            try:
+                args = _json_object(text, "edit")
+                if action["name"] in spec.registry():
+                    spec.registry().get(action["name"]).validate(args)
+            except (ConfigError, ToolCallError) as exc:
+                out.print(f"  [red]{escape(str(exc))}[/]", highlight=False)
+                continue
+            return {"type": "edit", "edited_action": {"name": action["name"], "args": args}}
+        out.print("  answer a (approve), e (edit) or r (reject)")
+
+
+def _report_pending(
+    out: Console,
+    err: Console,
+    args: argparse.Namespace,
+    thread_id: str,
+    pending: Pending,
+    final: dict[str, Any],
+) -> int:
+    """Print the pending request (JSON or text) and how to decide it; the exit code says why."""
+    hint = _resume_hint(args, thread_id) if args.db else None
+    if args.json:
+        result = _result(args, final, thread_id)
+        result.update(
+            status="waiting_for_approval",
+            interrupts=[{"id": i, "value": v} for i, v in pending],
+            resume=hint,
+        )
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+    else:
+        _show_usage(out, final.get("usage", {}))
+        out.print(f"Waiting for approval in thread {thread_id}:", highlight=False)
+        for _, request in pending:
+            for action in request["action_requests"]:
+                _show_action(out, action)
+    if hint:
+        err.print(
+            f"Decide with: {escape(hint)} and one of: {escape(DECISION_OPTIONS)}", highlight=False
+        )
+    else:
+        err.print(
+            "Without --db the thread is not kept: run again with --db FILE to decide with resume.",
+            highlight=False,
+        )
+    return EXIT_APPROVAL
 
 
 def _accumulate(final: dict[str, Any], change: dict[str, Any]) -> None:

@@ -7,7 +7,9 @@
 * **For the developer** (:class:`ToolDefinitionError`, :class:`ConfigError`): a mistake in code
   or settings, raised at definition or build time, before any model is called.
 * **For the caller** (:class:`ModelCallError` and subclasses): the model endpoint failed in a
-  way retries and the fallback could not hide.
+  way retries and the fallback could not hide. Also :class:`ApprovalAnswerError` (a graph waiting
+  for approval was resumed with an answer it cannot read) and :class:`ThreadBusyError` (another
+  process is writing the thread).
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ __all__ = [
     "ModelRequestError",
     "ModelAuthError",
     "ModelUnavailableError",
+    "ApprovalAnswerError",
+    "ThreadBusyError",
 ]
 
 
@@ -177,3 +181,31 @@ class ModelUnavailableError(ModelCallError):
             model=attempts[-1][0] if attempts else None,
         )
         self.attempts = list(attempts)
+
+
+class ApprovalAnswerError(NemotronAgentsError):
+    """A graph waiting for approval was resumed with an answer in none of the allowed forms.
+
+    The answer is checked before LangGraph saves it, so nothing changed: the same request can be
+    answered again. Not a ``ValueError`` on purpose: pydantic, which runs the check inside
+    LangGraph's ``interrupt``, would wrap a ``ValueError`` in its own ``ValidationError``.
+
+    Attributes:
+        answer: The answer received.
+    """
+
+    def __init__(self, message: str, *, answer: Any = None) -> None:
+        super().__init__(message)
+        self.answer = answer
+
+
+class ThreadBusyError(NemotronAgentsError):
+    """Another process is writing this thread; a thread has one writer at a time.
+
+    Attributes:
+        thread_id: The thread asked for.
+    """
+
+    def __init__(self, message: str, *, thread_id: str) -> None:
+        super().__init__(message)
+        self.thread_id = thread_id

@@ -1,10 +1,13 @@
+import io
 import json
 import subprocess
 import sys
 
 import pytest
 
-from nemotron_agents.cli import OFFLINE_NOTICE, main
+import cli_app
+from nemotron_agents.cli import EXIT_APPROVAL, EXIT_USAGE, OFFLINE_NOTICE, main
+from nemotron_agents.graphs import GRAPHS
 
 
 @pytest.fixture(autouse=True)
@@ -149,5 +152,158 @@ def test_failed_run_without_db_says_how_to_keep_it(capsys, monkeypatch):
 
 
 def test_unsupported_db_scheme(capsys):
-    assert main(["run", "calculator", "hi", "--offline", "--db", "postgresql://x/y"]) == 2
-    assert "Unsupported --db scheme 'postgresql'" in capsys.readouterr().err
+    assert main(["run", "calculator", "hi", "--offline", "--db", "mysql://x/y"]) == 2
+    assert "Unsupported --db scheme 'mysql'" in capsys.readouterr().err
+
+
+# --- approvals at the command line (the refunds graph of tests/cli_app.py) ------------------
+
+
+class Terminal(io.StringIO):
+    """Typed answers on a stdin that says it is a terminal."""
+
+    def isatty(self):
+        return True
+
+
+@pytest.fixture
+def refunds(monkeypatch, tmp_path):
+    """The refunds graph registered, a dummy key, no terminal; the refund log's path."""
+    monkeypatch.setitem(GRAPHS, "refunds", cli_app.SPEC)
+    monkeypatch.setenv("NVIDIA_API_KEY", "nvapi-test")
+    monkeypatch.setenv("REFUND_LOG", str(tmp_path / "refunds.log"))
+    monkeypatch.setattr(sys, "stdin", io.StringIO())  # not a terminal
+    return tmp_path / "refunds.log"
+
+
+def refunded(log):
+    return log.read_text().splitlines() if log.exists() else []
+
+
+def pending_ids(capsys):
+    result = json.loads(capsys.readouterr().out)
+    assert result["status"] == "waiting_for_approval"
+    return [a["id"] for a in result["interrupts"][0]["value"]["action_requests"]]
+
+
+def test_without_a_terminal_the_request_is_printed_and_the_exit_code_says_so(refunds, tmp_path, capsys):
+    db = str(tmp_path / "t.sqlite")
+    assert main(["run", "refunds", "refund A1 50", "--db", db, "--thread-id", "t"]) == EXIT_APPROVAL
+    captured = capsys.readouterr()
+    assert "Waiting for approval in thread t" in captured.out
+    assert "issue_refund" in captured.out and '"amount": 50.0' in captured.out and "Refund part of an order" in captured.out
+    assert f"Decide with: nemotron-agents resume refunds --thread-id t --db {db} and one of: --approve" in captured.err
+    assert "--decision CALL_ID=" in captured.err
+    # resume without a decision and without a terminal: the same request again, nothing runs
+    assert main(["resume", "refunds", "--thread-id", "t", "--db", db]) == EXIT_APPROVAL
+    assert "issue_refund" in capsys.readouterr().out and refunded(refunds) == []
+    # a new question cannot start while the thread waits
+    assert main(["run", "refunds", "hello", "--db", db, "--thread-id", "t"]) == EXIT_USAGE
+    assert "unfinished run (waiting for approval)" in capsys.readouterr().err
+    assert main(["resume", "refunds", "--thread-id", "t", "--db", db, "--approve", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["status"] == "done" and result["answer"] == "Done: refunded 50 on A1"
+    assert refunded(refunds) == ["A1 50"]
+
+
+def test_without_db_the_request_says_how_to_keep_the_thread(refunds, capsys):
+    assert main(["run", "refunds", "refund A1 50"]) == EXIT_APPROVAL
+    assert "run again with --db FILE" in capsys.readouterr().err and refunded(refunds) == []
+
+
+@pytest.mark.parametrize(
+    ("options", "answer", "done"),
+    [
+        (["--reject", "over the limit"], "Done: Error: a human rejected this call, so it did not run: over the limit.", []),
+        (["--reject"], "Done: Error: a human rejected this call, so it did not run.", []),
+        (
+            ["--edit", '{"order_id": "A1", "amount": 12.5}'],
+            'it ran with {"order_id": "A1", "amount": 12.5}.) refunded 12.5 on A1',
+            ["A1 12.5"],
+        ),
+        (["--edit", '{"order_id": "A1", "amount": 500}'], "edited the arguments of this call, but the new arguments are invalid", []),
+    ],
+)
+def test_resume_takes_the_decision_as_options(refunds, tmp_path, capsys, options, answer, done):
+    db = str(tmp_path / "t.sqlite")
+    assert main(["run", "refunds", "refund A1 50", "--db", db, "--thread-id", "t", "--json"]) == EXIT_APPROVAL
+    capsys.readouterr()
+    assert main(["resume", "refunds", "--thread-id", "t", "--db", db, *options, "--json"]) == 0
+    assert answer in json.loads(capsys.readouterr().out)["answer"]
+    assert refunded(refunds) == done
+
+
+def test_per_call_decisions_and_their_errors(refunds, tmp_path, capsys):
+    db = str(tmp_path / "t.sqlite")
+    assert main(["run", "refunds", "refund A1 50 and B2 20 and C3 5", "--db", db, "--thread-id", "t", "--json"]) == EXIT_APPROVAL
+    a, b, c = pending_ids(capsys)
+    resume = ["resume", "refunds", "--thread-id", "t", "--db", db, "--json"]
+    for bad, says in [
+        (["--edit", '{"amount": 1}'], "--edit needs exactly one pending call"),
+        (["--decision", "nope=approve"], "no pending call 'nope'"),
+        (["--decision", f"{a}=maybe"], "must be approve, reject, reject:REASON or edit:JSON"),
+        (["--decision", "approve"], "write CALL_ID=approve"),
+        (["--decision", f"{a}=edit:[1]"], "JSON object"),
+        (["--decision", f"{a}=edit:{{oops"], "not valid JSON"),
+        (["--approve", "--reject"], None),  # argparse: not allowed together
+    ]:
+        if says is None:
+            with pytest.raises(SystemExit) as stop:
+                main([*resume, *bad])
+            assert stop.value.code == EXIT_USAGE
+        else:
+            assert main([*resume, *bad]) == EXIT_USAGE
+            assert says in capsys.readouterr().err
+    assert refunded(refunds) == []
+    edit = f"{b}=edit:" + json.dumps({"order_id": "B2", "amount": 2})
+    assert main([*resume, "--decision", f"{a}=approve", "--decision", edit]) == 0  # c left out: rejected
+    answer = json.loads(capsys.readouterr().out)["answer"]
+    assert sorted(refunded(refunds)) == ["A1 50", "B2 2"]  # the two calls ran concurrently
+    assert (
+        'refunded 50 on A1 | (A human edited this call\'s arguments before it ran; it ran with {"order_id": '
+        '"B2", "amount": 2}.) refunded 2 on B2 | Error: a human rejected this call'
+    ) in answer
+
+
+def test_decision_options_need_a_thread_waiting_for_approval(refunds, tmp_path, capsys):
+    db = str(tmp_path / "t.sqlite")
+    assert main(["run", "refunds", "hello", "--db", db, "--thread-id", "t"]) == 0
+    assert main(["resume", "refunds", "--thread-id", "t", "--db", db, "--approve"]) == EXIT_USAGE
+    assert "already finished" in capsys.readouterr().err
+
+
+def test_a_terminal_asks_shows_the_call_and_takes_an_edit(refunds, monkeypatch, capsys):
+    typed = "\n".join(["maybe", "e", "{oops", "e", '{"order_id": "A1", "amount": 500}', "e", '{"order_id": "A1", "amount": 10}', ""])
+    monkeypatch.setattr(sys, "stdin", Terminal(typed))
+    assert main(["run", "refunds", "refund A1 50"]) == 0
+    out = capsys.readouterr().out
+    assert "? issue_refund" in out and 'arguments: {"order_id": "A1", "amount": 50.0}' in out
+    assert "approve, edit or reject? [a/e/r]" in out
+    assert "answer a (approve), e (edit) or r (reject)" in out  # after "maybe"
+    assert "not valid JSON" in out and "amount" in out  # both bad edits were asked again
+    assert "it ran with {\"order_id\": \"A1\", \"amount\": 10}.) refunded 10 on A1" in out
+    assert refunded(refunds) == ["A1 10"]
+
+
+def test_a_terminal_takes_approvals_and_rejections_with_reasons(refunds, monkeypatch, capsys):
+    monkeypatch.setattr(sys, "stdin", Terminal("a\nr\nnot this one\n"))
+    assert main(["run", "refunds", "refund A1 50 and B2 20"]) == 0
+    out = capsys.readouterr().out
+    assert "Done: refunded 50 on A1 | Error: a human rejected this call, so it did not run: not this one." in out
+    assert refunded(refunds) == ["A1 50"]
+
+
+def test_a_terminal_that_closes_leaves_the_request_pending(refunds, monkeypatch, tmp_path, capsys):
+    db = str(tmp_path / "t.sqlite")
+    monkeypatch.setattr(sys, "stdin", Terminal(""))  # end of input at the first question
+    assert main(["run", "refunds", "refund A1 50", "--db", db, "--thread-id", "t"]) == EXIT_APPROVAL
+    assert "--approve" in capsys.readouterr().err
+    monkeypatch.setattr(sys, "stdin", Terminal("a\n"))
+    assert main(["resume", "refunds", "--thread-id", "t", "--db", db]) == 0
+    assert refunded(refunds) == ["A1 50"]
+
+
+def test_json_never_prompts_even_at_a_terminal(refunds, monkeypatch, capsys):
+    monkeypatch.setattr(sys, "stdin", Terminal("a\n"))
+    assert main(["run", "refunds", "refund A1 50", "--json"]) == EXIT_APPROVAL
+    assert pending_ids(capsys) and refunded(refunds) == []

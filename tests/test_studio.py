@@ -202,7 +202,7 @@ async def test_studio_pauses_a_support_refund_until_approved(assistants, studio,
         state = await client.threads.get_state(thread)
         (interrupt,) = state["interrupts"]
         # today's payload or LangChain's HITL one
-        requests = interrupt["value"].get("requests") or interrupt["value"]["action_requests"]
+        requests = interrupt["value"]["action_requests"]
         assert [r["name"] for r in requests] == ["issue_refund"]
         assert state["next"] == ["refunds"] and state["values"]["customer_id"] == customer
         refunds = "SELECT amount_cents FROM refunds WHERE order_id = ? AND reason = 'arrived damaged'"

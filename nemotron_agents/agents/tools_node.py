@@ -32,22 +32,23 @@ Per call, the model gets exactly one ``ToolMessage``:
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
 from langchain_core.messages import AIMessage, ToolMessage
 from langgraph.errors import GraphBubbleUp
 from langgraph.graph import StateGraph
-from langgraph.types import Command, Send, interrupt
+from langgraph.types import Command, Send
 from pydantic import BaseModel, ValidationError
 
-from nemotron_agents.agents.approval import decide
+from nemotron_agents.agents.approval import review_calls
 from nemotron_agents.agents.node import node
 from nemotron_agents.agents.state import AgentState
 from nemotron_agents.errors import ToolArgumentsError, ToolCallError, UnknownToolError
 from nemotron_agents.tools.output import DEFAULT_MAX_OUTPUT_CHARS
 
-__all__ = ["ToolStep", "ResponseTool", "MALFORMED_CALL", "MAX_ECHOED_ARGS", "TOOLS", "APPROVAL"]
+__all__ = ["ToolStep", "ResponseTool", "MALFORMED_CALL", "MAX_ECHOED_ARGS", "EDITED_NOTE", "TOOLS", "APPROVAL"]
 
 #: Node names of the tool step: one ``tools`` task per call; ``approval`` asks a human first.
 TOOLS, APPROVAL = "tools", "approval"
@@ -57,6 +58,9 @@ MALFORMED_CALL = (
     "JSON ({error}). Arguments received: {args}. Call the tool again with a JSON object of "
     "arguments."
 )
+
+#: Put before the result of a call a human edited at approval.
+EDITED_NOTE = "(A human edited this call's arguments before it ran; it ran with {args}.) "
 
 #: Most characters of a malformed call's arguments echoed back: a 1 MB argument string must not
 #: land whole in the next prompt (and in every prompt after it).
@@ -166,10 +170,15 @@ class ToolStep:
 
     def _approve(self, state: AgentState) -> Command:
         message = _last_ai(state)
-        jobs = [_Job(call=c, tool=self._tool(c["name"])) for c in (message.tool_calls if message else [])]
+        asked = message.tool_calls if message else []
+        jobs = [_Job(call=c, tool=self._tool(c["name"])) for c in asked]
         _ask_approval([j for j in jobs if j.tool is not None])  # an interrupt re-runs this node only
         sends = [Send(TOOLS, {"call": c, "malformed": True}) for c in (message.invalid_tool_calls if message else [])]
-        sends += [Send(TOOLS, {"call": j.call, "rejected": j.error}) for j in jobs]
+        sends += [
+            # an edited call says so in its result: the model's own turn still shows its arguments
+            Send(TOOLS, {"call": j.call, "rejected": j.error, "edited": j.call["args"] != c["args"]})
+            for j, c in zip(jobs, asked)
+        ]
         return Command(goto=sends)
 
     # --- one call ---------------------------------------------------------------------------
@@ -193,7 +202,14 @@ class ToolStep:
             return {"messages": [_error_message(call, str(UnknownToolError(call["name"], names)))]}
         return None
 
-    def _result(self, call: dict[str, Any], outcome: Any) -> dict[str, Any]:
+    def _result(self, task: dict[str, Any], outcome: Any) -> dict[str, Any]:
+        call = task["call"]
+        if task.get("edited"):
+            note = EDITED_NOTE.format(args=json.dumps(call["args"], ensure_ascii=False))
+            update = self._result({"call": call}, outcome)
+            (message,) = update["messages"]
+            update["messages"] = [message.model_copy(update={"content": note + str(message.content)})]
+            return update
         if isinstance(outcome, BaseException):
             text = str(outcome) if isinstance(outcome, ToolCallError) else (
                 f"Tool '{call['name']}' failed: {type(outcome).__name__}: {outcome}"
@@ -213,7 +229,7 @@ class ToolStep:
             raise
         except Exception as exc:  # noqa: BLE001 - reported to the model
             outcome = exc
-        return self._result(call, outcome)
+        return self._result(task, outcome)
 
     async def _arun_call(self, task: dict[str, Any]) -> dict[str, Any]:
         if (now := self._answer_now(task)) is not None:
@@ -225,20 +241,11 @@ class ToolStep:
             raise
         except Exception as exc:  # noqa: BLE001 - reported to the model
             outcome = exc
-        return self._result(call, outcome)
+        return self._result(task, outcome)
 
 
 def _ask_approval(jobs: list[_Job]) -> None:
-    """Interrupt once for every call that needs approval; mark the rejected ones."""
+    """Ask a human about every call that needs approval (one interrupt); apply the answers."""
     pending = [j for j in jobs if getattr(j.tool, "requires_approval", False)]
-    if not pending:
-        return
-    requests = [
-        {"id": j.call["id"], "name": j.call["name"], "args": j.call["args"], "description": j.tool.description}
-        for j in pending
-    ]
-    answer = interrupt({"type": "tool_approval", "requests": requests})
-    for job in pending:
-        verdict = decide(answer, job.call["id"])
-        if verdict is not None:
-            job.error = verdict
+    for job, review in zip(pending, review_calls([(j.call, j.tool) for j in pending])):
+        job.call, job.error = review.call, review.error

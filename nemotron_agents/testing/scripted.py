@@ -110,7 +110,8 @@ class ScriptedChatModel(BaseChatModel):
     Attributes:
         script: Function deciding every answer (exclusive with ``turns``).
         turns: Answers consumed in order, one per call.
-        model: Model id reported in ``response_metadata`` (the agent records usage under it).
+        model: Model id reported in ``response_metadata`` (the agent records usage under it);
+            a per-call ``model=`` keyword overrides it for that call.
         stream_style: ``"incremental"`` streams each call's id and name first and its arguments
             in fragments (OpenAI style); ``"whole"`` sends every call complete in one chunk.
         calls: Every call received: ``{"messages", "tools", "kwargs"}``, oldest first.
@@ -189,7 +190,9 @@ class ScriptedChatModel(BaseChatModel):
             raise turn
         if callable(turn) and not isinstance(turn, AIMessage):
             turn = turn(list(messages), tools)
-        return self._to_message(turn, messages)
+        # A per-call ``model=`` (``invoke(..., model=...)``) is the model that answered, as a
+        # provider reports it; LangChain's standard suites check that it is not misattributed.
+        return self._to_message(turn, messages, model=kwargs.get("model") or self.model)
 
     def _prompt_tokens(self, messages: list[BaseMessage]) -> int:
         """Approximate prompt tokens, each message counted once per conversation (a loop's
@@ -197,7 +200,7 @@ class ScriptedChatModel(BaseChatModel):
         with self._lock:
             return sum(self._counts.values(messages))
 
-    def _to_message(self, turn: Any, messages: list[BaseMessage]) -> AIMessage:
+    def _to_message(self, turn: Any, messages: list[BaseMessage], *, model: str) -> AIMessage:
         if isinstance(turn, BaseException):
             raise turn
         if isinstance(turn, str):
@@ -220,7 +223,7 @@ class ScriptedChatModel(BaseChatModel):
                 "output_tokens": completion,
                 "total_tokens": prompt + completion,
             }
-        message.response_metadata = {**message.response_metadata, "model_name": self.model}
+        message.response_metadata = {**message.response_metadata, "model_name": model}
         return message
 
     def _generate(

@@ -5,8 +5,10 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from langchain_core.runnables import RunnableConfig
 from langchain_core.tools import BaseTool, StructuredTool, ToolException
 from langchain_core.utils.function_calling import convert_to_openai_tool
+from pydantic import BaseModel, Field
 
 from nemotron_agents.errors import ToolCallError, ToolDefinitionError
 from nemotron_agents.tools.base import Tool
@@ -14,6 +16,27 @@ from nemotron_agents.tools.names import wire_name
 from nemotron_agents.tools.schema import schema_model
 
 __all__ = ["to_langchain", "from_langchain"]
+
+#: LangGraph's ``ToolNode`` injects its ``ToolRuntime`` into an input-schema field of this name.
+_INJECTED_BY_NAME = "runtime"
+
+
+class _ConvertedTool(StructuredTool):
+    """A ``StructuredTool`` whose input schema is the argument model of the :class:`Tool`.
+
+    With a JSON Schema ``args_schema`` LangChain's input schema is "any string or dict", which
+    tells callers nothing and accepts everything; the argument model describes the arguments
+    and refuses bad ones. Validation at run time stays with :meth:`Tool.validate`.
+    """
+
+    args_model: type[BaseModel] | None = Field(default=None, exclude=True)
+
+    def get_input_schema(self, config: RunnableConfig | None = None) -> type[BaseModel]:
+        model = self.args_model
+        if model is None or _INJECTED_BY_NAME in model.model_fields:
+            # ToolNode would overwrite the model's `runtime` argument with its own object
+            return super().get_input_schema(config)
+        return model
 
 
 def to_langchain(tool: Tool) -> StructuredTool:
@@ -37,13 +60,14 @@ def to_langchain(tool: Tool) -> StructuredTool:
         except ToolCallError as exc:
             raise ToolException(str(exc)) from exc
 
-    return StructuredTool(
+    return _ConvertedTool(
         name=tool.name,
         description=tool.description,
         args_schema=copy.deepcopy(tool.parameters),
         func=run,
         coroutine=arun,
         handle_tool_error=True,
+        args_model=tool.args_model,
         tags=sorted(tool.tags) or None,
         metadata={
             "source_name": tool.source_name,

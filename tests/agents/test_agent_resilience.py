@@ -96,7 +96,7 @@ def test_approval_gates_side_effects(registry, deleted):
     config = {"configurable": {"thread_id": "t3"}}
     first = graph.invoke({"messages": [HumanMessage("clean up")]}, config)
     (pending,) = first["__interrupt__"]
-    assert [r["args"]["path"] for r in pending.value["requests"]] == ["/tmp/a", "/tmp/b"]
+    assert [r["args"]["path"] for r in pending.value["action_requests"]] == ["/tmp/a", "/tmp/b"]
     assert DELETED == []
     from langgraph.types import Command
 

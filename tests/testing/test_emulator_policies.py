@@ -189,7 +189,8 @@ def test_loose_word_matching_and_spoken_enum_values():
     assert relevance("a unit conversion please", tool("convert_units", "", {})) == (6, True)  # unit, convert
 
 
-def test_enum_and_numbers_and_defaults_in_arguments():
+def test_forced_call_fills_enums_numbers_and_defaults_from_the_schema():
+    """A forced call the offline policy cannot map still goes out, filled by make_value."""
     convert = tool(
         "convert_units",
         "Convert a value between units.",
@@ -205,6 +206,7 @@ def test_enum_and_numbers_and_defaults_in_arguments():
         {
             "messages": [{"role": "user", "content": "convert 72.5 to celsius units with 9 digits"}],
             "tools": [convert],
+            "tool_choice": "required",
         },
         ids=IdSource(1).tool_call_id,
     )
@@ -233,12 +235,12 @@ def test_quoted_strings_win_and_optional_fields_stay_out():
     assert reply.tool_calls[0].arguments == {"query": "retry policy"}
 
 
-def test_text_used_for_strings_without_better_hints():
+def test_forced_call_uses_the_text_for_strings_without_better_hints():
     notes = tool("save_note", "Save a note.", {"text": {"type": "string", "maxLength": 12}})
-    reply = auto_reply(
-        {"messages": [{"role": "user", "content": "save note buy milk today"}], "tools": [notes]},
-        ids=IdSource(1).tool_call_id,
-    )
+    body = {"messages": [{"role": "user", "content": "save note buy milk today"}], "tools": [notes]}
+    declined = auto_reply(body, ids=IdSource(1).tool_call_id)  # "buy milk today" is too long
+    assert not declined.tool_calls and "longer than it allows" in declined.content
+    reply = auto_reply({**body, "tool_choice": "required"}, ids=IdSource(1).tool_call_id)
     assert reply.tool_calls[0].arguments == {"text": "save note bu"}
 
 

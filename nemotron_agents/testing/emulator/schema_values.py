@@ -29,6 +29,8 @@ __all__ = [
     "TextHints",
     "make_value",
     "find_expression",
+    "resolve_schema",
+    "schema_type",
     "EXPR_FIELDS",
     "MAX_GENERATED_CHARS",
     "GenerationLimitError",
@@ -41,8 +43,9 @@ MAX_GENERATED_CHARS = 512_000
 _NUMBER_RE = re.compile(r"(?<![A-Za-z_\d.])-?\d+(?:\.\d+)?")
 _QUOTED_RE = re.compile(r"\"([^\"]+)\"|“([^”]+)”|(?<![A-Za-z])'([^']+)'(?![A-Za-z])")
 _WORD_RE = re.compile(r"[A-Za-z][A-Za-z0-9'\-]*")
-# Numbers, function calls, parentheses and operators: "2 ** 10 + sqrt(16)".
-_EXPR_RE = re.compile(r"(?:\d+(?:\.\d+)?|[a-z]+\(|[()+\-*/^%,]|[ \t])+")
+# Numbers, function calls, parentheses and operators: "2 ** 10 + sqrt(16)". A function name
+# starts a word: tried inside every long word, it would make the search quadratic.
+_EXPR_RE = re.compile(r"(?:\d+(?:\.\d+)?|(?<![a-z])[a-z]+\(|[()+\-*/^%,]|[ \t])+")
 EXPR_FIELDS = frozenset({"expression", "expr", "formula", "equation"})
 _FORMATS = {
     "date": "2024-01-01",
@@ -107,11 +110,13 @@ class TextHints:
     def _proper_names(text: str) -> list[str]:
         names: list[list[str]] = []
         prev_end = -1  # end of the previous capitalised word, to join "New York"
+        last_end = 0  # end of the previous word: only the gap since then is looked at (linear)
         for match in _WORD_RE.finditer(text):
             word = match.group()
-            before = text[: match.start()].rstrip()
-            sentence_start = not before or before[-1] in ".!?:\n"
-            if not word[0].isupper() or sentence_start or word == "I":
+            gap = text[last_end : match.start()].rstrip()
+            starts = gap[-1] in ".!?:" if gap else last_end == 0
+            last_end = match.end()
+            if not word[0].isupper() or starts or word == "I":
                 prev_end = -1
                 continue
             if names and text[prev_end : match.start()] == " ":
@@ -201,6 +206,17 @@ def _pick_branch(schema: dict[str, Any], root: dict[str, Any]) -> dict[str, Any]
         rest = {k: v for k, v in schema.items() if k != "allOf"}
         return {**merged, **rest}
     return schema
+
+
+def resolve_schema(schema: Any, root: dict[str, Any]) -> dict[str, Any]:
+    """``schema`` with ``$ref`` followed and ``anyOf``/``oneOf``/``allOf`` reduced, as
+    :func:`make_value` reads it (the first non-null branch of a union)."""
+    return _pick_branch(_resolve(schema, root), root)
+
+
+def schema_type(schema: dict[str, Any]) -> str:
+    """The JSON type a resolved schema stands for (``"string"`` when it does not say)."""
+    return _type_of(schema)
 
 
 def _type_of(schema: dict[str, Any]) -> str:

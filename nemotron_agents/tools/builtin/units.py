@@ -23,7 +23,7 @@ import math
 import re
 from dataclasses import dataclass
 
-__all__ = ["UnitError", "convert", "DIMENSIONS", "dimension_of", "known_units"]
+__all__ = ["UnitError", "convert", "DIMENSIONS", "dimension_of", "find_dimension", "known_units"]
 
 
 class UnitError(ValueError):
@@ -233,6 +233,19 @@ def _lookup(text: object, role: str, other: object = None) -> _Unit:
         f"Unknown unit {text!r} for {role}.{hint} {known}. "
         "Full names and plurals (e.g. 'kilometers', 'pounds') also work."
     )
+
+
+def find_dimension(unit: str) -> str | None:
+    """The dimension of a known, unambiguous unit, else ``None``.
+
+    Unlike :func:`dimension_of` it never raises and builds no suggestion, so trying many words
+    that are not units stays cheap.
+    """
+    if not isinstance(unit, str) or unit.strip() in _AMBIGUOUS:
+        return None
+    key = _key(unit)
+    found = None if key in _AMBIGUOUS_ANY_CASE else _find(key)
+    return found.dimension if found is not None else None
 
 
 def dimension_of(unit: str) -> str:
