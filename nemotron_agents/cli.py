@@ -53,7 +53,6 @@ from nemotron_agents.graphs import GRAPHS, GraphSpec, get_spec
 from nemotron_agents.eval.command import add_eval_parser, run_eval_command
 from nemotron_agents.persistence import list_threads, open_checkpointer, shown, writer_lock
 from nemotron_agents.settings import Settings
-from nemotron_agents.graphs.spec import GraphSpec
 from nemotron_agents.tools.mcp import MCP_CONFIG_ENV, MCPToolset
 from nemotron_agents.tools.mcp.toolset import MISSING_EXTRA
 
@@ -90,6 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     resume.add_argument("graph", help=f"graph name: {', '.join(sorted(GRAPHS))}")
     _add_run_options(resume)
+    _add_mcp_option(resume)  # the MCP tools a paused run may wait to call
     decide = resume.add_argument_group("deciding a pending approval (calls left out are rejected)")
     one = decide.add_mutually_exclusive_group()
     one.add_argument("--approve", action="store_true", help="approve every pending call")
@@ -365,7 +365,8 @@ def _unfinished(state: Any) -> bool:
 
 
 def _resume_hint(args: argparse.Namespace, thread_id: str) -> str:
-    return f"nemotron-agents resume {args.graph} --thread-id {thread_id} --db {shown(args.db)}"
+    mcp = f" --mcp {args.mcp}" if getattr(args, "mcp", None) else ""  # the run's MCP tools again
+    return f"nemotron-agents resume {args.graph} --thread-id {thread_id} --db {shown(args.db)}{mcp}"
 
 
 def _pending(state: Any) -> Pending:

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from nemotron_agents.cli import main
+from nemotron_agents.cli import EXIT_APPROVAL, main
 from nemotron_agents.testing import NIMEmulator
 from nemotron_agents.testing.emulator import MISTRAL_NEMOTRON, ToolCall
 from nemotron_agents.tools.mcp import MCP_CONFIG_ENV
@@ -122,3 +122,27 @@ def test_the_environment_config_does_not_apply_to_graphs_that_cannot_take_tools(
         capsys.readouterr().out.strip()
         == "Graph 'report' has no tools: its models only write text."
     )
+
+
+def test_an_mcp_call_waiting_for_approval_runs_when_resumed_with_the_same_servers(
+    capsys, tmp_path, servers
+):
+    config = tmp_path / "approve.json"
+    entry = {**servers.time(), "requires_approval": ["convert_time"]}
+    config.write_text(json.dumps({"servers": {"time": entry}}))
+    db = str(tmp_path / "threads.sqlite")
+    args = {"source_timezone": "UTC", "time": "12:00", "target_timezone": "Asia/Tokyo"}
+    with NIMEmulator() as emu:
+        emu.script(
+            MISTRAL_NEMOTRON, [ToolCall("convert_time", args), "Noon UTC is 21:00 in Tokyo."]
+        )
+        common = ["--base-url", emu.base_url, "--db", db, "--thread-id", "t", "--mcp", str(config)]
+        assert main(["run", "calculator", "Noon UTC in Tokyo?", *common]) == EXIT_APPROVAL
+        captured = capsys.readouterr()
+        assert "convert_time" in captured.out and f"--mcp {config}" in captured.err  # the hint
+        assert main(["resume", "calculator", "--approve", "--json", *common]) == 0
+    result = json.loads(capsys.readouterr().out)
+    (converted,) = result["tool_results"]
+    assert converted["status"] == "success"
+    assert json.loads(converted["content"])["target"]["datetime"].endswith("21:00:00+09:00")
+    assert result["answer"] == "Noon UTC is 21:00 in Tokyo."
