@@ -5,7 +5,6 @@ Everything here is plain data (no model objects, no secrets), so any checkpointe
 
 from __future__ import annotations
 
-import operator
 from typing import Annotated, Any
 
 from langchain_core.messages import AnyMessage
@@ -14,7 +13,7 @@ from langgraph.graph.message import add_messages
 # pydantic (and so LangGraph Studio's input form) needs typing_extensions' TypedDict below 3.12.
 from typing_extensions import TypedDict
 
-__all__ = ["AgentState", "InputState", "OutputState", "ModelTurn", "merge_usage"]
+__all__ = ["AgentState", "InputState", "OutputState", "ModelTurn", "merge_usage", "add_turns", "MAX_TURNS"]
 
 
 def merge_usage(
@@ -27,6 +26,16 @@ def merge_usage(
         for key, value in counts.items():
             into[key] = into.get(key, 0) + int(value or 0)
     return merged
+
+
+#: Model calls ``turns`` keeps: a thread of thousands of steps must not grow every checkpoint.
+MAX_TURNS = 100
+
+
+def add_turns(left: list[Any] | None, right: list[Any] | None) -> list[Any]:
+    """Append the new turns, keeping the last :data:`MAX_TURNS`."""
+    merged = [*(left or []), *(right or [])]
+    return merged[-MAX_TURNS:]
 
 
 class ModelTurn(TypedDict, total=False):
@@ -57,7 +66,7 @@ class OutputState(TypedDict, total=False):
     messages: Annotated[list[AnyMessage], add_messages]
     structured_response: Any
     usage: Annotated[dict[str, dict[str, int]], merge_usage]
-    turns: Annotated[list[ModelTurn], operator.add]
+    turns: Annotated[list[ModelTurn], add_turns]
 
 
 class AgentState(OutputState, total=False):
@@ -67,7 +76,8 @@ class AgentState(OutputState, total=False):
         messages: The conversation (with ``add_messages``; the summariser may replace old ones).
         structured_response: The validated ``response_format`` object, once the model gave it.
         usage: Tokens per model id, accumulated over the thread.
-        turns: One :class:`ModelTurn` per model call, accumulated over the thread.
+        turns: One :class:`ModelTurn` per model call, the thread's last :data:`MAX_TURNS` (the
+            totals are in ``usage``).
         steps: Model calls in the current run (reset when a run starts from a user message).
     """
 

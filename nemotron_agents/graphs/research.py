@@ -19,7 +19,6 @@ The folder is the bundled handbook of Tidewell Instruments (a fictional company)
 
 from __future__ import annotations
 
-import operator
 import os
 from pathlib import Path
 from typing import Annotated, Any
@@ -35,7 +34,7 @@ from typing_extensions import TypedDict
 from nemotron_agents.agents import build_agent
 from nemotron_agents.agents.context import MAX_CONTEXT_STEPS, AgentContext
 from nemotron_agents.agents.run_models import ChainSelector
-from nemotron_agents.agents.state import InputState, ModelTurn, merge_usage
+from nemotron_agents.agents.state import InputState, ModelTurn, add_turns, merge_usage
 from nemotron_agents.errors import ConfigError
 from nemotron_agents.graphs._research_writer import Citation, make_write_node
 from nemotron_agents.graphs.spec import GraphSpec, lazy_graph
@@ -89,7 +88,7 @@ class ResearchState(TypedDict, total=False):
 
     messages: Annotated[list[AnyMessage], add_messages]
     usage: Annotated[dict[str, dict[str, int]], merge_usage]
-    turns: Annotated[list[ModelTurn], operator.add]
+    turns: Annotated[list[ModelTurn], add_turns]
     draft: str
     citations: list[Citation]
 

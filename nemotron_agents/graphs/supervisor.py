@@ -15,7 +15,6 @@ reported to ``compose`` as a failure, so one broken part never loses the others.
 
 from __future__ import annotations
 
-import operator
 from typing import Annotated, Any, Literal
 
 from langchain_core.language_models import BaseChatModel
@@ -28,7 +27,7 @@ from pydantic import BaseModel, Field
 from typing_extensions import TypedDict
 
 from nemotron_agents.agents import AgentContext, ModelTurn, build_agent
-from nemotron_agents.agents.state import merge_usage
+from nemotron_agents.agents.state import add_turns, merge_usage
 from nemotron_agents.errors import ModelCallError
 from nemotron_agents.graphs import calculator, research, sql_analyst
 from nemotron_agents.graphs.spec import GraphSpec, lazy_graph
@@ -88,7 +87,7 @@ class SupervisorState(SupervisorInput, total=False):
     assignments: list[dict[str, Any]]
     findings: Annotated[list[Finding], _findings]
     usage: Annotated[dict[str, dict[str, int]], merge_usage]
-    turns: Annotated[list[ModelTurn], operator.add]
+    turns: Annotated[list[ModelTurn], add_turns]
 
 
 class _Task(TypedDict):

@@ -27,7 +27,6 @@ START ─(the desk that spoke last; triage at first)─► triage | orders | ref
 from __future__ import annotations
 
 import json
-import operator
 import os
 from typing import Annotated, Any, Literal
 
@@ -41,7 +40,7 @@ from typing_extensions import TypedDict
 
 from nemotron_agents.agents import build_agent
 from nemotron_agents.agents.context import MAX_CONTEXT_STEPS, AgentContext
-from nemotron_agents.agents.state import ModelTurn, merge_usage
+from nemotron_agents.agents.state import ModelTurn, add_turns, merge_usage
 from nemotron_agents.errors import ConfigError
 from nemotron_agents.graphs._support_db import SupportDB
 from nemotron_agents.graphs._support_tools import (
@@ -123,7 +122,7 @@ class SupportOutput(TypedDict, total=False):
     customer_id: int | None
     active_desk: Desk
     usage: Annotated[dict[str, dict[str, int]], merge_usage]
-    turns: Annotated[list[ModelTurn], operator.add]
+    turns: Annotated[list[ModelTurn], add_turns]
 
 
 class SupportState(SupportOutput, total=False):

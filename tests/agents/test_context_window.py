@@ -85,3 +85,20 @@ def test_the_running_count_agrees_with_a_full_recount():
                 max(counts) > budget // 2 or safe_cut(history, budget // 2) > 0
             )
             assert check({"messages": history}) == expected
+
+
+def test_turns_keep_the_last_hundred_and_usage_keeps_the_totals():
+    from nemotron_agents.agents.state import MAX_TURNS
+    from nemotron_agents.testing import ScriptedChatModel, tool_call
+
+    calls = 150
+
+    def script(messages, tools):
+        done = sum(isinstance(m, ToolMessage) for m in messages)
+        return [tool_call("fetch", {"page": done})] if done < calls else "done"
+
+    model = ScriptedChatModel(script)
+    agent = build_agent(model=model, tools=[fetch], fallback_model=False, max_steps=calls + 5)
+    out = agent.invoke({"messages": [HumanMessage("read")]})
+    assert len(out["turns"]) == MAX_TURNS  # a checkpoint does not grow with the thread's age
+    assert out["usage"]["scripted"]["calls"] == len(model.calls) > MAX_TURNS
