@@ -95,19 +95,18 @@ def measure_memory(n: int = 400) -> dict[str, float]:
     return peaks
 
 
-def _db_bytes(path: Path) -> int:
-    return sum(p.stat().st_size for p in path.parent.glob(path.name + "*"))  # the file and its WAL
-
-
 def _growth(arm: str, n: int, budget: int | None) -> dict[str, float]:
-    """Run an ``n``-step thread on SQLite; bytes written per step early and late in the thread."""
+    """Run an ``n``-step thread on SQLite; bytes of each saved checkpoint, early and late.
+
+    Read from the saver's own table (what each step writes), not the file size, which moves
+    with SQLite's page reuse and write-ahead log.
+    """
     from langgraph.checkpoint.sqlite import SqliteSaver
 
     from bench.arms import counting_add, scripted_model
 
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "bench.db"
-        conn = sqlite3.connect(path, check_same_thread=False)
+        conn = sqlite3.connect(Path(tmp) / "bench.db", check_same_thread=False)
         saver = SqliteSaver(conn)
         run = make_run(arm, n, checkpointer=saver)
         if budget is not None:
@@ -121,19 +120,21 @@ def _growth(arm: str, n: int, budget: int | None) -> dict[str, float]:
                 summarizer=summarizer,
                 checkpointer=saver,
             )
-        sizes = []
-        for _ in run.graph.stream(run.inputs, run.config, stream_mode="updates"):
-            sizes.append(_db_bytes(path))  # the saver commits each checkpoint itself
+        run.graph.invoke(run.inputs, run.config)
         run.check()
+        sizes = [row[0] for row in conn.execute("SELECT length(checkpoint) FROM checkpoints ORDER BY rowid")]
+        written = conn.execute("SELECT coalesce(sum(length(value)), 0) FROM writes").fetchone()[0]
         conn.close()
     quarter = max(1, len(sizes) // 4)
-    early = (sizes[quarter] - sizes[0]) / quarter
-    late = (sizes[-1] - sizes[-1 - quarter]) / quarter
-    return {"bytes_per_update_early": early, "bytes_per_update_late": late, "total_bytes": sizes[-1]}
+    return {
+        "bytes_per_checkpoint_early": sum(sizes[:quarter]) / quarter,
+        "bytes_per_checkpoint_late": sum(sizes[-quarter:]) / quarter,
+        "total_bytes": sum(sizes) + written,
+    }
 
 
 def measure_checkpoints(n: int = 400) -> dict[str, dict[str, float]]:
-    """Checkpoint bytes per graph update, first and last quarter of an ``n``-step thread."""
+    """Checkpoint bytes, first and last quarter of an ``n``-step thread."""
     return {
         "build_agent": _growth("build_agent", n, None),
         "build_agent + summariser (2,000 tokens)": _growth("build_agent", n, 2000),
