@@ -21,6 +21,7 @@ import argparse
 import contextlib
 import importlib.util
 import json
+import shlex
 import sys
 import uuid
 from typing import Any, Iterator, Sequence
@@ -47,6 +48,7 @@ from nemotron_agents.errors import (
     ThreadBusyError,
     ToolCallError,
 )
+from nemotron_agents.cli_output import plural, show_action, show_step, show_usage
 from nemotron_agents.graphs import GRAPHS, GraphSpec, get_spec
 from nemotron_agents.eval.command import add_eval_parser, run_eval_command
 from nemotron_agents.persistence import list_threads, open_checkpointer, shown, writer_lock
@@ -163,7 +165,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_eval_command(args)
         return _run(out, err, args)
     except MissingCredentialsError as exc:
-        err.print(f"[bold red]Error:[/] {exc}", highlight=False)
+        err.print(f"[bold red]Error:[/] {escape(str(exc))}", highlight=False)
         err.print("Or try it without a key: add --offline to answer from the local NIM emulator.", highlight=False)
         return EXIT_USAGE
     except (ConfigError, ApprovalAnswerError) as exc:
@@ -173,10 +175,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         err.print(f"[bold red]Busy:[/] {escape(str(exc))}", highlight=False)
         return EXIT_BUSY
     except _RunFailed as failed:
-        err.print(f"[bold red]Model call failed:[/] {failed.error}", highlight=False)
+        err.print(f"[bold red]Model call failed:[/] {escape(str(failed.error))}", highlight=False)
         if failed.args_.db:
             hint = _resume_hint(failed.args_, failed.thread_id)
-            err.print(f"The thread is saved. Resume it with: {hint}", highlight=False)
+            err.print(f"The thread is saved. Resume it with: {escape(hint)}", highlight=False)
         else:
             err.print("Add --db FILE to keep the thread, so a failed run can be resumed.", highlight=False)
         return EXIT_FAILED
@@ -187,25 +189,27 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _list(out: Console) -> int:
     for name, spec in sorted(GRAPHS.items()):
-        out.print(f"[bold]{name}[/]  {spec.description}", highlight=False)
-        out.print(f"  [dim]e.g. nemotron-agents run {name} {json.dumps(spec.example)}[/]", highlight=False)
+        out.print(f"[bold]{escape(name)}[/]  {escape(spec.description)}", highlight=False)
+        example = f"nemotron-agents run {name} {shlex.quote(spec.example)}"
+        out.print(f"  [dim]e.g. {escape(example)}[/]", highlight=False)
     return 0
 
 
 def _tools(out: Console, graph_name: str) -> int:
     registry = get_spec(graph_name).registry()
     if not len(registry):
-        out.print(NO_TOOLS.format(name=graph_name), highlight=False)
+        out.print(escape(NO_TOOLS.format(name=graph_name)), highlight=False)
     for schema in registry.to_openai():
         fn = schema["function"]
-        out.print(f"[bold]{fn['name']}[/]: {fn['description']}", highlight=False)
+        out.print(f"[bold]{escape(fn['name'])}[/]: {escape(fn['description'])}", highlight=False)
         props = fn["parameters"].get("properties", {})
         required = set(fn["parameters"].get("required", []))
         for pname, pschema in props.items():
             kind = pschema.get("type") or "any"
             flag = "required" if pname in required else "optional"
             extra = f" one of {pschema['enum']}" if "enum" in pschema else ""
-            out.print(f"  - {pname} ({kind}, {flag}){extra}: {pschema.get('description', '')}", highlight=False)
+            line = f"  - {pname} ({kind}, {flag}){extra}: {pschema.get('description', '')}"
+            out.print(escape(line), highlight=False)
     return 0
 
 
@@ -242,9 +246,10 @@ def _threads(out: Console, db: str) -> int:
         for thread_id in ids:
             messages = saver.get_tuple({"configurable": {"thread_id": thread_id}}).checkpoint["channel_values"].get("messages", [])
             first = next((m.content for m in messages if isinstance(m, HumanMessage)), "")
-            out.print(f"{thread_id}  {len(messages)} messages  {str(first)[:60]!r}", highlight=False)
+            line = f"{thread_id}  {plural(len(messages), 'message')}  {str(first)[:60]!r}"
+            out.print(escape(line), highlight=False)
     if not ids:
-        out.print(f"No threads in {shown(db)}.", highlight=False)
+        out.print(escape(f"No threads in {shown(db)}."), highlight=False)
     return 0
 
 
@@ -287,7 +292,7 @@ def _run(out: Console, err: Console, args: argparse.Namespace) -> int:
                         if not isinstance(change, dict):
                             continue  # "__interrupt__": read from the saved state below
                         if not args.json:
-                            _show(out, node, change)
+                            show_step(out, node, change)
                         _accumulate(final, change)
             except ModelCallError as exc:
                 raise _RunFailed(exc, args, thread_id) from exc
@@ -299,7 +304,7 @@ def _run(out: Console, err: Console, args: argparse.Namespace) -> int:
         result = {**_result(args, final, thread_id), **own, "status": "done"}
         print(json.dumps(result, ensure_ascii=False, indent=2))
     else:
-        _show_usage(out, final.get("usage", {}))
+        show_usage(out, final.get("usage", {}))
     return 0
 
 
@@ -455,24 +460,13 @@ def _answers(pending: Pending, decision: tuple[str, Any], thread_id: str) -> lis
     return answers
 
 
-def _show_action(out: Console, action: ActionRequest) -> None:
-    out.print(
-        f"[bold yellow]? {escape(action['name'])}[/] (call {escape(action['id'])})", highlight=False
-    )
-    out.print(
-        f"  arguments: {escape(json.dumps(action['args'], ensure_ascii=False))}", highlight=False
-    )
-    if action.get("description"):
-        out.print(f"  [dim]{escape(action['description'])}[/]", highlight=False)
-
-
 def _ask(out: Console, pending: Pending, spec: GraphSpec) -> list[ApprovalResponse] | None:
     """Ask at the terminal about every pending call; ``None`` when input ends first."""
     answers = []
     for _, request in pending:
         decisions = []
         for action in request["action_requests"]:
-            _show_action(out, action)
+            show_action(out, action)
             try:
                 decisions.append(_ask_one(out, action, spec))
             except EOFError:
@@ -521,11 +515,11 @@ def _report_pending(
         )
         print(json.dumps(result, ensure_ascii=False, indent=2))
     else:
-        _show_usage(out, final.get("usage", {}))
-        out.print(f"Waiting for approval in thread {thread_id}:", highlight=False)
+        show_usage(out, final.get("usage", {}))
+        out.print(escape(f"Waiting for approval in thread {thread_id}:"), highlight=False)
         for _, request in pending:
             for action in request["action_requests"]:
-                _show_action(out, action)
+                show_action(out, action)
     if hint:
         err.print(
             f"Decide with: {escape(hint)} and one of: {escape(DECISION_OPTIONS)}", highlight=False
@@ -544,39 +538,6 @@ def _accumulate(final: dict[str, Any], change: dict[str, Any]) -> None:
     final.setdefault("turns", []).extend(change.get("turns") or [])
     if change.get("structured_response") is not None:
         final["structured_response"] = change["structured_response"]
-
-
-def _show(out: Console, node: str, change: dict[str, Any]) -> None:
-    turns = change.get("turns") or []
-    for message in change.get("messages", []):
-        if isinstance(message, AIMessage):
-            who = message.response_metadata.get("answered_by", "")
-            fell_back = " (fallback)" if message.response_metadata.get("fallback") else ""
-            for turn in turns:
-                for model, error in turn.get("failures", []):
-                    out.print(f"[red]  ! {model}: {error}[/]", highlight=False)
-            for call in message.tool_calls:
-                out.print(f"[cyan]→ {call['name']}[/]({json.dumps(call['args'], ensure_ascii=False)})  [dim]{who}{fell_back}[/]", highlight=False)
-            for bad in message.invalid_tool_calls:
-                out.print(f"[red]→ malformed call to {bad.get('name')}: {bad.get('args')!r}[/]", highlight=False)
-            if isinstance(message.content, str) and message.content.strip():
-                label = "Answer" if not message.tool_calls else "Model"
-                out.print(f"[bold green]{label}:[/] {message.content.strip()}  [dim]{who}{fell_back}[/]", highlight=False)
-        elif isinstance(message, ToolMessage):
-            colour = "red" if message.status == "error" else "magenta"
-            text = message.content if isinstance(message.content, str) else json.dumps(message.content)
-            out.print(f"[{colour}]← {message.name}: {text}[/]", highlight=False)
-    if node == "summarize":
-        out.print("[dim]  (older messages summarised)[/]")
-
-
-def _show_usage(out: Console, usage: dict[str, dict[str, int]]) -> None:
-    for model, counts in usage.items():
-        out.print(
-            f"[dim]tokens {model}: {counts.get('input_tokens', 0)} in, {counts.get('output_tokens', 0)} out, "
-            f"{counts.get('calls', 0)} call(s)[/]",
-            highlight=False,
-        )
 
 
 def _graph_fields(graph: Any, config: dict[str, Any]) -> dict[str, Any]:
