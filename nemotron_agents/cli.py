@@ -355,7 +355,14 @@ def _unfinished(state: Any) -> bool:
 
 
 def _resume_hint(args: argparse.Namespace, thread_id: str) -> str:
-    return f"nemotron-agents resume {args.graph} --thread-id {thread_id} --db {shown(args.db)}"
+    """The ``resume`` command for this thread, shell-quoted to work as pasted (never the key)."""
+    words = ["nemotron-agents", "resume", args.graph, "--thread-id", thread_id, "--db", shown(args.db)]
+    for option in ("model", "fallback_model", "base_url"):
+        if getattr(args, option, None):
+            words += [f"--{option.replace('_', '-')}", getattr(args, option)]
+    if args.offline:
+        words.append("--offline")
+    return shlex.join(words)
 
 
 def _pending(state: Any) -> Pending:

@@ -31,3 +31,27 @@ def test_one_is_singular(refunds, tmp_path, capsys):
 def test_a_run_stopped_after_one_step_says_step(capsys):
     assert main(["run", "calculator", "What is 15% of 240?", "--offline", "--max-steps", "1"]) == 0
     assert "I stopped after 1 step without" in capsys.readouterr().out
+
+
+def test_the_printed_resume_command_works_as_pasted(tmp_path, capsys, monkeypatch):
+    import shlex
+
+    from nemotron_agents.testing import NIMEmulator
+
+    db = str(tmp_path / "my threads.sqlite")  # a space: the command must quote it
+    monkeypatch.setenv("NVIDIA_API_KEY", "nvapi-secret-key")
+    monkeypatch.setenv("NEMOTRON_MAX_RETRIES", "0")
+    with NIMEmulator() as emu:
+        emu.inject("server_error", times=None)
+        run = ["run", "calculator", "What is 15% of 240?", "--db", db, "--thread-id", "t 1"]
+        model = ["--model", "mistralai/mistral-nemotron", "--fallback-model", "nv-mistralai/mistral-nemo-12b-instruct"]
+        assert main([*run, "--base-url", emu.base_url, *model]) == 1
+        err = capsys.readouterr().err
+        assert "nvapi-secret-key" not in err
+        line = next(line for line in err.splitlines() if "Resume it with: " in line)
+        words = shlex.split(line.split("Resume it with: ", 1)[1])
+        assert words[:2] == ["nemotron-agents", "resume"]
+        assert "--base-url" in words and "--model" in words and "--fallback-model" in words
+        emu.clear_faults()
+        assert main(words[1:]) == 0  # pasted as printed
+        assert "36" in capsys.readouterr().out
