@@ -24,6 +24,7 @@ import json
 import shlex
 import sys
 import uuid
+from pathlib import Path
 from typing import Any, Iterator, Sequence
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
@@ -77,9 +78,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="run a graph on a prompt and show every step")
     run.add_argument("graph", help=f"graph name: {', '.join(sorted(GRAPHS))}")
-    run.add_argument("prompt", help="the user's message")
+    run.add_argument(
+        "prompt", help="the user's message; - reads it from standard input, @FILE from a file"
+    )
     _add_run_options(run)
-    run.add_argument("--max-steps", type=int, default=None, help="most model calls for this question")
+    run.add_argument(
+        "--max-steps", type=_positive_int, default=None, help="most model calls for this question"
+    )
 
     resume = sub.add_parser(
         "resume", help="continue a saved thread: failed, crashed or waiting for approval"
@@ -124,6 +129,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_eval_parser(sub)
     return parser
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
 
 
 def _add_run_options(parser: argparse.ArgumentParser) -> None:
@@ -216,10 +231,8 @@ def _tools(out: Console, graph_name: str) -> int:
 @contextlib.contextmanager
 def _endpoint(args: argparse.Namespace) -> Iterator[Settings]:
     overrides = {"model": args.model, "fallback_model": args.fallback_model, "base_url": args.base_url}
-    if not args.offline:
-        settings = Settings.from_env(**overrides)
-        settings.require_endpoint()
-        yield settings
+    if not args.offline:  # the endpoint is required once the thread is known to need a call
+        yield Settings.from_env(**overrides)
         return
     if importlib.util.find_spec("mistral_common") is None:
         raise ConfigError(
@@ -262,6 +275,7 @@ def _run(out: Console, err: Console, args: argparse.Namespace) -> int:
     resuming = args.command == "resume"
     if resuming and not (args.thread_id and args.db):
         raise ConfigError("resume needs --thread-id and the --db the run was saved in")
+    prompt = _prompt(args.prompt) if args.command == "run" else None
     thread_id = args.thread_id or uuid.uuid4().hex
     config = {"configurable": {"thread_id": thread_id}}
     interactive = not args.json and sys.stdin is not None and sys.stdin.isatty()
@@ -278,7 +292,9 @@ def _run(out: Console, err: Console, args: argparse.Namespace) -> int:
         graph = spec.build(**options)
         state = graph.get_state(config)
         pending = _pending(state)
-        command = _first_command(args, state, pending, saver, thread_id)
+        command = _first_command(args, prompt, state, pending, saver, thread_id)
+        if not args.offline:
+            settings.require_endpoint()
         final: dict[str, Any] = {}
         while True:
             if pending and command is None:  # a human must decide before anything runs
@@ -309,7 +325,12 @@ def _run(out: Console, err: Console, args: argparse.Namespace) -> int:
 
 
 def _first_command(
-    args: argparse.Namespace, state: Any, pending: Pending, saver: Any, thread_id: str
+    args: argparse.Namespace,
+    prompt: str | None,
+    state: Any,
+    pending: Pending,
+    saver: Any,
+    thread_id: str,
 ) -> Any:
     """What the run starts from: the question (run), the decision given as options (resume), or
     ``None`` (resume a failed or crashed run, or ask about the pending approval first).
@@ -325,7 +346,7 @@ def _first_command(
                 f"Thread {thread_id!r} has an unfinished run ({why}). "
                 f"Continue it with: {_resume_hint(args, thread_id)}"
             )
-        return {"messages": [HumanMessage(args.prompt)]}
+        return {"messages": [HumanMessage(prompt)]}
     if not state.values:
         known = ", ".join(list_threads(saver)[:10]) or "none"
         raise ConfigError(f"No thread {thread_id!r} in {shown(args.db)}. Saved threads: {known}")
@@ -342,6 +363,35 @@ def _first_command(
             f"resume it without {DECISION_OPTIONS}"
         )
     return _resume_with(_answers(pending, decision, thread_id), pending)
+
+
+def _prompt(text: str) -> str:
+    """The prompt argument as sent: ``-`` is standard input, ``@FILE`` a file, ``@@…`` a literal
+    ``@…``; a blank prompt is refused (it would only waste a model call).
+
+    Raises:
+        ConfigError: The file cannot be read, or the prompt is blank.
+    """
+    where = "the prompt"
+    if text == "-":
+        text, where = sys.stdin.read(), "the prompt read from standard input"
+    elif text.startswith("@@"):
+        text = text[1:]
+    elif text.startswith("@"):
+        path = Path(text[1:]).expanduser()
+        where = f"prompt file {path}"
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise ConfigError(
+                f"No prompt file {path} (a prompt starting with @ names a file; "
+                "write @@ for a literal @)"
+            ) from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"Cannot read prompt file {path}: {exc}") from None
+    if not text.strip():
+        raise ConfigError(f"{where[0].upper()}{where[1:]} is empty: give the question to ask")
+    return text
 
 
 def _unfinished(state: Any) -> bool:
