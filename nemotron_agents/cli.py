@@ -12,7 +12,8 @@ When a run stops at an approval, a terminal asks (approve / edit / reject with a
 ``resume`` takes the decision as options (``--approve``, ``--reject``, ``--edit``, ``--decision``).
 
 Exit codes: 0 done; 1 a model call failed (resumable with ``--db``); 2 bad usage, setting or
-answer; 3 waiting for approval; 75 another process is writing the thread; 130 interrupted.
+answer; 3 waiting for approval; 75 another process is writing the thread; 130 interrupted; 141
+stdout closed by its reader (``| head``).
 """
 
 from __future__ import annotations
@@ -21,11 +22,13 @@ import argparse
 import contextlib
 import importlib.util
 import json
+import os
 import shlex
 import sys
 import uuid
 from pathlib import Path
 from typing import Any, Iterator, Sequence
+from urllib.parse import urlsplit
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
 from langgraph.types import Command
@@ -49,7 +52,7 @@ from nemotron_agents.errors import (
     ThreadBusyError,
     ToolCallError,
 )
-from nemotron_agents.cli_output import plural, show_action, show_step, show_usage
+from nemotron_agents.cli_output import OutConsole, plural, show_action, show_step, show_usage
 from nemotron_agents.graphs import GRAPHS, GraphSpec, get_spec
 from nemotron_agents.eval.command import add_eval_parser, run_eval_command
 from nemotron_agents.persistence import list_threads, open_checkpointer, shown, writer_lock
@@ -65,6 +68,7 @@ EXIT_FAILED = 1  # a model call failed; with --db the thread can be resumed
 EXIT_USAGE = 2  # bad arguments, settings or approval answer
 EXIT_APPROVAL = 3  # the run waits for a human decision (printed); answer it with resume
 EXIT_BUSY = 75  # EX_TEMPFAIL: another process is writing the thread; try again later
+EXIT_PIPE = 141  # 128 + SIGPIPE: stdout's reader went away, as a shell reports for Unix tools
 DECISION_OPTIONS = (
     '--approve | --reject "REASON" | --edit JSON | '
     "--decision CALL_ID=approve|reject[:REASON]|edit:JSON"
@@ -124,7 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
     tools.add_argument("graph", help=f"graph name: {', '.join(sorted(GRAPHS))}")
 
     emu = sub.add_parser("emulator", help="serve the NIM emulator until Ctrl-C")
-    emu.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (0 = any free port)")
+    emu.add_argument("--port", type=_port, default=8000, help="port on 127.0.0.1 (0 = any free port)")
     emu.add_argument("--hosted", action="store_true", help="behave like NVIDIA's hosted catalog (keys required)")
 
     add_eval_parser(sub)
@@ -138,6 +142,16 @@ def _positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is 0 to 65535 (0: any free port), got {value}")
     return value
 
 
@@ -162,7 +176,7 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``nemotron-agents`` console script; returns the exit code."""
     args = build_parser().parse_args(argv)
-    out = Console(soft_wrap=True)
+    out = OutConsole(soft_wrap=True)
     err = Console(stderr=True, soft_wrap=True)
     try:
         if args.command == "list":
@@ -174,7 +188,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "emulator":
             from nemotron_agents.testing.emulator import run_emulator
 
-            run_emulator(port=args.port, hosted=args.hosted)
+            try:
+                run_emulator(port=args.port, hosted=args.hosted)
+            except OSError as exc:  # the port is taken, or not ours to bind
+                raise ConfigError(
+                    f"emulator: cannot listen on 127.0.0.1:{args.port} ({exc.strerror or exc}); "
+                    "choose another --port, or --port 0 for any free port"
+                ) from None
             return 0
         if args.command == "eval":
             return run_eval_command(args)
@@ -200,6 +220,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         err.print("Interrupted.")
         return 130
+    except BrokenPipeError:
+        return _pipe_closed()
+
+
+def _pipe_closed() -> int:
+    """The reader of stdout went away (``| head``): stop quietly, as Unix tools do."""
+    with contextlib.suppress(OSError, ValueError):  # no real stdout (tests): nothing to silence
+        # Python flushes stdout again at exit and would complain about the pipe: point it nowhere.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return EXIT_PIPE
 
 
 def _list(out: Console) -> int:
@@ -232,7 +262,9 @@ def _tools(out: Console, graph_name: str) -> int:
 def _endpoint(args: argparse.Namespace) -> Iterator[Settings]:
     overrides = {"model": args.model, "fallback_model": args.fallback_model, "base_url": args.base_url}
     if not args.offline:  # the endpoint is required once the thread is known to need a call
-        yield Settings.from_env(**overrides)
+        settings = Settings.from_env(**overrides)
+        _check_base_url(settings.base_url, "--base-url" if args.base_url else "NVIDIA_BASE_URL")
+        yield settings
         return
     if importlib.util.find_spec("mistral_common") is None:
         raise ConfigError(
@@ -243,6 +275,22 @@ def _endpoint(args: argparse.Namespace) -> Iterator[Settings]:
     with NIMEmulator() as emulator:
         overrides.update(base_url=emulator.base_url, api_key="offline")
         yield Settings.from_env(**overrides)
+
+
+def _check_base_url(url: str | None, source: str) -> None:
+    """Refuse a base URL no request could go to, before a client library fails on it."""
+    if url is None:
+        return
+    parts = urlsplit(url)
+    try:
+        parts.port  # noqa: B018 - raises on a port that is not a number
+    except ValueError:
+        parts = parts._replace(netloc="")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(
+            f"{source} {url!r} is not a URL: give http:// or https:// and a host, "
+            "e.g. http://localhost:8000/v1"
+        )
 
 
 class _RunFailed(Exception):
@@ -318,7 +366,7 @@ def _run(out: Console, err: Console, args: argparse.Namespace) -> int:
         own = _graph_fields(graph, config) if args.json else {}  # while the checkpointer is open
     if args.json:
         result = {**_result(args, final, thread_id), **own, "status": "done"}
-        print(json.dumps(result, ensure_ascii=False, indent=2))
+        print(json.dumps(result, ensure_ascii=False, indent=2), flush=True)
     else:
         show_usage(out, final.get("usage", {}))
     return 0
@@ -570,7 +618,7 @@ def _report_pending(
             interrupts=[{"id": i, "value": v} for i, v in pending],
             resume=hint,
         )
-        print(json.dumps(result, ensure_ascii=False, indent=2))
+        print(json.dumps(result, ensure_ascii=False, indent=2), flush=True)
     else:
         show_usage(out, final.get("usage", {}))
         out.print(escape(f"Waiting for approval in thread {thread_id}:"), highlight=False)

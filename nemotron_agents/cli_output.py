@@ -15,7 +15,16 @@ from rich.markup import escape
 
 from nemotron_agents.agents.approval import ActionRequest
 
-__all__ = ["plural", "show_step", "show_usage", "show_action"]
+__all__ = ["OutConsole", "plural", "show_step", "show_usage", "show_action"]
+
+
+class OutConsole(Console):
+    """A console whose closed pipe raises :class:`BrokenPipeError` for the caller to handle
+    (rich's default exits with status 1, which this command line uses for a failed model call)."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        raise BrokenPipeError
 
 
 def plural(count: int, noun: str, many: str | None = None) -> str:
