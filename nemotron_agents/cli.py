@@ -63,6 +63,10 @@ __all__ = ["main", "build_parser", "EXIT_FAILED", "EXIT_USAGE", "EXIT_APPROVAL",
 OFFLINE_NOTICE = (
     "Offline mode: answers come from the local NIM emulator (rule-based), not from a model."
 )
+DESCRIPTION = (
+    "Tool-calling LangGraph agents on Mistral-Nemotron: run a graph on a prompt and watch its "
+    "steps, resume saved threads, list graphs and tools, serve the local NIM emulator."
+)
 NO_TOOLS = "Graph {name!r} has no tools: its models only write text."
 EXIT_FAILED = 1  # a model call failed; with --db the thread can be resumed
 EXIT_USAGE = 2  # bad arguments, settings or approval answer
@@ -75,9 +79,25 @@ DECISION_OPTIONS = (
 )
 
 
+class _UsageError(Exception):
+    """A usage error found by argparse; carries the (sub)parser whose usage applies."""
+
+    def __init__(self, parser: argparse.ArgumentParser, message: str) -> None:
+        super().__init__(message)
+        self.parser, self.message = parser, message
+
+
+class _Parser(argparse.ArgumentParser):
+    """Raises usage errors instead of exiting, so ``--json`` can report them as JSON.
+    Subparsers are made of the same class (argparse's default)."""
+
+    def error(self, message: str) -> Any:
+        raise _UsageError(self, message)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for documentation and tests)."""
-    parser = argparse.ArgumentParser(prog="nemotron-agents", description=__doc__.splitlines()[0])
+    parser = _Parser(prog="nemotron-agents", description=DESCRIPTION)
     sub = parser.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="run a graph on a prompt and show every step")
@@ -175,9 +195,12 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``nemotron-agents`` console script; returns the exit code."""
-    args = build_parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    json_errors = "--json" in argv
+    args = _parse(build_parser(), argv, json_errors)
     out = OutConsole(soft_wrap=True)
     err = Console(stderr=True, soft_wrap=True)
+    failed = _failure(err, json_errors)
     try:
         if args.command == "list":
             return _list(out)
@@ -200,28 +223,75 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_eval_command(args)
         return _run(out, err, args)
     except MissingCredentialsError as exc:
-        err.print(f"[bold red]Error:[/] {escape(str(exc))}", highlight=False)
-        err.print("Or try it without a key: add --offline to answer from the local NIM emulator.", highlight=False)
-        return EXIT_USAGE
-    except (ConfigError, ApprovalAnswerError) as exc:
-        err.print(f"[bold red]Error:[/] {escape(str(exc))}", highlight=False)
-        return EXIT_USAGE
+        tip = "Or try it without a key: add --offline to answer from the local NIM emulator."
+        return failed("missing_credentials", "Error", str(exc), EXIT_USAGE, tip)
+    except ConfigError as exc:
+        return failed("config", "Error", str(exc), EXIT_USAGE)
+    except ApprovalAnswerError as exc:
+        return failed("approval_answer", "Error", str(exc), EXIT_USAGE)
     except ThreadBusyError as exc:
-        err.print(f"[bold red]Busy:[/] {escape(str(exc))}", highlight=False)
-        return EXIT_BUSY
-    except _RunFailed as failed:
-        err.print(f"[bold red]Model call failed:[/] {escape(str(failed.error))}", highlight=False)
-        if failed.args_.db:
-            hint = _resume_hint(failed.args_, failed.thread_id)
-            err.print(f"The thread is saved. Resume it with: {escape(hint)}", highlight=False)
-        else:
-            err.print("Add --db FILE to keep the thread, so a failed run can be resumed.", highlight=False)
-        return EXIT_FAILED
+        return failed("busy", "Busy", str(exc), EXIT_BUSY)
+    except _RunFailed as stop:
+        if stop.args_.db:
+            hint = _resume_hint(stop.args_, stop.thread_id)
+            return failed(
+                "model_call_failed", "Model call failed", str(stop.error), EXIT_FAILED,
+                f"The thread is saved. Resume it with: {hint}", resume=hint,
+            )
+        tip = "Add --db FILE to keep the thread, so a failed run can be resumed."
+        return failed("model_call_failed", "Model call failed", str(stop.error), EXIT_FAILED, tip)
     except KeyboardInterrupt:
-        err.print("Interrupted.")
-        return 130
+        return failed("interrupted", "Interrupted", "stopped by the user", 130)
     except BrokenPipeError:
         return _pipe_closed()
+
+
+def _parse(parser: argparse.ArgumentParser, argv: list[str], json_errors: bool) -> argparse.Namespace:
+    """The parsed arguments. A usage error exits with status 2, as argparse does, after showing
+    the usage of the command it belongs to, or (``--json``) one JSON object on stdout."""
+    try:
+        args, extra = parser.parse_known_args(argv)
+        if extra:  # argparse would blame the top-level parser: blame the command's own
+            command = next(
+                a for a in parser._actions if isinstance(a, argparse._SubParsersAction)
+            ).choices[args.command]
+            command.error(f"unrecognized arguments: {' '.join(extra)}")
+    except _UsageError as exc:
+        if not json_errors:
+            exc.parser.print_usage(sys.stderr)
+            exc.parser.exit(EXIT_USAGE, f"{exc.parser.prog}: error: {exc.message}\n")
+        _print_json({"error": f"{exc.parser.prog}: {exc.message}", "kind": "usage", "exit": EXIT_USAGE})
+        exc.parser.exit(EXIT_USAGE, f"{exc.parser.prog}: error: {exc.message}\n")
+    return args
+
+
+def _failure(err: Console, json_errors: bool) -> Any:
+    """``failed(kind, title, message, code, tip, **more)``: report an error and return its exit
+    code: as text on stderr and, under ``--json``, as one object on stdout for the program
+    reading it."""
+
+    def failed(kind: str, title: str, message: str, code: int, tip: str = "", **more: Any) -> int:
+        if json_errors:
+            _print_json({"error": message, "kind": kind, "exit": code, **more})
+        err.print(f"[bold red]{title}:[/] {escape(message)}", highlight=False)
+        if tip:
+            err.print(escape(tip), highlight=False)
+        return code
+
+    return failed
+
+
+def _print_json(value: Any) -> None:
+    print(json.dumps(value, ensure_ascii=False, indent=2, default=_jsonable), flush=True)
+
+
+def _jsonable(value: Any) -> Any:
+    """What ``json`` cannot write by itself: pydantic models, messages, sets, anything else."""
+    if hasattr(value, "model_dump"):
+        return value.model_dump(mode="json")
+    if isinstance(value, (set, frozenset, tuple)):
+        return list(value)
+    return str(value)
 
 
 def _pipe_closed() -> int:
@@ -366,7 +436,7 @@ def _run(out: Console, err: Console, args: argparse.Namespace) -> int:
         own = _graph_fields(graph, config) if args.json else {}  # while the checkpointer is open
     if args.json:
         result = {**_result(args, final, thread_id), **own, "status": "done"}
-        print(json.dumps(result, ensure_ascii=False, indent=2), flush=True)
+        _print_json(result)
     else:
         show_usage(out, final.get("usage", {}))
     return 0
@@ -618,7 +688,7 @@ def _report_pending(
             interrupts=[{"id": i, "value": v} for i, v in pending],
             resume=hint,
         )
-        print(json.dumps(result, ensure_ascii=False, indent=2), flush=True)
+        _print_json(result)
     else:
         show_usage(out, final.get("usage", {}))
         out.print(escape(f"Waiting for approval in thread {thread_id}:"), highlight=False)
