@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib.util
+import ipaddress
 import json
 import os
 import shlex
@@ -329,11 +330,18 @@ def _tools(out: Console, graph_name: str) -> int:
 
 
 @contextlib.contextmanager
-def _endpoint(args: argparse.Namespace) -> Iterator[Settings]:
+def _endpoint(args: argparse.Namespace, err: Console) -> Iterator[Settings]:
     overrides = {"model": args.model, "fallback_model": args.fallback_model, "base_url": args.base_url}
     if not args.offline:  # the endpoint is required once the thread is known to need a call
         settings = Settings.from_env(**overrides)
         _check_base_url(settings.base_url, "--base-url" if args.base_url else "NVIDIA_BASE_URL")
+        if settings.api_key is not None and _in_clear(settings.base_url):
+            err.print(
+                f"[yellow]Warning:[/] the API key will be sent unencrypted to "
+                f"{escape(str(settings.base_url))}: use https://, or unset NVIDIA_API_KEY "
+                "if this server needs no key.",
+                highlight=False,
+            )
         yield settings
         return
     if importlib.util.find_spec("mistral_common") is None:
@@ -361,6 +369,17 @@ def _check_base_url(url: str | None, source: str) -> None:
             f"{source} {url!r} is not a URL: give http:// or https:// and a host, "
             "e.g. http://localhost:8000/v1"
         )
+
+
+def _in_clear(url: str | None) -> bool:
+    """Whether requests to ``url`` cross a network unencrypted (plain http, not loopback)."""
+    parts = urlsplit(url or "")
+    if parts.scheme != "http" or parts.hostname == "localhost":
+        return False
+    try:
+        return not ipaddress.ip_address(parts.hostname or "").is_loopback
+    except ValueError:  # a host name: it may resolve anywhere
+        return True
 
 
 class _RunFailed(Exception):
@@ -398,7 +417,7 @@ def _run(out: Console, err: Console, args: argparse.Namespace) -> int:
     config = {"configurable": {"thread_id": thread_id}}
     interactive = not args.json and sys.stdin is not None and sys.stdin.isatty()
     with (
-        _endpoint(args) as settings,
+        _endpoint(args, err) as settings,
         open_checkpointer(args.db, create=not resuming) as saver,
         writer_lock(args.db, thread_id),  # held until the run ends: one writer per thread
     ):

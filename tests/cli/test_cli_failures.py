@@ -70,3 +70,29 @@ def test_a_reader_that_goes_away_ends_the_run_quietly(tmp_path, json_flag):
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=60) == EXIT_PIPE
     assert err == ""
+
+
+@pytest.mark.parametrize(
+    ("url", "warned"),
+    [
+        ("http://10.0.0.7:8000/v1", True),
+        ("http://nim.example.internal/v1", True),
+        ("https://nim.example.internal/v1", False),
+        ("http://localhost:8000/v1", False),
+        ("http://127.0.0.2:8000/v1", False),
+        ("http://[::1]:8000/v1", False),
+    ],
+)
+def test_a_key_over_plain_http_to_another_host_is_warned_once(url, warned, monkeypatch, capsys, tmp_path):
+    monkeypatch.setenv("NVIDIA_API_KEY", "nvapi-secret")
+    no_db = str(tmp_path / "none.sqlite")  # stops at the missing file: no request is made
+    assert main(["resume", "calculator", "--thread-id", "t", "--db", no_db, "--base-url", url]) == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert err.count("sent unencrypted") == (1 if warned else 0)
+    assert "nvapi-secret" not in err
+
+
+def test_no_warning_without_a_key(capsys, tmp_path):
+    no_db = str(tmp_path / "none.sqlite")
+    main(["resume", "calculator", "--thread-id", "t", "--db", no_db, "--base-url", "http://10.0.0.7/v1"])
+    assert "unencrypted" not in capsys.readouterr().err
