@@ -1,7 +1,10 @@
 """Command line: ``nemotron-agents run | resume | threads | list | tools | emulator``.
 
 ``run`` streams each step of a graph (model turn, tool calls with arguments, tool results, final
-answer, tokens per model); ``--json`` prints one machine-readable result instead. ``--offline``
+answer, tokens per model), with the steps of subgraphs indented under their parent node; on a
+terminal the answer's tokens print as they arrive, with a spinner while a model call is pending.
+``--json`` prints one machine-readable result instead (errors too: ``{"error", "kind", "exit"}``).
+The prompt is one argument, ``-`` (standard input) or ``@FILE``. ``--offline``
 answers from the bundled NIM emulator, so it runs with no key and no network. With ``--db`` (a
 SQLite file or a ``postgresql://`` URL) threads are checkpointed: ``run --thread-id ID`` asks a
 follow-up question in a thread, and ``resume`` continues a run that stopped (a failed model call,
@@ -53,13 +56,21 @@ from nemotron_agents.errors import (
     ThreadBusyError,
     ToolCallError,
 )
-from nemotron_agents.cli_output import OutConsole, plural, show_action, show_step, show_usage
+from nemotron_agents.cli_output import OutConsole, RunView, plural, show_action, show_usage
 from nemotron_agents.graphs import GRAPHS, GraphSpec, get_spec
 from nemotron_agents.eval.command import add_eval_parser, run_eval_command
 from nemotron_agents.persistence import list_threads, open_checkpointer, shown, writer_lock
 from nemotron_agents.settings import Settings
 
-__all__ = ["main", "build_parser", "EXIT_FAILED", "EXIT_USAGE", "EXIT_APPROVAL", "EXIT_BUSY"]
+__all__ = [
+    "main",
+    "build_parser",
+    "EXIT_FAILED",
+    "EXIT_USAGE",
+    "EXIT_APPROVAL",
+    "EXIT_BUSY",
+    "EXIT_PIPE",
+]
 
 OFFLINE_NOTICE = (
     "Offline mode: answers come from the local NIM emulator (rule-based), not from a model."
@@ -439,14 +450,24 @@ def _run(out: Console, err: Console, args: argparse.Namespace) -> int:
                 if answers is None:
                     return _report_pending(out, err, args, thread_id, pending, final)
                 command = _resume_with(answers, pending)
+            # tokens and the spinner only for a person watching: not --json, not a pipe or file
+            tokens = not args.json and out.is_terminal
+            modes = ["updates", "messages"] if tokens else ["updates"]
             try:
-                for update in graph.stream(command, config, stream_mode="updates"):
-                    for node, change in update.items():
-                        if not isinstance(change, dict):
-                            continue  # "__interrupt__": read from the saved state below
-                        if not args.json:
-                            show_step(out, node, change)
-                        _accumulate(final, change)
+                with RunView(out, tokens=tokens) as view:
+                    for namespace, mode, data in graph.stream(
+                        command, config, stream_mode=modes, subgraphs=True
+                    ):
+                        if mode == "messages":
+                            view.token(namespace, data[0])
+                            continue
+                        for node, change in data.items():
+                            if not isinstance(change, dict):
+                                continue  # "__interrupt__": read from the saved state below
+                            if not args.json:
+                                view.step(namespace, node, change)
+                            if not namespace:  # the graph's own steps; subgraphs' are inside
+                                _accumulate(final, change)
             except ModelCallError as exc:
                 raise _RunFailed(exc, args, thread_id) from exc
             pending, command = _pending(graph.get_state(config)), None
