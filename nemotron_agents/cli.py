@@ -160,7 +160,9 @@ def build_parser() -> argparse.ArgumentParser:
     tools.add_argument("graph", help=f"graph name: {', '.join(sorted(GRAPHS))}")
 
     emu = sub.add_parser("emulator", help="serve the NIM emulator until Ctrl-C")
-    emu.add_argument("--port", type=_port, default=8000, help="port on 127.0.0.1 (0 = any free port)")
+    emu.add_argument(
+        "--port", type=_port, default=8000, help="port on 127.0.0.1 (0 = any free port)"
+    )
     emu.add_argument("--hosted", action="store_true", help="behave like NVIDIA's hosted catalog (keys required)")
 
     add_eval_parser(sub)
@@ -258,7 +260,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _pipe_closed()
 
 
-def _parse(parser: argparse.ArgumentParser, argv: list[str], json_errors: bool) -> argparse.Namespace:
+def _parse(
+    parser: argparse.ArgumentParser, argv: list[str], json_errors: bool
+) -> argparse.Namespace:
     """The parsed arguments. A usage error exits with status 2, as argparse does, after showing
     the usage of the command it belongs to, or (``--json``) one JSON object on stdout."""
     try:
@@ -272,7 +276,8 @@ def _parse(parser: argparse.ArgumentParser, argv: list[str], json_errors: bool) 
         if not json_errors:
             exc.parser.print_usage(sys.stderr)
             exc.parser.exit(EXIT_USAGE, f"{exc.parser.prog}: error: {exc.message}\n")
-        _print_json({"error": f"{exc.parser.prog}: {exc.message}", "kind": "usage", "exit": EXIT_USAGE})
+        message = f"{exc.parser.prog}: {exc.message}"
+        _print_json({"error": message, "kind": "usage", "exit": EXIT_USAGE})
         exc.parser.exit(EXIT_USAGE, f"{exc.parser.prog}: error: {exc.message}\n")
     return args
 
@@ -564,7 +569,8 @@ def _unfinished(state: Any) -> bool:
 
 def _resume_hint(args: argparse.Namespace, thread_id: str) -> str:
     """The ``resume`` command for this thread, shell-quoted to work as pasted (never the key)."""
-    words = ["nemotron-agents", "resume", args.graph, "--thread-id", thread_id, "--db", shown(args.db)]
+    words = ["nemotron-agents", "resume", args.graph, "--thread-id", thread_id]
+    words += ["--db", shown(args.db)]
     for option in ("model", "fallback_model", "base_url"):
         if getattr(args, option, None):
             words += [f"--{option.replace('_', '-')}", getattr(args, option)]

@@ -151,9 +151,8 @@ class RunView:
         for inner in [n for n in self._inner if _child_of(n, namespace, node)]:
             inside |= self._inner.pop(inner)
         fresh = [m for m in messages if _key(m) not in inside]
-        show_step(
-            self.out, node, {**change, "messages": fresh}, indent=_indent(namespace), streamed=streamed
-        )
+        indent = _indent(namespace)
+        show_step(self.out, node, {**change, "messages": fresh}, indent=indent, streamed=streamed)
         self._spin(True)
 
     def _header(self, namespace: tuple[str, ...]) -> None:
