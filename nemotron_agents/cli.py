@@ -1,7 +1,10 @@
 """Command line: ``nemotron-agents run | resume | threads | list | tools | emulator | mcp serve``.
 
 ``run`` streams each step of a graph (model turn, tool calls with arguments, tool results, final
-answer, tokens per model); ``--json`` prints one machine-readable result instead. ``--offline``
+answer, tokens per model), with the steps of subgraphs indented under their parent node; on a
+terminal the answer's tokens print as they arrive, with a spinner while a model call is pending.
+``--json`` prints one machine-readable result instead (errors too: ``{"error", "kind", "exit"}``).
+The prompt is one argument, ``-`` (standard input) or ``@FILE``. ``--offline``
 answers from the bundled NIM emulator, so it runs with no key and no network. With ``--db`` (a
 SQLite file or a ``postgresql://`` URL) threads are checkpointed: ``run --thread-id ID`` asks a
 follow-up question in a thread, and ``resume`` continues a run that stopped (a failed model call,
@@ -12,7 +15,8 @@ When a run stops at an approval, a terminal asks (approve / edit / reject with a
 ``resume`` takes the decision as options (``--approve``, ``--reject``, ``--edit``, ``--decision``).
 
 Exit codes: 0 done; 1 a model call failed (resumable with ``--db``); 2 bad usage, setting or
-answer; 3 waiting for approval; 75 another process is writing the thread; 130 interrupted.
+answer; 3 waiting for approval; 75 another process is writing the thread; 130 interrupted; 141
+stdout closed by its reader (``| head``).
 """
 
 from __future__ import annotations
@@ -21,11 +25,15 @@ import argparse
 import asyncio
 import contextlib
 import importlib.util
+import ipaddress
 import json
 import os
+import shlex
 import sys
 import uuid
+from pathlib import Path
 from typing import Any, Iterator, Sequence
+from urllib.parse import urlsplit
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
 from langgraph.types import Command
@@ -49,6 +57,7 @@ from nemotron_agents.errors import (
     ThreadBusyError,
     ToolCallError,
 )
+from nemotron_agents.cli_output import OutConsole, RunView, plural, show_action, show_usage
 from nemotron_agents.graphs import GRAPHS, GraphSpec, get_spec
 from nemotron_agents.eval.command import add_eval_parser, run_eval_command
 from nemotron_agents.persistence import list_threads, open_checkpointer, shown, writer_lock
@@ -56,32 +65,65 @@ from nemotron_agents.settings import Settings
 from nemotron_agents.tools.mcp import MCP_CONFIG_ENV, MCPToolset
 from nemotron_agents.tools.mcp.toolset import MISSING_EXTRA
 
-__all__ = ["main", "build_parser", "EXIT_FAILED", "EXIT_USAGE", "EXIT_APPROVAL", "EXIT_BUSY"]
+__all__ = [
+    "main",
+    "build_parser",
+    "EXIT_FAILED",
+    "EXIT_USAGE",
+    "EXIT_APPROVAL",
+    "EXIT_BUSY",
+    "EXIT_PIPE",
+]
 
 OFFLINE_NOTICE = (
     "Offline mode: answers come from the local NIM emulator (rule-based), not from a model."
+)
+DESCRIPTION = (
+    "Tool-calling LangGraph agents on Mistral-Nemotron: run a graph on a prompt and watch its "
+    "steps, resume saved threads, list graphs and tools, serve the local NIM emulator."
 )
 NO_TOOLS = "Graph {name!r} has no tools: its models only write text."
 EXIT_FAILED = 1  # a model call failed; with --db the thread can be resumed
 EXIT_USAGE = 2  # bad arguments, settings or approval answer
 EXIT_APPROVAL = 3  # the run waits for a human decision (printed); answer it with resume
 EXIT_BUSY = 75  # EX_TEMPFAIL: another process is writing the thread; try again later
+EXIT_PIPE = 141  # 128 + SIGPIPE: stdout's reader went away, as a shell reports for Unix tools
 DECISION_OPTIONS = (
     '--approve | --reject "REASON" | --edit JSON | '
     "--decision CALL_ID=approve|reject[:REASON]|edit:JSON"
 )
 
 
+class _UsageError(Exception):
+    """A usage error found by argparse; carries the (sub)parser whose usage applies."""
+
+    def __init__(self, parser: argparse.ArgumentParser, message: str) -> None:
+        super().__init__(message)
+        self.parser, self.message = parser, message
+
+
+class _Parser(argparse.ArgumentParser):
+    """Raises usage errors instead of exiting, so ``--json`` can report them as JSON.
+    Subparsers are made of the same class (argparse's default)."""
+
+    def error(self, message: str) -> Any:
+        raise _UsageError(self, message)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for documentation and tests)."""
-    parser = argparse.ArgumentParser(prog="nemotron-agents", description=__doc__.splitlines()[0])
+    parser = _Parser(prog="nemotron-agents", description=DESCRIPTION)
     sub = parser.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="run a graph on a prompt and show every step")
     run.add_argument("graph", help=f"graph name: {', '.join(sorted(GRAPHS))}")
-    run.add_argument("prompt", help="the user's message")
+    run.add_argument(
+        "prompt", help="the user's message; - reads it from standard input, @FILE from a file"
+    )
     _add_run_options(run)
-    run.add_argument("--max-steps", type=int, default=None, help="most model calls for this question")
+    run.add_argument(
+        "--max-steps", type=_positive_int, default=None, help="most model calls for this question"
+    )
     _add_mcp_option(run)
 
     resume = sub.add_parser(
@@ -124,12 +166,34 @@ def build_parser() -> argparse.ArgumentParser:
     _add_mcp_option(tools)
 
     emu = sub.add_parser("emulator", help="serve the NIM emulator until Ctrl-C")
-    emu.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (0 = any free port)")
+    emu.add_argument(
+        "--port", type=_port, default=8000, help="port on 127.0.0.1 (0 = any free port)"
+    )
     emu.add_argument("--hosted", action="store_true", help="behave like NVIDIA's hosted catalog (keys required)")
     _add_mcp_parser(sub)
 
     add_eval_parser(sub)
     return parser
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is 0 to 65535 (0: any free port), got {value}")
+    return value
 
 
 def _add_run_options(parser: argparse.ArgumentParser) -> None:
@@ -152,9 +216,12 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``nemotron-agents`` console script; returns the exit code."""
-    args = build_parser().parse_args(argv)
-    out = Console(soft_wrap=True)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    json_errors = "--json" in argv
+    args = _parse(build_parser(), argv, json_errors)
+    out = OutConsole(soft_wrap=True)
     err = Console(stderr=True, soft_wrap=True)
+    failed = _failure(err, json_errors)
     try:
         if args.command == "list":
             return _list(out)
@@ -169,66 +236,141 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "emulator":
             from nemotron_agents.testing.emulator import run_emulator
 
-            run_emulator(port=args.port, hosted=args.hosted)
+            try:
+                run_emulator(port=args.port, hosted=args.hosted)
+            except OSError as exc:  # the port is taken, or not ours to bind
+                raise ConfigError(
+                    f"emulator: cannot listen on 127.0.0.1:{args.port} ({exc.strerror or exc}); "
+                    "choose another --port, or --port 0 for any free port"
+                ) from None
             return 0
         if args.command == "eval":
             return run_eval_command(args)
         return _run(out, err, args)
     except MissingCredentialsError as exc:
-        err.print(f"[bold red]Error:[/] {exc}", highlight=False)
-        err.print("Or try it without a key: add --offline to answer from the local NIM emulator.", highlight=False)
-        return EXIT_USAGE
-    except (ConfigError, ApprovalAnswerError) as exc:
-        err.print(f"[bold red]Error:[/] {escape(str(exc))}", highlight=False)
-        return EXIT_USAGE
+        tip = "Or try it without a key: add --offline to answer from the local NIM emulator."
+        return failed("missing_credentials", "Error", str(exc), EXIT_USAGE, tip)
+    except ConfigError as exc:
+        return failed("config", "Error", str(exc), EXIT_USAGE)
+    except ApprovalAnswerError as exc:
+        return failed("approval_answer", "Error", str(exc), EXIT_USAGE)
     except ThreadBusyError as exc:
-        err.print(f"[bold red]Busy:[/] {escape(str(exc))}", highlight=False)
-        return EXIT_BUSY
-    except _RunFailed as failed:
-        err.print(f"[bold red]Model call failed:[/] {failed.error}", highlight=False)
-        if failed.args_.db:
-            hint = _resume_hint(failed.args_, failed.thread_id)
-            err.print(f"The thread is saved. Resume it with: {hint}", highlight=False)
-        else:
-            err.print("Add --db FILE to keep the thread, so a failed run can be resumed.", highlight=False)
-        return EXIT_FAILED
+        return failed("busy", "Busy", str(exc), EXIT_BUSY)
+    except _RunFailed as stop:
+        if stop.args_.db:
+            hint = _resume_hint(stop.args_, stop.thread_id)
+            return failed(
+                "model_call_failed", "Model call failed", str(stop.error), EXIT_FAILED,
+                f"The thread is saved. Resume it with: {hint}", resume=hint,
+            )
+        tip = "Add --db FILE to keep the thread, so a failed run can be resumed."
+        return failed("model_call_failed", "Model call failed", str(stop.error), EXIT_FAILED, tip)
     except KeyboardInterrupt:
-        err.print("Interrupted.")
-        return 130
+        return failed("interrupted", "Interrupted", "stopped by the user", 130)
+    except BrokenPipeError:
+        return _pipe_closed()
     finally:
         _close_mcp(args)
 
 
+def _parse(
+    parser: argparse.ArgumentParser, argv: list[str], json_errors: bool
+) -> argparse.Namespace:
+    """The parsed arguments. A usage error exits with status 2, as argparse does, after showing
+    the usage of the command it belongs to, or (``--json``) one JSON object on stdout."""
+    try:
+        args, extra = parser.parse_known_args(argv)
+        if extra:  # argparse would blame the top-level parser: blame the command's own
+            command = next(
+                a for a in parser._actions if isinstance(a, argparse._SubParsersAction)
+            ).choices[args.command]
+            command.error(f"unrecognized arguments: {' '.join(extra)}")
+    except _UsageError as exc:
+        if not json_errors:
+            exc.parser.print_usage(sys.stderr)
+            exc.parser.exit(EXIT_USAGE, f"{exc.parser.prog}: error: {exc.message}\n")
+        message = f"{exc.parser.prog}: {exc.message}"
+        _print_json({"error": message, "kind": "usage", "exit": EXIT_USAGE})
+        exc.parser.exit(EXIT_USAGE, f"{exc.parser.prog}: error: {exc.message}\n")
+    return args
+
+
+def _failure(err: Console, json_errors: bool) -> Any:
+    """``failed(kind, title, message, code, tip, **more)``: report an error and return its exit
+    code: as text on stderr and, under ``--json``, as one object on stdout for the program
+    reading it."""
+
+    def failed(kind: str, title: str, message: str, code: int, tip: str = "", **more: Any) -> int:
+        if json_errors:
+            _print_json({"error": message, "kind": kind, "exit": code, **more})
+        err.print(f"[bold red]{title}:[/] {escape(message)}", highlight=False)
+        if tip:
+            err.print(escape(tip), highlight=False)
+        return code
+
+    return failed
+
+
+def _print_json(value: Any) -> None:
+    print(json.dumps(value, ensure_ascii=False, indent=2, default=_jsonable), flush=True)
+
+
+def _jsonable(value: Any) -> Any:
+    """What ``json`` cannot write by itself: pydantic models, messages, sets, anything else."""
+    if hasattr(value, "model_dump"):
+        return value.model_dump(mode="json")
+    if isinstance(value, (set, frozenset, tuple)):
+        return list(value)
+    return str(value)
+
+
+def _pipe_closed() -> int:
+    """The reader of stdout went away (``| head``): stop quietly, as Unix tools do."""
+    with contextlib.suppress(OSError, ValueError):  # no real stdout (tests): nothing to silence
+        # Python flushes stdout again at exit and would complain about the pipe: point it nowhere.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return EXIT_PIPE
+
+
 def _list(out: Console) -> int:
     for name, spec in sorted(GRAPHS.items()):
-        out.print(f"[bold]{name}[/]  {spec.description}", highlight=False)
-        out.print(f"  [dim]e.g. nemotron-agents run {name} {json.dumps(spec.example)}[/]", highlight=False)
+        out.print(f"[bold]{escape(name)}[/]  {escape(spec.description)}", highlight=False)
+        example = f"nemotron-agents run {name} {shlex.quote(spec.example)}"
+        out.print(f"  [dim]e.g. {escape(example)}[/]", highlight=False)
     return 0
 
 
 def _tools(out: Console, graph_name: str) -> int:
     registry = get_spec(graph_name).registry()
     if not len(registry):
-        out.print(NO_TOOLS.format(name=graph_name), highlight=False)
+        out.print(escape(NO_TOOLS.format(name=graph_name)), highlight=False)
     for schema in registry.to_openai():
         fn = schema["function"]
-        out.print(f"[bold]{fn['name']}[/]: {fn['description']}", highlight=False)
+        out.print(f"[bold]{escape(fn['name'])}[/]: {escape(fn['description'])}", highlight=False)
         props = fn["parameters"].get("properties", {})
         required = set(fn["parameters"].get("required", []))
         for pname, pschema in props.items():
             kind = pschema.get("type") or "any"
             flag = "required" if pname in required else "optional"
             extra = f" one of {pschema['enum']}" if "enum" in pschema else ""
-            out.print(f"  - {pname} ({kind}, {flag}){extra}: {pschema.get('description', '')}", highlight=False)
+            line = f"  - {pname} ({kind}, {flag}){extra}: {pschema.get('description', '')}"
+            out.print(escape(line), highlight=False)
     return 0
 
 
 @contextlib.contextmanager
-def _endpoint(args: argparse.Namespace) -> Iterator[Settings]:
+def _endpoint(args: argparse.Namespace, err: Console) -> Iterator[Settings]:
     overrides = {"model": args.model, "fallback_model": args.fallback_model, "base_url": args.base_url}
-    if not args.offline:
+    if not args.offline:  # the endpoint is required once the thread is known to need a call
         settings = Settings.from_env(**overrides)
-        settings.require_endpoint()
+        _check_base_url(settings.base_url, "--base-url" if args.base_url else "NVIDIA_BASE_URL")
+        if settings.api_key is not None and _in_clear(settings.base_url):
+            err.print(
+                f"[yellow]Warning:[/] the API key will be sent unencrypted to "
+                f"{escape(str(settings.base_url))}: use https://, or unset NVIDIA_API_KEY "
+                "if this server needs no key.",
+                highlight=False,
+            )
         yield settings
         return
     if importlib.util.find_spec("mistral_common") is None:
@@ -240,6 +382,33 @@ def _endpoint(args: argparse.Namespace) -> Iterator[Settings]:
     with NIMEmulator() as emulator:
         overrides.update(base_url=emulator.base_url, api_key="offline")
         yield Settings.from_env(**overrides)
+
+
+def _check_base_url(url: str | None, source: str) -> None:
+    """Refuse a base URL no request could go to, before a client library fails on it."""
+    if url is None:
+        return
+    parts = urlsplit(url)
+    try:
+        parts.port  # noqa: B018 - raises on a port that is not a number
+    except ValueError:
+        parts = parts._replace(netloc="")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(
+            f"{source} {url!r} is not a URL: give http:// or https:// and a host, "
+            "e.g. http://localhost:8000/v1"
+        )
+
+
+def _in_clear(url: str | None) -> bool:
+    """Whether requests to ``url`` cross a network unencrypted (plain http, not loopback)."""
+    parts = urlsplit(url or "")
+    if parts.scheme != "http" or parts.hostname == "localhost":
+        return False
+    try:
+        return not ipaddress.ip_address(parts.hostname or "").is_loopback
+    except ValueError:  # a host name: it may resolve anywhere
+        return True
 
 
 class _RunFailed(Exception):
@@ -256,9 +425,10 @@ def _threads(out: Console, db: str) -> int:
         for thread_id in ids:
             messages = saver.get_tuple({"configurable": {"thread_id": thread_id}}).checkpoint["channel_values"].get("messages", [])
             first = next((m.content for m in messages if isinstance(m, HumanMessage)), "")
-            out.print(f"{thread_id}  {len(messages)} messages  {str(first)[:60]!r}", highlight=False)
+            line = f"{thread_id}  {plural(len(messages), 'message')}  {str(first)[:60]!r}"
+            out.print(escape(line), highlight=False)
     if not ids:
-        out.print(f"No threads in {shown(db)}.", highlight=False)
+        out.print(escape(f"No threads in {shown(db)}."), highlight=False)
     return 0
 
 
@@ -271,11 +441,12 @@ def _run(out: Console, err: Console, args: argparse.Namespace) -> int:
     resuming = args.command == "resume"
     if resuming and not (args.thread_id and args.db):
         raise ConfigError("resume needs --thread-id and the --db the run was saved in")
+    prompt = _prompt(args.prompt) if args.command == "run" else None
     thread_id = args.thread_id or uuid.uuid4().hex
     config = {"configurable": {"thread_id": thread_id}}
     interactive = not args.json and sys.stdin is not None and sys.stdin.isatty()
     with (
-        _endpoint(args) as settings,
+        _endpoint(args, err) as settings,
         open_checkpointer(args.db, create=not resuming) as saver,
         writer_lock(args.db, thread_id),  # held until the run ends: one writer per thread
     ):
@@ -288,7 +459,9 @@ def _run(out: Console, err: Console, args: argparse.Namespace) -> int:
         graph = spec.build(**options)
         state = graph.get_state(config)
         pending = _pending(state)
-        command = _first_command(args, state, pending, saver, thread_id)
+        command = _first_command(args, prompt, state, pending, saver, thread_id)
+        if not args.offline:
+            settings.require_endpoint()
         final: dict[str, Any] = {}
         while True:
             if pending and command is None:  # a human must decide before anything runs
@@ -296,14 +469,24 @@ def _run(out: Console, err: Console, args: argparse.Namespace) -> int:
                 if answers is None:
                     return _report_pending(out, err, args, thread_id, pending, final)
                 command = _resume_with(answers, pending)
+            # tokens and the spinner only for a person watching: not --json, not a pipe or file
+            tokens = not args.json and out.is_terminal
+            modes = ["updates", "messages"] if tokens else ["updates"]
             try:
-                for update in graph.stream(command, config, stream_mode="updates"):
-                    for node, change in update.items():
-                        if not isinstance(change, dict):
-                            continue  # "__interrupt__": read from the saved state below
-                        if not args.json:
-                            _show(out, node, change)
-                        _accumulate(final, change)
+                with RunView(out, tokens=tokens) as view:
+                    for namespace, mode, data in graph.stream(
+                        command, config, stream_mode=modes, subgraphs=True
+                    ):
+                        if mode == "messages":
+                            view.token(namespace, data[0])
+                            continue
+                        for node, change in data.items():
+                            if not isinstance(change, dict):
+                                continue  # "__interrupt__": read from the saved state below
+                            if not args.json:
+                                view.step(namespace, node, change)
+                            if not namespace:  # the graph's own steps; subgraphs' are inside
+                                _accumulate(final, change)
             except ModelCallError as exc:
                 raise _RunFailed(exc, args, thread_id) from exc
             pending, command = _pending(graph.get_state(config)), None
@@ -312,14 +495,19 @@ def _run(out: Console, err: Console, args: argparse.Namespace) -> int:
         own = _graph_fields(graph, config) if args.json else {}  # while the checkpointer is open
     if args.json:
         result = {**_result(args, final, thread_id), **own, "status": "done"}
-        print(json.dumps(result, ensure_ascii=False, indent=2))
+        _print_json(result)
     else:
-        _show_usage(out, final.get("usage", {}))
+        show_usage(out, final.get("usage", {}))
     return 0
 
 
 def _first_command(
-    args: argparse.Namespace, state: Any, pending: Pending, saver: Any, thread_id: str
+    args: argparse.Namespace,
+    prompt: str | None,
+    state: Any,
+    pending: Pending,
+    saver: Any,
+    thread_id: str,
 ) -> Any:
     """What the run starts from: the question (run), the decision given as options (resume), or
     ``None`` (resume a failed or crashed run, or ask about the pending approval first).
@@ -335,7 +523,7 @@ def _first_command(
                 f"Thread {thread_id!r} has an unfinished run ({why}). "
                 f"Continue it with: {_resume_hint(args, thread_id)}"
             )
-        return {"messages": [HumanMessage(args.prompt)]}
+        return {"messages": [HumanMessage(prompt)]}
     if not state.values:
         known = ", ".join(list_threads(saver)[:10]) or "none"
         raise ConfigError(f"No thread {thread_id!r} in {shown(args.db)}. Saved threads: {known}")
@@ -354,6 +542,35 @@ def _first_command(
     return _resume_with(_answers(pending, decision, thread_id), pending)
 
 
+def _prompt(text: str) -> str:
+    """The prompt argument as sent: ``-`` is standard input, ``@FILE`` a file, ``@@…`` a literal
+    ``@…``; a blank prompt is refused (it would only waste a model call).
+
+    Raises:
+        ConfigError: The file cannot be read, or the prompt is blank.
+    """
+    where = "the prompt"
+    if text == "-":
+        text, where = sys.stdin.read(), "the prompt read from standard input"
+    elif text.startswith("@@"):
+        text = text[1:]
+    elif text.startswith("@"):
+        path = Path(text[1:]).expanduser()
+        where = f"prompt file {path}"
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise ConfigError(
+                f"No prompt file {path} (a prompt starting with @ names a file; "
+                "write @@ for a literal @)"
+            ) from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"Cannot read prompt file {path}: {exc}") from None
+    if not text.strip():
+        raise ConfigError(f"{where[0].upper()}{where[1:]} is empty: give the question to ask")
+    return text
+
+
 def _unfinished(state: Any) -> bool:
     """Whether a thread's last run stopped before its end.
 
@@ -365,8 +582,17 @@ def _unfinished(state: Any) -> bool:
 
 
 def _resume_hint(args: argparse.Namespace, thread_id: str) -> str:
-    mcp = f" --mcp {args.mcp}" if getattr(args, "mcp", None) else ""  # the run's MCP tools again
-    return f"nemotron-agents resume {args.graph} --thread-id {thread_id} --db {shown(args.db)}{mcp}"
+    """The ``resume`` command for this thread, shell-quoted to work as pasted (never the key)."""
+    words = ["nemotron-agents", "resume", args.graph, "--thread-id", thread_id]
+    words += ["--db", shown(args.db)]
+    for option in ("model", "fallback_model", "base_url"):
+        if getattr(args, option, None):
+            words += [f"--{option.replace('_', '-')}", getattr(args, option)]
+    if args.offline:
+        words.append("--offline")
+    if getattr(args, "mcp", None):  # the run's MCP tools again
+        words += ["--mcp", args.mcp]
+    return shlex.join(words)
 
 
 def _pending(state: Any) -> Pending:
@@ -471,24 +697,13 @@ def _answers(pending: Pending, decision: tuple[str, Any], thread_id: str) -> lis
     return answers
 
 
-def _show_action(out: Console, action: ActionRequest) -> None:
-    out.print(
-        f"[bold yellow]? {escape(action['name'])}[/] (call {escape(action['id'])})", highlight=False
-    )
-    out.print(
-        f"  arguments: {escape(json.dumps(action['args'], ensure_ascii=False))}", highlight=False
-    )
-    if action.get("description"):
-        out.print(f"  [dim]{escape(action['description'])}[/]", highlight=False)
-
-
 def _ask(out: Console, pending: Pending, spec: GraphSpec) -> list[ApprovalResponse] | None:
     """Ask at the terminal about every pending call; ``None`` when input ends first."""
     answers = []
     for _, request in pending:
         decisions = []
         for action in request["action_requests"]:
-            _show_action(out, action)
+            show_action(out, action)
             try:
                 decisions.append(_ask_one(out, action, spec))
             except EOFError:
@@ -535,13 +750,13 @@ def _report_pending(
             interrupts=[{"id": i, "value": v} for i, v in pending],
             resume=hint,
         )
-        print(json.dumps(result, ensure_ascii=False, indent=2))
+        _print_json(result)
     else:
-        _show_usage(out, final.get("usage", {}))
-        out.print(f"Waiting for approval in thread {thread_id}:", highlight=False)
+        show_usage(out, final.get("usage", {}))
+        out.print(escape(f"Waiting for approval in thread {thread_id}:"), highlight=False)
         for _, request in pending:
             for action in request["action_requests"]:
-                _show_action(out, action)
+                show_action(out, action)
     if hint:
         err.print(
             f"Decide with: {escape(hint)} and one of: {escape(DECISION_OPTIONS)}", highlight=False
@@ -560,39 +775,6 @@ def _accumulate(final: dict[str, Any], change: dict[str, Any]) -> None:
     final.setdefault("turns", []).extend(change.get("turns") or [])
     if change.get("structured_response") is not None:
         final["structured_response"] = change["structured_response"]
-
-
-def _show(out: Console, node: str, change: dict[str, Any]) -> None:
-    turns = change.get("turns") or []
-    for message in change.get("messages", []):
-        if isinstance(message, AIMessage):
-            who = message.response_metadata.get("answered_by", "")
-            fell_back = " (fallback)" if message.response_metadata.get("fallback") else ""
-            for turn in turns:
-                for model, error in turn.get("failures", []):
-                    out.print(f"[red]  ! {model}: {error}[/]", highlight=False)
-            for call in message.tool_calls:
-                out.print(f"[cyan]→ {call['name']}[/]({json.dumps(call['args'], ensure_ascii=False)})  [dim]{who}{fell_back}[/]", highlight=False)
-            for bad in message.invalid_tool_calls:
-                out.print(f"[red]→ malformed call to {bad.get('name')}: {bad.get('args')!r}[/]", highlight=False)
-            if isinstance(message.content, str) and message.content.strip():
-                label = "Answer" if not message.tool_calls else "Model"
-                out.print(f"[bold green]{label}:[/] {message.content.strip()}  [dim]{who}{fell_back}[/]", highlight=False)
-        elif isinstance(message, ToolMessage):
-            colour = "red" if message.status == "error" else "magenta"
-            text = message.content if isinstance(message.content, str) else json.dumps(message.content)
-            out.print(f"[{colour}]← {message.name}: {text}[/]", highlight=False)
-    if node == "summarize":
-        out.print("[dim]  (older messages summarised)[/]")
-
-
-def _show_usage(out: Console, usage: dict[str, dict[str, int]]) -> None:
-    for model, counts in usage.items():
-        out.print(
-            f"[dim]tokens {model}: {counts.get('input_tokens', 0)} in, {counts.get('output_tokens', 0)} out, "
-            f"{counts.get('calls', 0)} call(s)[/]",
-            highlight=False,
-        )
 
 
 def _graph_fields(graph: Any, config: dict[str, Any]) -> dict[str, Any]:

@@ -107,6 +107,8 @@ def _open_sqlite(db: str, *, create: bool) -> Iterator[Any]:
     from langgraph.checkpoint.sqlite import SqliteSaver
 
     path = _sqlite_path(db)
+    if path.is_dir():
+        raise ConfigError(f"--db {db} is a folder: give a file, e.g. {path / 'threads.sqlite'}")
     if not path.parent.exists():
         raise ConfigError(f"--db {db}: folder {path.parent} does not exist")
     if not create and not path.is_file():

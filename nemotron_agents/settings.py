@@ -145,10 +145,7 @@ class Settings(BaseModel):
                 continue
             data[field] = [s for s in raw.split(",") if s] if field == "stop" else raw.strip()
         data.update({k: v for k, v in overrides.items() if v is not None})
-        try:
-            return cls(**data)
-        except ConfigError as exc:
-            raise ConfigError(f"{exc} (settings come from arguments or the variables {_var_list()})") from None
+        return cls(**data)  # its errors name the variable of each bad value, and only those
 
     @property
     def is_hosted(self) -> bool:
@@ -177,10 +174,6 @@ class Settings(BaseModel):
                 "No NVIDIA endpoint configured: set NVIDIA_API_KEY (for NVIDIA's API catalog) or "
                 "NVIDIA_BASE_URL (for a self-hosted NIM, e.g. http://localhost:8000/v1)."
             )
-
-
-def _var_list() -> str:
-    return ", ".join(ENV_VARS.values())
 
 
 def _describe(exc: ValidationError) -> str:

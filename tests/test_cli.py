@@ -251,6 +251,7 @@ def test_per_call_decisions_and_their_errors(refunds, tmp_path, capsys):
             with pytest.raises(SystemExit) as stop:
                 main([*resume, *bad])
             assert stop.value.code == EXIT_USAGE
+            assert json.loads(capsys.readouterr().out)["kind"] == "usage"  # --json: errors too
         else:
             assert main([*resume, *bad]) == EXIT_USAGE
             assert says in capsys.readouterr().err

@@ -235,7 +235,8 @@ def test_a_second_writer_of_a_thread_is_refused(db, tmp_path, capsys):
             == EXIT_BUSY
         )
         captured = capsys.readouterr()
-        assert "'same' is being written by another process" in captured.err and captured.out == ""
+        assert "'same' is being written by another process" in captured.err
+        assert json.loads(captured.out)["kind"] == "busy"  # --json: the error as JSON too
         assert main(["resume", "refunds", "--db", db, "--thread-id", "same"]) == EXIT_BUSY
         # other threads of the same store are not held up
         assert main(["run", "refunds", "hello", "--db", db, "--thread-id", "other"]) == 0

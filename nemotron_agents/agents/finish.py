@@ -14,7 +14,7 @@ from nemotron_agents.agents.state import AgentState
 __all__ = ["make_finish_node", "STOPPED_TEMPLATE"]
 
 STOPPED_TEMPLATE = (
-    "I stopped after {steps} steps without reaching a final answer (the limit is max_steps="
+    "I stopped after {steps} {step_word} without reaching a final answer (the limit is max_steps="
     "{steps}). {last}Ask again with more detail, or raise max_steps."
 )
 
@@ -35,7 +35,9 @@ def make_finish_node(*, max_steps: int) -> Runnable:
                 last = f"The last tool result ({message.name}) was: {text[:300]}. "
                 break
         answer = AIMessage(
-            content=STOPPED_TEMPLATE.format(steps=limit, last=last),
+            content=STOPPED_TEMPLATE.format(
+                steps=limit, step_word="step" if limit == 1 else "steps", last=last
+            ),
             response_metadata={"stopped": "max_steps", "max_steps": limit},
         )
         return {"messages": [answer]}
