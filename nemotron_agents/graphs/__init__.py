@@ -7,6 +7,7 @@ package, so adding a graph is adding one module. Importing builds nothing.
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import pkgutil
 from types import ModuleType
@@ -45,7 +46,9 @@ def get_spec(name: str) -> GraphSpec:
         ConfigError: Unknown name; the message lists the known graphs.
     """
     if name not in GRAPHS:
-        raise ConfigError(f"Unknown graph {name!r}. Available graphs: {', '.join(sorted(GRAPHS))}")
+        close = difflib.get_close_matches(name, list(GRAPHS), n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        raise ConfigError(f"Unknown graph {name!r}.{hint} Available graphs: {', '.join(sorted(GRAPHS))}")
     return GRAPHS[name]
 
 

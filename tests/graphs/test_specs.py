@@ -59,8 +59,11 @@ def test_importing_a_graph_module_builds_nothing(monkeypatch):
 
 
 def test_unknown_graph_lists_the_known_ones():
-    with pytest.raises(ConfigError, match="Available graphs: .*calculator"):
+    with pytest.raises(ConfigError, match="Did you mean 'calculator'[?] Available graphs: .*calculator"):
         get_spec("calculater")
+    with pytest.raises(ConfigError) as info:
+        get_spec("zzz")
+    assert "Did you mean" not in str(info.value)
 
 
 def test_only_graph_is_lazy():
