@@ -2,7 +2,9 @@
 
 Make one with :func:`~nemotron_agents.tools.tool` (a typed function),
 :func:`~nemotron_agents.tools.from_json_schema` (an external definition such as BFCL's) or
-:meth:`Tool.from_langchain` (a LangChain tool); the constructor is the low-level way they share.
+:func:`~nemotron_agents.tools.from_langchain` (a LangChain tool); the constructor is the low-level
+way they share. Conversion to and from LangChain lives in ``interop.py``, which imports this module
+and not the other way round.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import copy
 import inspect
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -31,9 +33,6 @@ from nemotron_agents.tools.output import (
     format_output,
 )
 from nemotron_agents.tools.wire import model_parameters
-
-if TYPE_CHECKING:
-    from langchain_core.tools import BaseTool
 
 __all__ = ["Tool", "NO_IMPLEMENTATION_TEMPLATE"]
 
@@ -117,7 +116,6 @@ class Tool:
         self.requires_approval = bool(requires_approval)
         self.max_output_chars = _positive("max_output_chars", max_output_chars, int)
         self.is_async = _is_async(func) if func is not None else coroutine is not None
-        self._langchain: BaseTool | None = None
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         """Call the function directly, with no checks (for tests and reuse)."""
@@ -246,34 +244,6 @@ class Tool:
                 "parameters": copy.deepcopy(self.parameters),
             },
         }
-
-    def to_langchain(self) -> BaseTool:
-        """Return a LangChain ``StructuredTool`` that runs through :meth:`arun` / :meth:`run`.
-
-        Errors meant for the model come back as its error ``ToolMessage``; the result is the
-        text of :meth:`format_output`.
-        """
-        if self._langchain is None:
-            from nemotron_agents.tools.interop import to_langchain
-
-            self._langchain = to_langchain(self)
-        return self._langchain
-
-    @classmethod
-    def from_langchain(cls, base_tool: BaseTool, **options: Any) -> Tool:
-        """Wrap a LangChain tool; its ``tool_call_schema`` checks the arguments.
-
-        Args:
-            base_tool: Any LangChain ``BaseTool``.
-            **options: ``tags``, ``timeout``, ``requires_approval``, ``max_output_chars``.
-
-        Returns:
-            A tool named for NIM (see :func:`~nemotron_agents.tools.wire_name`) that runs
-            ``base_tool``.
-        """
-        from nemotron_agents.tools.interop import from_langchain
-
-        return from_langchain(base_tool, **options)
 
 
 def _as_sent(instance: BaseModel) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import weakref
 from typing import Any
 
 from langchain_core.runnables import RunnableConfig
@@ -16,6 +17,9 @@ from nemotron_agents.tools.names import wire_name
 from nemotron_agents.tools.schema import schema_model
 
 __all__ = ["to_langchain", "from_langchain"]
+
+#: Each tool's LangChain twin, built on first use (kept only while the tool lives).
+_CONVERTED: weakref.WeakKeyDictionary[Tool, StructuredTool] = weakref.WeakKeyDictionary()
 
 #: LangGraph's ``ToolNode`` injects its ``ToolRuntime`` into an input-schema field of this name.
 _INJECTED_BY_NAME = "runtime"
@@ -40,13 +44,17 @@ class _ConvertedTool(StructuredTool):
 
 
 def to_langchain(tool: Tool) -> StructuredTool:
-    """Return a ``StructuredTool`` that sends ``tool``'s schema and runs through it.
+    """Return a ``StructuredTool`` that sends ``tool``'s schema and runs through it (built once
+    per tool).
 
     The JSON Schema itself is the ``args_schema`` (not the pydantic model) so that
     ``convert_to_openai_tool`` sends exactly :attr:`Tool.parameters`, aliases included, and the
     arguments reach :meth:`Tool.validate` untouched. Errors for the model are raised as
     ``ToolException`` and ``handle_tool_error=True`` turns them into an error ``ToolMessage``.
     """
+
+    if (made := _CONVERTED.get(tool)) is not None:
+        return made
 
     def run(**kwargs: Any) -> str:
         try:
@@ -60,7 +68,7 @@ def to_langchain(tool: Tool) -> StructuredTool:
         except ToolCallError as exc:
             raise ToolException(str(exc)) from exc
 
-    return _ConvertedTool(
+    made = _CONVERTED[tool] = _ConvertedTool(
         name=tool.name,
         description=tool.description,
         args_schema=copy.deepcopy(tool.parameters),
@@ -76,10 +84,20 @@ def to_langchain(tool: Tool) -> StructuredTool:
             "max_output_chars": tool.max_output_chars,
         },
     )
+    return made
 
 
 def from_langchain(base_tool: BaseTool, **options: Any) -> Tool:
-    """Wrap a LangChain tool; see :meth:`Tool.from_langchain`."""
+    """Wrap a LangChain tool; its ``tool_call_schema`` checks the arguments.
+
+    Args:
+        base_tool: Any LangChain ``BaseTool``.
+        **options: ``tags``, ``timeout``, ``requires_approval``, ``max_output_chars``.
+
+    Returns:
+        A tool named for NIM (see :func:`~nemotron_agents.tools.wire_name`) that runs
+        ``base_tool``.
+    """
     if not isinstance(base_tool, BaseTool):
         raise ToolDefinitionError(f"Expected a LangChain BaseTool, got {type(base_tool).__name__}.")
     parameters = convert_to_openai_tool(base_tool)["function"]["parameters"]

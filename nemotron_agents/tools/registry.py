@@ -10,6 +10,7 @@ from langchain_core.tools import BaseTool
 from nemotron_agents.errors import ConfigError, ToolDefinitionError, UnknownToolError
 from nemotron_agents.tools.base import Tool
 from nemotron_agents.tools.decorator import tool as make_tool
+from nemotron_agents.tools.interop import from_langchain, to_langchain
 
 __all__ = ["ToolRegistry"]
 
@@ -38,7 +39,7 @@ class ToolRegistry:
 
         Args:
             item: A :class:`Tool`, a LangChain ``BaseTool`` (wrapped with
-                :meth:`Tool.from_langchain`) or a typed, documented function (wrapped with
+                :func:`~nemotron_agents.tools.from_langchain`) or a typed, documented function (wrapped with
                 :func:`~nemotron_agents.tools.tool`).
 
         Returns:
@@ -51,7 +52,7 @@ class ToolRegistry:
         if isinstance(item, Tool):
             new = item
         elif isinstance(item, BaseTool):
-            new = Tool.from_langchain(item)
+            new = from_langchain(item)
         elif callable(item):
             new = make_tool(item)
         else:
@@ -144,7 +145,7 @@ class ToolRegistry:
 
     def to_langchain(self) -> list[BaseTool]:
         """Return every tool as a LangChain tool, e.g. for ``bind_tools`` or ``ToolNode``."""
-        return [t.to_langchain() for t in self]
+        return [to_langchain(t) for t in self]
 
     def to_openai(self) -> list[dict[str, Any]]:
         """Return every tool's OpenAI definition, as sent to NIM."""

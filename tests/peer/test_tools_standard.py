@@ -1,4 +1,4 @@
-"""LangChain's standard tool suites against our tools converted with ``Tool.to_langchain()``.
+"""LangChain's standard tool suites against our tools converted with ``to_langchain(tool)``.
 
 The suites check what any LangChain tool must do: a name, an input schema the example
 arguments fit, and ``invoke`` / ``ainvoke`` with plain arguments or a ``ToolCall`` giving valid
@@ -22,7 +22,7 @@ from langgraph.graph import START, MessagesState, StateGraph
 from langgraph.prebuilt import ToolNode
 from pydantic import BaseModel, Field, ValidationError
 
-from nemotron_agents.tools import Tool, tool
+from nemotron_agents.tools import from_langchain, to_langchain, tool
 from nemotron_agents.tools.builtin import calculate, convert_units, percentage
 
 
@@ -63,7 +63,7 @@ def area(width: float, height: float) -> float:
 
 
 #: A LangChain tool wrapped as ours and converted back.
-area_round_trip = Tool.from_langchain(area)
+area_round_trip = from_langchain(area)
 
 # (tool, example arguments, what a call with them returns as ToolMessage content)
 CASES = {
@@ -85,7 +85,7 @@ class _Case:
 
     @property
     def tool_constructor(self) -> BaseTool:
-        return CASES[self.case][0].to_langchain()
+        return to_langchain(CASES[self.case][0])
 
     @property
     def tool_invoke_params_example(self) -> dict[str, Any]:
@@ -147,14 +147,14 @@ class TestRoundTripIntegration(_Case, ToolsIntegrationTests):
 async def test_a_tool_call_with_the_example_gives_the_result(case):
     made, example, expected = CASES[case]
     call = {"name": made.name, "args": example, "id": "abcdefghi", "type": "tool_call"}
-    assert made.to_langchain().invoke(call).content == expected
-    assert (await made.to_langchain().ainvoke(call)).content == expected
+    assert to_langchain(made).invoke(call).content == expected
+    assert (await to_langchain(made).ainvoke(call)).content == expected
 
 
 @pytest.mark.parametrize("case", CASES)
 def test_the_input_schema_describes_the_wire_arguments(case):
     made = CASES[case][0]
-    schema = made.to_langchain().get_input_schema().model_json_schema(by_alias=True)
+    schema = to_langchain(made).get_input_schema().model_json_schema(by_alias=True)
     assert set(schema["properties"]) == set(made.parameters["properties"])
     assert set(schema.get("required", [])) == set(made.parameters.get("required", []))
 
@@ -172,9 +172,9 @@ def test_the_input_schema_describes_the_wire_arguments(case):
 def test_the_input_schema_refuses_what_the_tool_refuses(case, bad):
     made = CASES[case][0]
     with pytest.raises(ValidationError):
-        made.to_langchain().get_input_schema()(**bad)
+        to_langchain(made).get_input_schema()(**bad)
     call = {"name": made.name, "args": bad, "id": "abcdefghi", "type": "tool_call"}
-    message = made.to_langchain().invoke(call)
+    message = to_langchain(made).invoke(call)
     assert message.status == "error"
 
 
@@ -192,7 +192,7 @@ def film(title: str, runtime: int) -> str:
 def test_a_parameter_called_runtime_is_not_taken_for_langgraphs_injection():
     # ToolNode fills an input-schema field named `runtime` with its ToolRuntime object.
     graph = StateGraph(MessagesState)
-    graph.add_node("tools", ToolNode([film.to_langchain()]))
+    graph.add_node("tools", ToolNode([to_langchain(film)]))
     graph.add_edge(START, "tools")
     call = {"name": "film", "args": {"title": "Heat", "runtime": 170}, "id": "abcdefghi"}
     out = graph.compile().invoke({"messages": [AIMessage("", tool_calls=[call])]})

@@ -14,7 +14,7 @@ from langgraph.prebuilt import ToolNode
 from pydantic import BaseModel, Field
 
 from nemotron_agents.errors import ToolArgumentsError
-from nemotron_agents.tools import Tool, from_json_schema, tool
+from nemotron_agents.tools import from_json_schema, from_langchain, to_langchain, tool
 
 
 class Window(BaseModel):
@@ -59,12 +59,12 @@ def lc_multiply(a: int, b: int) -> int:
     return a * b
 
 
-ALL = [events, bfcl_tool, Tool.from_langchain(lc_multiply)]
+ALL = [events, bfcl_tool, from_langchain(lc_multiply)]
 
 
 @pytest.mark.parametrize("made", ALL, ids=lambda t: t.name)
 def test_to_openai_matches_convert_to_openai_tool(made):
-    assert made.to_openai() == convert_to_openai_tool(made.to_langchain())
+    assert made.to_openai() == convert_to_openai_tool(to_langchain(made))
     assert made.to_openai()["function"]["name"] == made.name
 
 
@@ -72,7 +72,7 @@ def test_chatnvidia_bind_tools_sends_exactly_to_openai():
     model = ChatNVIDIA(
         base_url="http://127.0.0.1:9/v1", model="mistralai/mistral-nemotron", api_key="offline"
     )
-    bound = model.bind_tools([t.to_langchain() for t in ALL])
+    bound = model.bind_tools([to_langchain(t) for t in ALL])
     assert bound.kwargs["tools"] == [t.to_openai() for t in ALL]
 
 
@@ -85,14 +85,14 @@ def test_wire_schema_keeps_original_keys_and_has_no_titles():
 
 
 def test_langchain_tool_runs_through_the_tool_and_formats_output():
-    lc = events.to_langchain()
+    lc = to_langchain(events)
     assert isinstance(lc, StructuredTool)
-    assert lc is events.to_langchain()  # built once
+    assert lc is to_langchain(events)  # built once
     text = lc.invoke({"city": "Oslo"})
     assert text.startswith('["Oslo event 0"') and "truncated: showed 30 of" in text
     assert asyncio.run(lc.ainvoke({"city": "Oslo"})) == text
     assert (
-        bfcl_tool.to_langchain().invoke({"_from": "A", "Content-Type": "xml"})
+        to_langchain(bfcl_tool).invoke({"_from": "A", "Content-Type": "xml"})
         == '{"_from": "A", "Content-Type": "xml"}'
     )
 
@@ -104,7 +104,7 @@ def test_errors_for_the_model_become_error_tool_messages():
         "id": "abc123XYZ",
         "type": "tool_call",
     }
-    message = events.to_langchain().invoke(call)
+    message = to_langchain(events).invoke(call)
     assert isinstance(message, ToolMessage) and message.status == "error"
     assert message.content.startswith("Invalid arguments for tool 'events':")
     assert "allowed values: 'music', 'sport'" in message.content
@@ -112,7 +112,7 @@ def test_errors_for_the_model_become_error_tool_messages():
 
 async def test_tool_node_runs_converted_tools():
     graph = StateGraph(MessagesState)
-    graph.add_node("tools", ToolNode([events.to_langchain(), bfcl_tool.to_langchain()]))
+    graph.add_node("tools", ToolNode([to_langchain(events), to_langchain(bfcl_tool)]))
     graph.add_edge(START, "tools")
     calls = [
         {"name": "geo_route", "args": {"_from": "A", "stops": [1, 2]}, "id": "call00001"},
@@ -126,7 +126,7 @@ async def test_tool_node_runs_converted_tools():
 
 
 def test_from_langchain_validates_with_its_schema_and_runs_it():
-    wrapped = Tool.from_langchain(lc_multiply, tags=["math"], timeout=3)
+    wrapped = from_langchain(lc_multiply, tags=["math"], timeout=3)
     assert (wrapped.name, wrapped.description, wrapped.tags) == (
         "lc_multiply",
         "Multiply two integers.",
@@ -149,7 +149,7 @@ def test_from_langchain_with_a_json_schema_and_a_dotted_name():
                      "required": ["base", "exp"]},
         func=lambda base, exp: base**exp,
     )  # fmt: skip
-    wrapped = Tool.from_langchain(lc)
+    wrapped = from_langchain(lc)
     assert (wrapped.name, wrapped.source_name) == ("math_power", "math.power")
     assert wrapped.run({"base": 2, "exp": 10}) == 1024
     with pytest.raises(ToolArgumentsError, match="exp: Input should be a valid integer"):
