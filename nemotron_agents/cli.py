@@ -59,7 +59,7 @@ from nemotron_agents.errors import (
 )
 from nemotron_agents.cli_output import OutConsole, RunView, plural, show_action, show_usage
 from nemotron_agents.graphs import GRAPHS, GraphSpec, get_spec
-from nemotron_agents.eval.command import add_eval_parser, run_eval_command
+from nemotron_agents.eval.command import add_eval_parser, positive_int, run_eval_command
 from nemotron_agents.persistence import list_threads, open_checkpointer, shown, writer_lock
 from nemotron_agents.settings import Settings
 from nemotron_agents.tools.mcp import MCP_CONFIG_ENV, MCPToolset
@@ -122,7 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_run_options(run)
     run.add_argument(
-        "--max-steps", type=_positive_int, default=None, help="most model calls for this question"
+        "--max-steps", type=positive_int, default=None, help="most model calls for this question"
     )
     _add_mcp_option(run)
 
@@ -174,16 +174,6 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_eval_parser(sub)
     return parser
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
 
 
 def _port(text: str) -> int:

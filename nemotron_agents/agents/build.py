@@ -26,7 +26,7 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.types import Send
 from pydantic import BaseModel
 
-from nemotron_agents.agents.context import MAX_CONTEXT_STEPS, AgentContext, run_context
+from nemotron_agents.agents.context import AgentContext, recursion_backstop, run_context
 from nemotron_agents.agents.finish import make_finish_node
 from nemotron_agents.agents.model_node import make_model_node, steps_so_far
 from nemotron_agents.agents.run_models import ChainSelector
@@ -257,7 +257,7 @@ def build_agent(
     # (a turn with tool calls takes two supersteps, three with approval). Its sync runner runs a step's tasks in
     # `max_concurrency` threads (cores + 4 by default): room for every call of a turn at once.
     return compiled.with_config(
-        recursion_limit=max(max_steps, MAX_CONTEXT_STEPS) * 3 + 10,
+        recursion_limit=recursion_backstop(max_steps),
         max_concurrency=MAX_TOOL_THREADS,
     )
 

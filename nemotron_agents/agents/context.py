@@ -19,7 +19,7 @@ from typing_extensions import TypedDict
 
 from nemotron_agents.errors import ConfigError
 
-__all__ = ["AgentContext", "MAX_CONTEXT_STEPS", "read_context", "run_context"]
+__all__ = ["AgentContext", "MAX_CONTEXT_STEPS", "read_context", "recursion_backstop", "run_context"]
 
 #: Highest ``max_steps`` a run's context may ask for (LangGraph's recursion backstop is sized on it).
 MAX_CONTEXT_STEPS = 200
@@ -41,6 +41,13 @@ class AgentContext(TypedDict, total=False):
     ]
     temperature: Annotated[float, Field(ge=0, le=2, description="Sampling temperature, 0 to 2")]
     max_steps: Annotated[int, Field(ge=1, le=MAX_CONTEXT_STEPS, description="Most model calls for one question")]
+
+
+def recursion_backstop(max_steps: int) -> int:
+    """LangGraph's recursion limit for a graph whose own step limit is ``max_steps``: only a
+    backstop above it (a run's context may raise the limit up to :data:`MAX_CONTEXT_STEPS`; a
+    model turn with tool calls takes two or three supersteps)."""
+    return max(max_steps, MAX_CONTEXT_STEPS) * 3 + 10
 
 
 _ADAPTER = TypeAdapter(AgentContext)

@@ -44,7 +44,8 @@ _NOTICES = {
 }
 
 
-def _positive(text: str) -> int:
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number of at least 1."""
     try:
         value = int(text)
     except ValueError:
@@ -82,10 +83,10 @@ def add_eval_parser(sub: Any) -> None:
         metavar="ID",
         help="model id; repeat to compare models (default: NEMOTRON_MODEL)",
     )
-    bfcl.add_argument("--limit", type=_positive, metavar="N", help="first N questions per category")
+    bfcl.add_argument("--limit", type=positive_int, metavar="N", help="first N questions per category")
     bfcl.add_argument(
         "--concurrency",
-        type=_positive,
+        type=positive_int,
         default=4,
         metavar="K",
         help="requests in flight (default 4); the rate limit still applies",

@@ -33,7 +33,7 @@ from pydantic import BaseModel, Field
 from typing_extensions import TypedDict
 
 from nemotron_agents.agents import build_agent
-from nemotron_agents.agents.context import MAX_CONTEXT_STEPS, AgentContext
+from nemotron_agents.agents.context import AgentContext, recursion_backstop
 from nemotron_agents.agents.run_models import ChainSelector
 from nemotron_agents.agents.state import AgentState, InputState, OutputState
 from nemotron_agents.errors import ModelCallError
@@ -369,7 +369,7 @@ def build_graph(
     graph.add_edge("assemble", END)
     compiled = graph.compile(checkpointer=checkpointer, name="report")
     # The planner's step limit ends its loop; this is only LangGraph's backstop above it.
-    return compiled.with_config(recursion_limit=max(max_steps, MAX_CONTEXT_STEPS) * 3 + 10)
+    return compiled.with_config(recursion_limit=recursion_backstop(max_steps))
 
 
 SPEC = GraphSpec(

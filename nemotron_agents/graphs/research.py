@@ -32,7 +32,7 @@ from langgraph.graph.message import add_messages
 from typing_extensions import TypedDict
 
 from nemotron_agents.agents import build_agent
-from nemotron_agents.agents.context import MAX_CONTEXT_STEPS, AgentContext
+from nemotron_agents.agents.context import AgentContext, recursion_backstop
 from nemotron_agents.agents.run_models import ChainSelector
 from nemotron_agents.agents.state import InputState, ModelTurn, add_turns, merge_usage
 from nemotron_agents.errors import ConfigError
@@ -175,7 +175,7 @@ def build_graph(
     graph.add_edge("write_answer", END)
     compiled = graph.compile(checkpointer=checkpointer, name="research")
     # The subgraph runs under this graph's recursion limit: size it for the agent's steps.
-    return compiled.with_config(recursion_limit=max(max_steps, MAX_CONTEXT_STEPS) * 3 + 10)
+    return compiled.with_config(recursion_limit=recursion_backstop(max_steps))
 
 
 SPEC = GraphSpec(

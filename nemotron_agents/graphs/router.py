@@ -42,7 +42,7 @@ from pydantic import BaseModel, Field, ValidationError
 from typing_extensions import TypedDict
 
 from nemotron_agents.agents import build_agent
-from nemotron_agents.agents.context import MAX_CONTEXT_STEPS, AgentContext, run_context
+from nemotron_agents.agents.context import AgentContext, recursion_backstop, run_context
 from nemotron_agents.agents.run_models import ChainSelector
 from nemotron_agents.agents.state import AgentState, InputState, OutputState, merge_usage
 from nemotron_agents.errors import ModelCallError
@@ -451,7 +451,7 @@ def build_graph(
     graph.add_edge("tally", END)
     compiled = graph.compile(checkpointer=checkpointer, name="router")
     # The agent's step limit ends its loop; this is only LangGraph's backstop above it.
-    return compiled.with_config(recursion_limit=max(max_steps, MAX_CONTEXT_STEPS) * 3 + 10)
+    return compiled.with_config(recursion_limit=recursion_backstop(max_steps))
 
 
 SPEC = GraphSpec(

@@ -39,7 +39,7 @@ from langgraph.types import Command
 from typing_extensions import TypedDict
 
 from nemotron_agents.agents import build_agent
-from nemotron_agents.agents.context import MAX_CONTEXT_STEPS, AgentContext
+from nemotron_agents.agents.context import AgentContext, recursion_backstop
 from nemotron_agents.agents.state import ModelTurn, add_turns, merge_usage
 from nemotron_agents.errors import ConfigError
 from nemotron_agents.graphs._support_db import SupportDB
@@ -182,7 +182,7 @@ def build_graph(
         START, lambda state: state.get("active_desk") or "triage", list(DESKS)
     )
     compiled = graph.compile(checkpointer=checkpointer, name="support")
-    return compiled.with_config(recursion_limit=max(max_steps, MAX_CONTEXT_STEPS) * 3 + 10)
+    return compiled.with_config(recursion_limit=recursion_backstop(max_steps))
 
 
 def _desk_node(desk: str, *, db: SupportDB, **agent_options: Any) -> RunnableLambda:
