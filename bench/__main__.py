@@ -26,20 +26,34 @@ RESULTS = Path(__file__).parent / "results"
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="1,10,100,400", help="comma-separated N values (default 1,10,100,400)")
-    parser.add_argument("--quick", action="store_true", help="fewer repeats (a smoke run, not a measurement)")
-    parser.add_argument("--only", choices=["loops", "http", "parallel", "memory", "checkpoints"], action="append",
-                        help="run only these parts (repeatable)")
+    parser.add_argument(
+        "--sizes", default="1,10,100,400", help="comma-separated N values (default 1,10,100,400)"
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="fewer repeats (a smoke run, not a measurement)"
+    )
+    parser.add_argument(
+        "--only",
+        choices=["loops", "http", "parallel", "memory", "checkpoints"],
+        action="append",
+        help="run only these parts (repeatable)",
+    )
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
     parts = args.only or ["loops", "http", "parallel", "memory", "checkpoints"]
-    result: dict = {"time": time.strftime("%Y-%m-%dT%H:%M:%S"), "machine": machine(), "sizes": sizes}
+    result: dict = {
+        "time": time.strftime("%Y-%m-%dT%H:%M:%S"),
+        "machine": machine(),
+        "sizes": sizes,
+    }
     print(result["machine"], flush=True)
     if "loops" in parts:
         from bench.loops import measure_loops
 
         print("loops (ms per step: build_agent, create_agent, create_react_agent)", flush=True)
-        result["loops"] = measure_loops(sizes, quick=args.quick, progress=lambda line: print(line, flush=True))
+        result["loops"] = measure_loops(
+            sizes, quick=args.quick, progress=lambda line: print(line, flush=True)
+        )
     if "http" in parts:
         from bench.http import measure_http
 

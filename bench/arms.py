@@ -17,7 +17,7 @@ from langchain_core.messages import HumanMessage, ToolMessage
 from nemotron_agents import build_agent
 from nemotron_agents.testing import ScriptedChatModel, tool_call
 
-__all__ = ["ARMS", "Run", "BenchError", "make_run"]
+__all__ = ["ARMS", "BenchError", "Run", "make_run"]
 
 ARMS = ("build_agent", "create_agent", "create_react_agent")
 
@@ -39,7 +39,9 @@ class Run:
 
     def check(self) -> None:
         if self.executed[0] != self.expected_calls:
-            raise BenchError(f"{self.arm} ran {self.executed[0]} tool calls, expected {self.expected_calls}")
+            raise BenchError(
+                f"{self.arm} ran {self.executed[0]} tool calls, expected {self.expected_calls}"
+            )
 
 
 def scripted_model(n: int) -> ScriptedChatModel:
@@ -82,7 +84,13 @@ def make_run(arm: str, n: int, *, checkpointer: Any = None, thread: str = "bench
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         if arm == "build_agent":
-            graph = build_agent(model=model, tools=[add], fallback_model=False, max_steps=n + 5, checkpointer=checkpointer)
+            graph = build_agent(
+                model=model,
+                tools=[add],
+                fallback_model=False,
+                max_steps=n + 5,
+                checkpointer=checkpointer,
+            )
         elif arm == "create_agent":
             from langchain.agents import create_agent
 
@@ -94,4 +102,6 @@ def make_run(arm: str, n: int, *, checkpointer: Any = None, thread: str = "bench
         else:
             raise ValueError(f"unknown arm {arm!r}; arms: {ARMS}")
     inputs = {"messages": [HumanMessage(f"add {n} times")]}
-    return Run(arm=arm, graph=graph, inputs=inputs, config=config, expected_calls=n, executed=executed)
+    return Run(
+        arm=arm, graph=graph, inputs=inputs, config=config, expected_calls=n, executed=executed
+    )

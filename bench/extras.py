@@ -17,7 +17,7 @@ from bench.arms import ARMS, make_run
 from nemotron_agents import build_agent
 from nemotron_agents.testing import ScriptedChatModel, tool_call
 
-__all__ = ["measure_parallel", "measure_memory", "measure_checkpoints"]
+__all__ = ["measure_checkpoints", "measure_memory", "measure_parallel"]
 
 NAP = 0.2
 
@@ -74,11 +74,28 @@ def measure_parallel(*, repeats: int = 3) -> list[dict[str, Any]]:
                             graph = create_react_agent(model, [fn])
                     inputs = {"messages": [HumanMessage("nap")]}
                     start = time.perf_counter()
-                    out = graph.invoke(inputs) if mode == "invoke" else asyncio.run(graph.ainvoke(inputs))
+                    out = (
+                        graph.invoke(inputs)
+                        if mode == "invoke"
+                        else asyncio.run(graph.ainvoke(inputs))
+                    )
                     samples.append(time.perf_counter() - start)
-                    if sum(isinstance(m, ToolMessage) and m.status != "error" for m in out["messages"]) != 8:
+                    if (
+                        sum(
+                            isinstance(m, ToolMessage) and m.status != "error"
+                            for m in out["messages"]
+                        )
+                        != 8
+                    ):
                         raise RuntimeError(f"{arm} did not run the 8 tools ({kind}, {mode})")
-                rows.append({"kind": kind, "mode": mode, "arm": arm, "ratio": statistics.median(samples) / NAP})
+                rows.append(
+                    {
+                        "kind": kind,
+                        "mode": mode,
+                        "arm": arm,
+                        "ratio": statistics.median(samples) / NAP,
+                    }
+                )
     return rows
 
 
@@ -110,7 +127,9 @@ def _growth(arm: str, n: int, budget: int | None) -> dict[str, float]:
         saver = SqliteSaver(conn)
         run = make_run(arm, n, checkpointer=saver)
         if budget is not None:
-            summarizer = ScriptedChatModel(lambda m, t: "Summary: the user asked for additions; all went well.")
+            summarizer = ScriptedChatModel(
+                lambda m, t: "Summary: the user asked for additions; all went well."
+            )
             run.graph = build_agent(
                 model=scripted_model(n),
                 tools=[counting_add(run.executed)],
@@ -122,7 +141,10 @@ def _growth(arm: str, n: int, budget: int | None) -> dict[str, float]:
             )
         run.graph.invoke(run.inputs, run.config)
         run.check()
-        sizes = [row[0] for row in conn.execute("SELECT length(checkpoint) FROM checkpoints ORDER BY rowid")]
+        sizes = [
+            row[0]
+            for row in conn.execute("SELECT length(checkpoint) FROM checkpoints ORDER BY rowid")
+        ]
         written = conn.execute("SELECT coalesce(sum(length(value)), 0) FROM writes").fetchone()[0]
         conn.close()
     quarter = max(1, len(sizes) // 4)

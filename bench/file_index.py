@@ -17,18 +17,49 @@ import random
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from nemotron_agents.graphs.research import BUNDLED_DIR
 from nemotron_agents.tools.builtin.folder import Folder
 from nemotron_agents.tools.builtin.text_index import TextIndex
 
-_WORDS = (
-    "leave vacation warranty station sensor release firmware budget expense approval manager "
-    "office rotation incident security laptop customer claim battery solar wind rain pressure "
-    "policy travel hotel train flight conference course onboarding buddy probation review"
-).split()
+_WORDS = [
+    "leave",
+    "vacation",
+    "warranty",
+    "station",
+    "sensor",
+    "release",
+    "firmware",
+    "budget",
+    "expense",
+    "approval",
+    "manager",
+    "office",
+    "rotation",
+    "incident",
+    "security",
+    "laptop",
+    "customer",
+    "claim",
+    "battery",
+    "solar",
+    "wind",
+    "rain",
+    "pressure",
+    "policy",
+    "travel",
+    "hotel",
+    "train",
+    "flight",
+    "conference",
+    "course",
+    "onboarding",
+    "buddy",
+    "probation",
+    "review",
+]
 
 
 def _timed(fn: Callable[[], object], runs: int) -> float:
@@ -50,7 +81,9 @@ def _synthetic(root: Path, files: int) -> None:
     for n in range(files):
         folder = root / f"part{n % 20:02}"
         folder.mkdir(exist_ok=True)
-        lines = [f"# Document {n}", ""] + [" ".join(rng.choices(vocabulary, weights, k=12)) for _ in range(60)]
+        lines = [f"# Document {n}", ""] + [
+            " ".join(rng.choices(vocabulary, weights, k=12)) for _ in range(60)
+        ]
         (folder / f"doc{n:05}.md").write_text("\n".join(lines) + "\n")
 
 
@@ -91,7 +124,9 @@ def main() -> None:
 
         results["refresh_one_changed_ms"] = _timed(touch_one, max(3, args.runs // 4)) * 1000
         results["query_ms"] = _timed(lambda: big.search(query), args.runs) * 1000
-        results["scan_ms"] = _timed(lambda: _scan(folder, query.split()), max(3, args.runs // 4)) * 1000
+        results["scan_ms"] = (
+            _timed(lambda: _scan(folder, query.split()), max(3, args.runs // 4)) * 1000
+        )
         results["scan_over_query"] = results["scan_ms"] / results["query_ms"]
 
     for key, value in results.items():

@@ -64,8 +64,10 @@ async def _bare(chat: Any, n: int) -> None:
         messages.append(reply)
         if not reply.tool_calls:
             break
-        for call in reply.tool_calls:
-            messages.append(ToolMessage(str(add(**call["args"])), tool_call_id=call["id"]))
+        messages.extend(
+            ToolMessage(str(add(**call["args"])), tool_call_id=call["id"])
+            for call in reply.tool_calls
+        )
     if executed[0] != n:
         raise BenchError(f"bare ChatNVIDIA ran {executed[0]} tool calls, expected {n}")
 
@@ -100,7 +102,9 @@ def measure_http(*, steps: int = 10, repeats: int = 7, concurrent: int = 50) -> 
 
         async def crowd(arm: str) -> tuple[float, int]:
             start = time.perf_counter()
-            results = await asyncio.gather(*(_arm_run(arm, chat, steps) for _ in range(concurrent)), return_exceptions=True)
+            results = await asyncio.gather(
+                *(_arm_run(arm, chat, steps) for _ in range(concurrent)), return_exceptions=True
+            )
             return time.perf_counter() - start, sum(isinstance(r, BaseException) for r in results)
 
         crowds = {arm: asyncio.run(crowd(arm)) for arm in HTTP_ARMS}

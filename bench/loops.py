@@ -1,4 +1,4 @@
-"""ms per step of each arm, for N tool calls, sync ``invoke`` and ``astream``, with and without a saver.
+"""ms per step of each arm for N tool calls: ``invoke`` and ``astream``, with or without a saver.
 
 Arms are interleaved within each repeat (so drift in the machine hits all of them alike) and
 the median is kept.
@@ -41,7 +41,9 @@ def _timed_run(arm: str, n: int, mode: str, saver: bool) -> float:
     return elapsed
 
 
-def measure_loops(sizes: list[int], *, quick: bool = False, progress: Any = print) -> list[dict[str, Any]]:
+def measure_loops(
+    sizes: list[int], *, quick: bool = False, progress: Any = print
+) -> list[dict[str, Any]]:
     """One row per (N, mode, saver, arm): ``ms_per_step`` (median) and the samples."""
     rows = []
     for n in sizes:
@@ -53,9 +55,13 @@ def measure_loops(sizes: list[int], *, quick: bool = False, progress: Any = prin
                         samples[arm].append(_timed_run(arm, n, mode, saver))
                 for arm in ARMS:
                     ms = statistics.median(samples[arm]) * 1e3 / n
-                    rows.append({"n": n, "mode": mode, "saver": saver, "arm": arm, "ms_per_step": ms})
+                    rows.append(
+                        {"n": n, "mode": mode, "saver": saver, "arm": arm, "ms_per_step": ms}
+                    )
                 progress(
                     f"  N={n:<4} {mode:<7} saver={'yes' if saver else 'no ':<3} "
-                    + "  ".join(f"{arm} {statistics.median(samples[arm]) * 1e3 / n:6.2f}" for arm in ARMS)
+                    + "  ".join(
+                        f"{arm} {statistics.median(samples[arm]) * 1e3 / n:6.2f}" for arm in ARMS
+                    )
                 )
     return rows

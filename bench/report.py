@@ -16,8 +16,12 @@ TARGET_GROWTH = 1.3
 def machine() -> str:
     import os
 
-    packages = ", ".join(f"{p} {version(p)}" for p in ("langgraph", "langchain", "langchain-core", "langchain-nvidia-ai-endpoints"))
-    return f"{platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}; {packages}"
+    packages = ", ".join(
+        f"{p} {version(p)}"
+        for p in ("langgraph", "langchain", "langchain-core", "langchain-nvidia-ai-endpoints")
+    )
+    python = platform.python_version()
+    return f"{platform.platform()}, {os.cpu_count()} cores, Python {python}; {packages}"
 
 
 def _lookup(rows: list[dict[str, Any]], **key: Any) -> float:
@@ -29,7 +33,12 @@ def markdown(result: dict[str, Any]) -> tuple[str, list[str]]:
     rows = result["loops"]
     sizes = sorted({r["n"] for r in rows})
     missed: list[str] = []
-    lines = [f"Machine: {result['machine']}", "", "### ms per step (median), ratio to `create_agent`", ""]
+    lines = [
+        f"Machine: {result['machine']}",
+        "",
+        "### ms per step (median), ratio to `create_agent`",
+        "",
+    ]
     lines.append("| mode | saver | arm | " + " | ".join(f"N={n}" for n in sizes) + " |")
     lines.append("|---|---|---|" + "---|" * len(sizes))
     for mode in ("astream", "invoke"):
@@ -42,7 +51,9 @@ def markdown(result: dict[str, Any]) -> tuple[str, list[str]]:
                     cells.append(f"{ms:.2f} ({ratio:.2f}x)")
                     if arm == "build_agent" and n >= 10 and round(ratio, 2) > TARGET_RATIO:
                         missed.append(f"{mode}, saver={saver}, N={n}: {ratio:.2f}x create_agent")
-                lines.append(f"| {mode} | {'yes' if saver else 'no'} | `{arm}` | " + " | ".join(cells) + " |")
+                lines.append(
+                    f"| {mode} | {'yes' if saver else 'no'} | `{arm}` | " + " | ".join(cells) + " |"
+                )
     if 10 in sizes and max(sizes) >= 400:
         lines += ["", "### Growth: ms/step at N=400 over ms/step at N=10 (build_agent)", ""]
         for mode in ("astream", "invoke"):
@@ -50,7 +61,10 @@ def markdown(result: dict[str, Any]) -> tuple[str, list[str]]:
                 growth = _lookup(rows, n=400, mode=mode, saver=saver, arm="build_agent") / _lookup(
                     rows, n=10, mode=mode, saver=saver, arm="build_agent"
                 )
-                lines.append(f"- {mode}, saver={'yes' if saver else 'no'}: {growth:.2f}x (target <= {TARGET_GROWTH})")
+                lines.append(
+                    f"- {mode}, saver={'yes' if saver else 'no'}: {growth:.2f}x (target <= "
+                    f"{TARGET_GROWTH})"
+                )
                 if growth > TARGET_GROWTH:
                     missed.append(f"growth {mode}, saver={saver}: {growth:.2f}x")
     if "http" in result:
@@ -61,26 +75,54 @@ def markdown(result: dict[str, Any]) -> tuple[str, list[str]]:
             f"### Over HTTP (emulator, {h['steps']} steps, `ainvoke`)",
             "",
             f"- bare ChatNVIDIA: {h['bare_ms_per_call']:.2f} ms per call",
-            f"- overhead per step: build_agent {over['build_agent']:.2f} ms, create_agent {over['create_agent']:.2f} ms",
-            f"- {h['concurrent']} concurrent runs: build_agent {h['concurrent_s']['build_agent']:.2f} s "
-            f"({h['concurrent_errors']['build_agent']} errors), create_agent {h['concurrent_s']['create_agent']:.2f} s "
+            f"- overhead per step: build_agent {over['build_agent']:.2f} ms, create_agent "
+            f"{over['create_agent']:.2f} ms",
+            f"- {h['concurrent']} concurrent runs: build_agent "
+            f"{h['concurrent_s']['build_agent']:.2f} s "
+            f"({h['concurrent_errors']['build_agent']} errors), create_agent "
+            f"{h['concurrent_s']['create_agent']:.2f} s "
             f"({h['concurrent_errors']['create_agent']} errors); ratio "
-            f"{h['concurrent_s']['build_agent'] / h['concurrent_s']['create_agent']:.2f}x (target <= 1.05)",
+            f"{h['concurrent_s']['build_agent'] / h['concurrent_s']['create_agent']:.2f}x (target "
+            "<= 1.05)",
         ]
         if over["build_agent"] > over["create_agent"]:
             missed.append("HTTP overhead per step above create_agent's")
-        if h["concurrent_s"]["build_agent"] > 1.05 * h["concurrent_s"]["create_agent"] or h["concurrent_errors"]["build_agent"]:
+        if (
+            h["concurrent_s"]["build_agent"] > 1.05 * h["concurrent_s"]["create_agent"]
+            or h["concurrent_errors"]["build_agent"]
+        ):
             missed.append("50 concurrent runs over 1.05x create_agent or with errors")
     if "parallel" in result:
-        lines += ["", "### 8 parallel 0.2 s tools: run time / 0.2 s (target <= 1.15 for build_agent)", ""]
-        lines.append("| tools | mode | " + " | ".join(f"`{a}`" for a in ("build_agent", "create_agent", "create_react_agent")) + " |")
+        lines += [
+            "",
+            "### 8 parallel 0.2 s tools: run time / 0.2 s (target <= 1.15 for build_agent)",
+            "",
+        ]
+        lines.append(
+            "| tools | mode | "
+            + " | ".join(f"`{a}`" for a in ("build_agent", "create_agent", "create_react_agent"))
+            + " |"
+        )
         lines.append("|---|---|---|---|---|")
         keys = sorted({(r["kind"], r["mode"]) for r in result["parallel"]})
         for kind, mode in keys:
-            by_arm = {r["arm"]: r["ratio"] for r in result["parallel"] if (r["kind"], r["mode"]) == (kind, mode)}
-            lines.append(f"| {kind} | {mode} | " + " | ".join(f"{by_arm[a]:.2f}" for a in ("build_agent", "create_agent", "create_react_agent")) + " |")
+            by_arm = {
+                r["arm"]: r["ratio"]
+                for r in result["parallel"]
+                if (r["kind"], r["mode"]) == (kind, mode)
+            }
+            lines.append(
+                f"| {kind} | {mode} | "
+                + " | ".join(
+                    f"{by_arm[a]:.2f}"
+                    for a in ("build_agent", "create_agent", "create_react_agent")
+                )
+                + " |"
+            )
             if by_arm["build_agent"] > 1.15:
-                missed.append(f"8 parallel {kind} tools, {mode}: {by_arm['build_agent']:.2f}x 0.2 s")
+                missed.append(
+                    f"8 parallel {kind} tools, {mode}: {by_arm['build_agent']:.2f}x 0.2 s"
+                )
     if "memory" in result:
         mem = result["memory"]
         ratio = mem["build_agent"] / mem["create_agent"]
@@ -97,7 +139,9 @@ def markdown(result: dict[str, Any]) -> tuple[str, list[str]]:
             early, late = c["bytes_per_checkpoint_early"], c["bytes_per_checkpoint_late"]
             lines.append(f"| {label} | {early:,.0f} | {late:,.0f} | {c['total_bytes']:,.0f} |")
             if "summariser" in label and late > 2 * early:
-                missed.append(f"checkpoints with the summariser grow ({early:,.0f} -> {late:,.0f} bytes)")
+                missed.append(
+                    f"checkpoints with the summariser grow ({early:,.0f} -> {late:,.0f} bytes)"
+                )
     lines += ["", "Missed targets: " + ("; ".join(missed) if missed else "none")]
     return "\n".join(lines) + "\n", missed
 
@@ -112,7 +156,7 @@ def plots(result: dict[str, Any], folder: Path) -> list[Path]:
     rows = result["loops"]
     sizes = sorted({r["n"] for r in rows})
     fig, axes = plt.subplots(1, 2, figsize=(11, 4), sharey=True)
-    for ax, mode in zip(axes, ("astream", "invoke")):
+    for ax, mode in zip(axes, ("astream", "invoke"), strict=False):
         for arm in ("build_agent", "create_agent", "create_react_agent"):
             for saver, style in ((False, "-"), (True, "--")):
                 ys = [_lookup(rows, n=n, mode=mode, saver=saver, arm=arm) for n in sizes]

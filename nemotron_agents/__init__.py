@@ -5,10 +5,18 @@ The public face: ``tool`` and ``ToolRegistry`` to declare tools, ``build_agent``
 ``nemotron_agents.testing``; example graphs in ``nemotron_agents.graphs``.
 """
 
+from nemotron_agents.agents import build_agent
 from nemotron_agents.errors import *  # noqa: F403
 from nemotron_agents.errors import __all__ as _errors_all
 from nemotron_agents.settings import Settings
 from nemotron_agents.tools import Tool, ToolRegistry, from_json_schema, tool
-from nemotron_agents.agents import build_agent
 
-__all__ = ["tool", "Tool", "ToolRegistry", "from_json_schema", "build_agent", "Settings", *_errors_all]
+__all__ = [
+    "tool",
+    "Tool",
+    "ToolRegistry",
+    "from_json_schema",
+    "build_agent",
+    "Settings",
+    *_errors_all,
+]

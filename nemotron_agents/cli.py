@@ -31,8 +31,9 @@ import os
 import shlex
 import sys
 import uuid
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any
 from urllib.parse import urlsplit
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
@@ -49,6 +50,7 @@ from nemotron_agents.agents.approval import (
     parse_answer,
 )
 from nemotron_agents.agents.state import merge_usage
+from nemotron_agents.cli_output import OutConsole, RunView, plural, show_action, show_usage
 from nemotron_agents.errors import (
     ApprovalAnswerError,
     ConfigError,
@@ -57,22 +59,21 @@ from nemotron_agents.errors import (
     ThreadBusyError,
     ToolCallError,
 )
-from nemotron_agents.cli_output import OutConsole, RunView, plural, show_action, show_usage
-from nemotron_agents.graphs import GRAPHS, GraphSpec, get_spec
 from nemotron_agents.eval.command import add_eval_parser, positive_int, run_eval_command
+from nemotron_agents.graphs import GRAPHS, GraphSpec, get_spec
 from nemotron_agents.persistence import list_threads, open_checkpointer, shown, writer_lock
 from nemotron_agents.settings import Settings
 from nemotron_agents.tools.mcp import MCP_CONFIG_ENV, MCPToolset
 from nemotron_agents.tools.mcp.toolset import MISSING_EXTRA
 
 __all__ = [
-    "main",
-    "build_parser",
-    "EXIT_FAILED",
-    "EXIT_USAGE",
     "EXIT_APPROVAL",
     "EXIT_BUSY",
+    "EXIT_FAILED",
     "EXIT_PIPE",
+    "EXIT_USAGE",
+    "build_parser",
+    "main",
 ]
 
 OFFLINE_NOTICE = (
@@ -162,14 +163,18 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("list", help="list the example graphs")
 
     tools = sub.add_parser("tools", help="list a graph's tools and their parameters")
-    tools.add_argument("graph", nargs="?", help=f"graph name: {', '.join(sorted(GRAPHS))} (or --mcp)")
+    tools.add_argument(
+        "graph", nargs="?", help=f"graph name: {', '.join(sorted(GRAPHS))} (or --mcp)"
+    )
     _add_mcp_option(tools)
 
     emu = sub.add_parser("emulator", help="serve the NIM emulator until Ctrl-C")
     emu.add_argument(
         "--port", type=_port, default=8000, help="port on 127.0.0.1 (0 = any free port)"
     )
-    emu.add_argument("--hosted", action="store_true", help="behave like NVIDIA's hosted catalog (keys required)")
+    emu.add_argument(
+        "--hosted", action="store_true", help="behave like NVIDIA's hosted catalog (keys required)"
+    )
     _add_mcp_parser(sub)
 
     add_eval_parser(sub)
@@ -187,11 +192,19 @@ def _port(text: str) -> int:
 
 
 def _add_run_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--json", action="store_true", help="print one JSON result instead of the steps")
-    parser.add_argument("--offline", action="store_true", help="answer from the local NIM emulator (no key, no network)")
+    parser.add_argument(
+        "--json", action="store_true", help="print one JSON result instead of the steps"
+    )
+    parser.add_argument(
+        "--offline",
+        action="store_true",
+        help="answer from the local NIM emulator (no key, no network)",
+    )
     parser.add_argument("--model", help="primary model id (NEMOTRON_MODEL)")
     parser.add_argument("--fallback-model", help="fallback model id (NEMO_MODEL)")
-    parser.add_argument("--base-url", help="self-hosted NIM URL, e.g. http://localhost:8000/v1 (NVIDIA_BASE_URL)")
+    parser.add_argument(
+        "--base-url", help="self-hosted NIM URL, e.g. http://localhost:8000/v1 (NVIDIA_BASE_URL)"
+    )
     parser.add_argument(
         "--db",
         default=None,
@@ -250,8 +263,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if stop.args_.db:
             hint = _resume_hint(stop.args_, stop.thread_id)
             return failed(
-                "model_call_failed", "Model call failed", str(stop.error), EXIT_FAILED,
-                f"The thread is saved. Resume it with: {hint}", resume=hint,
+                "model_call_failed",
+                "Model call failed",
+                str(stop.error),
+                EXIT_FAILED,
+                f"The thread is saved. Resume it with: {hint}",
+                resume=hint,
             )
         tip = "Add --db FILE to keep the thread, so a failed run can be resumed."
         return failed("model_call_failed", "Model call failed", str(stop.error), EXIT_FAILED, tip)
@@ -350,7 +367,11 @@ def _tools(out: Console, graph_name: str) -> int:
 
 @contextlib.contextmanager
 def _endpoint(args: argparse.Namespace, err: Console) -> Iterator[Settings]:
-    overrides = {"model": args.model, "fallback_model": args.fallback_model, "base_url": args.base_url}
+    overrides = {
+        "model": args.model,
+        "fallback_model": args.fallback_model,
+        "base_url": args.base_url,
+    }
     if not args.offline:  # the endpoint is required once the thread is known to need a call
         settings = Settings.from_env(**overrides)
         _check_base_url(settings.base_url, "--base-url" if args.base_url else "NVIDIA_BASE_URL")
@@ -365,7 +386,8 @@ def _endpoint(args: argparse.Namespace, err: Console) -> Iterator[Settings]:
         return
     if importlib.util.find_spec("mistral_common") is None:
         raise ConfigError(
-            "--offline needs the emulator extra (mistral-common): pip install 'nemotron-agents[emulator]'"
+            "--offline needs the emulator extra (mistral-common): pip install "
+            "'nemotron-agents[emulator]'"
         )
     from nemotron_agents.testing.emulator import NIMEmulator
 
@@ -413,7 +435,11 @@ def _threads(out: Console, db: str) -> int:
     with open_checkpointer(db, create=False) as saver:
         ids = list_threads(saver)
         for thread_id in ids:
-            messages = saver.get_tuple({"configurable": {"thread_id": thread_id}}).checkpoint["channel_values"].get("messages", [])
+            messages = (
+                saver.get_tuple({"configurable": {"thread_id": thread_id}})
+                .checkpoint["channel_values"]
+                .get("messages", [])
+            )
             first = next((m.content for m in messages if isinstance(m, HumanMessage)), "")
             line = f"{thread_id}  {plural(len(messages), 'message')}  {str(first)[:60]!r}"
             out.print(escape(line), highlight=False)
@@ -603,7 +629,10 @@ def _resume_with(answers: list[ApprovalResponse], pending: Pending) -> Command:
     if len(pending) == 1:
         return Command(resume=answers[0])
     return Command(
-        resume={interrupt_id: answer for (interrupt_id, _), answer in zip(pending, answers)}
+        resume={
+            interrupt_id: answer
+            for (interrupt_id, _), answer in zip(pending, answers, strict=False)
+        }
     )
 
 
@@ -760,7 +789,9 @@ def _report_pending(
 
 
 def _accumulate(final: dict[str, Any], change: dict[str, Any]) -> None:
-    final.setdefault("messages", []).extend(m for m in change.get("messages", []) if isinstance(m, BaseMessage))
+    final.setdefault("messages", []).extend(
+        m for m in change.get("messages", []) if isinstance(m, BaseMessage)
+    )
     final["usage"] = merge_usage(final.get("usage"), change.get("usage"))
     final.setdefault("turns", []).extend(change.get("turns") or [])
     if change.get("structured_response") is not None:
@@ -777,19 +808,29 @@ def _graph_fields(graph: Any, config: dict[str, Any]) -> dict[str, Any]:
 
 def _result(args: argparse.Namespace, final: dict[str, Any], thread_id: str) -> dict[str, Any]:
     messages = final.get("messages", [])
-    answer = next((m.content for m in reversed(messages) if isinstance(m, AIMessage) and not m.tool_calls), None)
+    answer = next(
+        (m.content for m in reversed(messages) if isinstance(m, AIMessage) and not m.tool_calls),
+        None,
+    )
     structured = final.get("structured_response")
     return {
         "graph": args.graph,
         "offline": bool(args.offline),
         "thread_id": thread_id,
         "answer": answer,
-        "structured_response": structured.model_dump() if hasattr(structured, "model_dump") else structured,
+        "structured_response": structured.model_dump()
+        if hasattr(structured, "model_dump")
+        else structured,
         "tool_calls": [
-            {"name": c["name"], "args": c["args"]} for m in messages if isinstance(m, AIMessage) for c in m.tool_calls
+            {"name": c["name"], "args": c["args"]}
+            for m in messages
+            if isinstance(m, AIMessage)
+            for c in m.tool_calls
         ],
         "tool_results": [
-            {"name": m.name, "status": m.status, "content": m.content} for m in messages if isinstance(m, ToolMessage)
+            {"name": m.name, "status": m.status, "content": m.content}
+            for m in messages
+            if isinstance(m, ToolMessage)
         ],
         "usage": final.get("usage", {}),
         "turns": final.get("turns", []),
@@ -877,7 +918,8 @@ def _mcp_tools(out: Console, args: argparse.Namespace) -> int:
         if not spec.takes_extra_tools(required=bool(args.mcp)):
             return 0
     toolset = _open_mcp(args)
-    assert toolset is not None
+    if toolset is None:
+        raise ConfigError(f"Give --mcp CONFIG.json (or set {MCP_CONFIG_ENV}) to list MCP tools.")
     tools = spec.mcp_options(toolset)["extra_tools"] if spec is not None else toolset.tools()
     for server, config in toolset.config.servers.items():
         mine = [t for t in tools if f"mcp:{server}" in t.tags]

@@ -15,7 +15,7 @@ from rich.markup import escape
 
 from nemotron_agents.agents.approval import ActionRequest
 
-__all__ = ["OutConsole", "RunView", "plural", "show_step", "show_usage", "show_action"]
+__all__ = ["OutConsole", "RunView", "plural", "show_action", "show_step", "show_usage"]
 
 
 class OutConsole(Console):
@@ -116,7 +116,7 @@ class RunView:
         # what each subgraph printed, by namespace: its parent node's update repeats some of it
         self._inner: dict[tuple[str, ...], set[tuple[str, str]]] = {}
 
-    def __enter__(self) -> "RunView":
+    def __enter__(self) -> RunView:
         self._spin(True)
         return self
 

@@ -14,25 +14,26 @@
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 __all__ = [
-    "NemotronAgentsError",
-    "ToolCallError",
-    "ToolArgumentsError",
-    "UnknownToolError",
-    "ToolExecutionError",
-    "ToolTimeoutError",
-    "ToolRetry",
-    "ToolDefinitionError",
+    "ApprovalAnswerError",
     "ConfigError",
     "MissingCredentialsError",
+    "ModelAuthError",
     "ModelCallError",
     "ModelRequestError",
-    "ModelAuthError",
     "ModelUnavailableError",
-    "ApprovalAnswerError",
+    "NemotronAgentsError",
     "ThreadBusyError",
+    "ToolArgumentsError",
+    "ToolCallError",
+    "ToolDefinitionError",
+    "ToolExecutionError",
+    "ToolRetry",
+    "ToolTimeoutError",
+    "UnknownToolError",
 ]
 
 

@@ -29,7 +29,7 @@ from mcp.shared.exceptions import MCPError
 from nemotron_agents.errors import ConfigError, ToolCallError
 from nemotron_agents.tools import Tool, ToolRegistry
 
-__all__ = ["make_server", "serve_stdio", "serve_http", "running_http_server", "APPROVAL_REFUSED"]
+__all__ = ["APPROVAL_REFUSED", "make_server", "running_http_server", "serve_http", "serve_stdio"]
 
 APPROVAL_REFUSED = (
     "Tool '{tool}' needs a person's approval before each call, so this server does not run it. "

@@ -26,8 +26,9 @@ import hashlib
 import os
 import sqlite3
 import struct
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from langgraph.checkpoint.memory import InMemorySaver
@@ -35,12 +36,12 @@ from langgraph.checkpoint.memory import InMemorySaver
 from nemotron_agents.errors import ConfigError, ThreadBusyError
 
 __all__ = [
-    "open_checkpointer",
-    "writer_lock",
-    "list_threads",
-    "is_postgres",
-    "shown",
     "POSTGRES_EXTRA",
+    "is_postgres",
+    "list_threads",
+    "open_checkpointer",
+    "shown",
+    "writer_lock",
 ]
 
 POSTGRES_EXTRA = "pip install 'nemotron-agents[postgres]'"

@@ -9,14 +9,15 @@ message naming the allowed range. The API key is a :class:`~pydantic.SecretStr`:
 from __future__ import annotations
 
 import os
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 
 from nemotron_agents.errors import ConfigError, MissingCredentialsError
 from nemotron_agents.models.sampling import check_sampling
 
-__all__ = ["Settings", "ENV_VARS", "DEFAULT_MODEL", "DEFAULT_FALLBACK_MODEL", "HOSTED_BASE_URL"]
+__all__ = ["DEFAULT_FALLBACK_MODEL", "DEFAULT_MODEL", "ENV_VARS", "HOSTED_BASE_URL", "Settings"]
 
 DEFAULT_MODEL = "mistralai/mistral-nemotron"
 DEFAULT_FALLBACK_MODEL = "nv-mistralai/mistral-nemo-12b-instruct"
@@ -47,7 +48,15 @@ ENV_VARS: dict[str, str] = {
     "nemo_price_out": "NEMO_PRICE_OUT",
 }
 
-_SAMPLING = ("max_tokens", "temperature", "top_p", "stop", "frequency_penalty", "presence_penalty", "seed")
+_SAMPLING = (
+    "max_tokens",
+    "temperature",
+    "top_p",
+    "stop",
+    "frequency_penalty",
+    "presence_penalty",
+    "seed",
+)
 
 
 class Settings(BaseModel):
@@ -102,7 +111,7 @@ class Settings(BaseModel):
     nemo_price_out: float = Field(0.15, ge=0, allow_inf_nan=False)
 
     @model_validator(mode="after")
-    def _check_ranges(self) -> "Settings":
+    def _check_ranges(self) -> Settings:
         problems = [
             f"{name} ({ENV_VARS[name]}) {problem.split(' ', 1)[1]}"
             for name in _SAMPLING
@@ -114,7 +123,8 @@ class Settings(BaseModel):
             raise ValueError("model ids must be non-empty")
         if self.max_tokens is not None and self.max_tokens >= self.context_window:
             raise ValueError(
-                f"max_tokens (NEMOTRON_MAX_TOKENS) {self.max_tokens} leaves no room for a prompt in "
+                f"max_tokens (NEMOTRON_MAX_TOKENS) {self.max_tokens} leaves no room for a prompt "
+                "in "
                 f"context_window (NEMOTRON_CONTEXT_WINDOW) {self.context_window}: make it smaller"
             )
         return self
@@ -126,7 +136,7 @@ class Settings(BaseModel):
             raise ConfigError(_describe(exc)) from None
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None, /, **overrides: Any) -> "Settings":
+    def from_env(cls, env: Mapping[str, str] | None = None, /, **overrides: Any) -> Settings:
         """Settings from environment variables, with explicit overrides on top.
 
         Args:

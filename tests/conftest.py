@@ -59,8 +59,8 @@ def postgres_server():
     if bindir is None:
         _unavailable("PostgreSQL is not installed (no initdb): apt-get install postgresql")
     try:
-        import psycopg  # noqa: F401
         import langgraph.checkpoint.postgres  # noqa: F401
+        import psycopg  # noqa: F401
     except ImportError:
         _unavailable("the postgres extra is not installed: pip install -e '.[test]'")
     root = Path(tempfile.mkdtemp(prefix="nemotron-pg-"))

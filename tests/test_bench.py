@@ -4,7 +4,7 @@ import pytest
 
 pytest.importorskip("langchain.agents", reason="the bench's peer arm needs langchain (test extra)")
 
-from bench.arms import ARMS, BenchError, make_run  # noqa: E402
+from bench.arms import ARMS, BenchError, make_run
 
 
 @pytest.mark.parametrize("arm", ARMS)

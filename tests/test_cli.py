@@ -3,9 +3,9 @@ import json
 import subprocess
 import sys
 
+import cli_app
 import pytest
 
-import cli_app
 from nemotron_agents.cli import EXIT_APPROVAL, EXIT_USAGE, OFFLINE_NOTICE, main
 from nemotron_agents.graphs import GRAPHS
 
@@ -40,7 +40,10 @@ def test_offline_json_carries_the_graphs_own_fields(capsys, tmp_path):
     assert set(result["cost"]["models"]) == set(result["usage"])
     assert result["route"]["decision"] in ("chat", "tools")
     db = str(tmp_path / "threads.sqlite")  # fields read from a saved thread as well
-    assert main(["run", "report", "Write a short report on tides.", "--offline", "--json", "--db", db]) == 0
+    assert (
+        main(["run", "report", "Write a short report on tides.", "--offline", "--json", "--db", db])
+        == 0
+    )
     result = json.loads(capsys.readouterr().out)
     assert len(result["sections"]) == len(result["structured_response"]["sections"]) >= 2
     assert result["answer"].startswith("# ")
@@ -118,7 +121,19 @@ def test_failed_run_is_saved_and_resumes(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("NEMOTRON_MAX_RETRIES", "0")
     with NIMEmulator() as emu:
         emu.inject("server_error", times=None)
-        code = main(["run", "calculator", "What is 15% of 240?", "--base-url", emu.base_url, "--db", db, "--thread-id", "t-1"])
+        code = main(
+            [
+                "run",
+                "calculator",
+                "What is 15% of 240?",
+                "--base-url",
+                emu.base_url,
+                "--db",
+                db,
+                "--thread-id",
+                "t-1",
+            ]
+        )
         err = capsys.readouterr().err
         assert code == 1
         assert "HTTP 500" in err
@@ -128,14 +143,56 @@ def test_failed_run_is_saved_and_resumes(tmp_path, capsys, monkeypatch):
         assert "t-1" in capsys.readouterr().out
 
         emu.clear_faults()
-        assert main(["resume", "calculator", "--thread-id", "t-1", "--db", db, "--base-url", emu.base_url]) == 0
+        assert (
+            main(
+                [
+                    "resume",
+                    "calculator",
+                    "--thread-id",
+                    "t-1",
+                    "--db",
+                    db,
+                    "--base-url",
+                    emu.base_url,
+                ]
+            )
+            == 0
+        )
         out = capsys.readouterr().out
         assert "→ percentage" in out and "36" in out
 
         # finished threads and unknown threads are refused with the reason
-        assert main(["resume", "calculator", "--thread-id", "t-1", "--db", db, "--base-url", emu.base_url]) == 2
+        assert (
+            main(
+                [
+                    "resume",
+                    "calculator",
+                    "--thread-id",
+                    "t-1",
+                    "--db",
+                    db,
+                    "--base-url",
+                    emu.base_url,
+                ]
+            )
+            == 2
+        )
         assert "already finished" in capsys.readouterr().err
-        assert main(["resume", "calculator", "--thread-id", "nope", "--db", db, "--base-url", emu.base_url]) == 2
+        assert (
+            main(
+                [
+                    "resume",
+                    "calculator",
+                    "--thread-id",
+                    "nope",
+                    "--db",
+                    db,
+                    "--base-url",
+                    emu.base_url,
+                ]
+            )
+            == 2
+        )
         assert "Saved threads: t-1" in capsys.readouterr().err
 
 
@@ -186,13 +243,22 @@ def pending_ids(capsys):
     return [a["id"] for a in result["interrupts"][0]["value"]["action_requests"]]
 
 
-def test_without_a_terminal_the_request_is_printed_and_the_exit_code_says_so(refunds, tmp_path, capsys):
+def test_without_a_terminal_the_request_is_printed_and_the_exit_code_says_so(
+    refunds, tmp_path, capsys
+):
     db = str(tmp_path / "t.sqlite")
     assert main(["run", "refunds", "refund A1 50", "--db", db, "--thread-id", "t"]) == EXIT_APPROVAL
     captured = capsys.readouterr()
     assert "Waiting for approval in thread t" in captured.out
-    assert "issue_refund" in captured.out and '"amount": 50.0' in captured.out and "Refund part of an order" in captured.out
-    assert f"Decide with: nemotron-agents resume refunds --thread-id t --db {db} and one of: --approve" in captured.err
+    assert (
+        "issue_refund" in captured.out
+        and '"amount": 50.0' in captured.out
+        and "Refund part of an order" in captured.out
+    )
+    assert (
+        f"Decide with: nemotron-agents resume refunds --thread-id t --db {db} and one of: --approve"
+        in captured.err
+    )
     assert "--decision CALL_ID=" in captured.err
     # resume without a decision and without a terminal: the same request again, nothing runs
     assert main(["resume", "refunds", "--thread-id", "t", "--db", db]) == EXIT_APPROVAL
@@ -214,19 +280,30 @@ def test_without_db_the_request_says_how_to_keep_the_thread(refunds, capsys):
 @pytest.mark.parametrize(
     ("options", "answer", "done"),
     [
-        (["--reject", "over the limit"], "Done: Error: a human rejected this call, so it did not run: over the limit.", []),
+        (
+            ["--reject", "over the limit"],
+            "Done: Error: a human rejected this call, so it did not run: over the limit.",
+            [],
+        ),
         (["--reject"], "Done: Error: a human rejected this call, so it did not run.", []),
         (
             ["--edit", '{"order_id": "A1", "amount": 12.5}'],
             'it ran with {"order_id": "A1", "amount": 12.5}.) refunded 12.5 on A1',
             ["A1 12.5"],
         ),
-        (["--edit", '{"order_id": "A1", "amount": 500}'], "edited the arguments of this call, but the new arguments are invalid", []),
+        (
+            ["--edit", '{"order_id": "A1", "amount": 500}'],
+            "edited the arguments of this call, but the new arguments are invalid",
+            [],
+        ),
     ],
 )
 def test_resume_takes_the_decision_as_options(refunds, tmp_path, capsys, options, answer, done):
     db = str(tmp_path / "t.sqlite")
-    assert main(["run", "refunds", "refund A1 50", "--db", db, "--thread-id", "t", "--json"]) == EXIT_APPROVAL
+    assert (
+        main(["run", "refunds", "refund A1 50", "--db", db, "--thread-id", "t", "--json"])
+        == EXIT_APPROVAL
+    )
     capsys.readouterr()
     assert main(["resume", "refunds", "--thread-id", "t", "--db", db, *options, "--json"]) == 0
     assert answer in json.loads(capsys.readouterr().out)["answer"]
@@ -235,8 +312,22 @@ def test_resume_takes_the_decision_as_options(refunds, tmp_path, capsys, options
 
 def test_per_call_decisions_and_their_errors(refunds, tmp_path, capsys):
     db = str(tmp_path / "t.sqlite")
-    assert main(["run", "refunds", "refund A1 50 and B2 20 and C3 5", "--db", db, "--thread-id", "t", "--json"]) == EXIT_APPROVAL
-    a, b, c = pending_ids(capsys)
+    assert (
+        main(
+            [
+                "run",
+                "refunds",
+                "refund A1 50 and B2 20 and C3 5",
+                "--db",
+                db,
+                "--thread-id",
+                "t",
+                "--json",
+            ]
+        )
+        == EXIT_APPROVAL
+    )
+    a, b, _c = pending_ids(capsys)
     resume = ["resume", "refunds", "--thread-id", "t", "--db", db, "--json"]
     for bad, says in [
         (["--edit", '{"amount": 1}'], "--edit needs exactly one pending call"),
@@ -257,11 +348,14 @@ def test_per_call_decisions_and_their_errors(refunds, tmp_path, capsys):
             assert says in capsys.readouterr().err
     assert refunded(refunds) == []
     edit = f"{b}=edit:" + json.dumps({"order_id": "B2", "amount": 2})
-    assert main([*resume, "--decision", f"{a}=approve", "--decision", edit]) == 0  # c left out: rejected
+    assert (
+        main([*resume, "--decision", f"{a}=approve", "--decision", edit]) == 0
+    )  # c left out: rejected
     answer = json.loads(capsys.readouterr().out)["answer"]
     assert sorted(refunded(refunds)) == ["A1 50", "B2 2"]  # the two calls ran concurrently
     assert (
-        'refunded 50 on A1 | (A human edited this call\'s arguments before it ran; it ran with {"order_id": '
+        "refunded 50 on A1 | (A human edited this call's arguments before it ran; it ran with "
+        '{"order_id": '
         '"B2", "amount": 2}.) refunded 2 on B2 | Error: a human rejected this call'
     ) in answer
 
@@ -274,7 +368,18 @@ def test_decision_options_need_a_thread_waiting_for_approval(refunds, tmp_path, 
 
 
 def test_a_terminal_asks_shows_the_call_and_takes_an_edit(refunds, monkeypatch, capsys):
-    typed = "\n".join(["maybe", "e", "{oops", "e", '{"order_id": "A1", "amount": 500}', "e", '{"order_id": "A1", "amount": 10}', ""])
+    typed = "\n".join(
+        [
+            "maybe",
+            "e",
+            "{oops",
+            "e",
+            '{"order_id": "A1", "amount": 500}',
+            "e",
+            '{"order_id": "A1", "amount": 10}',
+            "",
+        ]
+    )
     monkeypatch.setattr(sys, "stdin", Terminal(typed))
     assert main(["run", "refunds", "refund A1 50"]) == 0
     out = capsys.readouterr().out
@@ -282,7 +387,7 @@ def test_a_terminal_asks_shows_the_call_and_takes_an_edit(refunds, monkeypatch, 
     assert "approve, edit or reject? [a/e/r]" in out
     assert "answer a (approve), e (edit) or r (reject)" in out  # after "maybe"
     assert "not valid JSON" in out and "amount" in out  # both bad edits were asked again
-    assert "it ran with {\"order_id\": \"A1\", \"amount\": 10}.) refunded 10 on A1" in out
+    assert 'it ran with {"order_id": "A1", "amount": 10}.) refunded 10 on A1' in out
     assert refunded(refunds) == ["A1 10"]
 
 
@@ -290,7 +395,10 @@ def test_a_terminal_takes_approvals_and_rejections_with_reasons(refunds, monkeyp
     monkeypatch.setattr(sys, "stdin", Terminal("a\nr\nnot this one\n"))
     assert main(["run", "refunds", "refund A1 50 and B2 20"]) == 0
     out = capsys.readouterr().out
-    assert "Done: refunded 50 on A1 | Error: a human rejected this call, so it did not run: not this one." in out
+    assert (
+        "Done: refunded 50 on A1 | Error: a human rejected this call, so it did not run: not this "
+        "one." in out
+    )
     assert refunded(refunds) == ["A1 50"]
 
 

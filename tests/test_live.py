@@ -13,7 +13,9 @@ pytestmark = pytest.mark.live
 
 
 def test_nemotron_uses_the_calculator():
-    result = build_graph(settings=Settings.from_env()).invoke({"messages": [HumanMessage("What is 15% of 240?")]})
+    result = build_graph(settings=Settings.from_env()).invoke(
+        {"messages": [HumanMessage("What is 15% of 240?")]}
+    )
     results = [m.content for m in result["messages"] if isinstance(m, ToolMessage)]
     assert any("36" in r for r in results)
     assert "36" in result["messages"][-1].content
@@ -23,7 +25,10 @@ def test_nemotron_uses_the_calculator():
 def test_streamed_multi_step_run_is_accepted_by_nvidia():
     graph = build_graph(settings=Settings.from_env())
     chunks = list(
-        graph.stream({"messages": [HumanMessage("Convert 5 miles to km, then add 10% to it.")]}, stream_mode="messages")
+        graph.stream(
+            {"messages": [HumanMessage("Convert 5 miles to km, then add 10% to it.")]},
+            stream_mode="messages",
+        )
     )
     assert chunks
 
@@ -51,6 +56,8 @@ def test_structured_output_on_nemotron():
         """
         return x
 
-    graph = build_agent(model=primary_model(Settings.from_env()), tools=[noop], response_format=City)
+    graph = build_agent(
+        model=primary_model(Settings.from_env()), tools=[noop], response_format=City
+    )
     result = graph.invoke({"messages": [HumanMessage("Which city is the capital of France?")]})
     assert result["structured_response"].name.lower() == "paris"

@@ -17,10 +17,10 @@ import sys
 import time
 from pathlib import Path
 
+import cli_app
 import pytest
 from langchain_core.messages import ToolMessage
 
-import cli_app
 from nemotron_agents.cli import EXIT_APPROVAL, EXIT_BUSY, EXIT_FAILED, EXIT_USAGE, main
 from nemotron_agents.errors import ThreadBusyError
 from nemotron_agents.graphs import GRAPHS
@@ -212,7 +212,9 @@ def test_one_process_stops_at_an_approval_and_another_resumes_it(db, tmp_path, c
         )
         == 0
     )
-    assert json.loads(capsys.readouterr().out)["answer"].endswith("it ran with {\"order_id\": \"A1\", \"amount\": 10}.) refunded 10 on A1")
+    assert json.loads(capsys.readouterr().out)["answer"].endswith(
+        'it ran with {"order_id": "A1", "amount": 10}.) refunded 10 on A1'
+    )
     assert (tmp_path / "refunds.log").read_text() == "A1 10\n"
 
 

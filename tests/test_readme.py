@@ -1,8 +1,6 @@
 """The README's set-up commands and its example stay true."""
 
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -25,8 +23,12 @@ def test_exactly_two_setup_commands_and_ci_runs_the_test_one():
 
 def examples():
     """Each ``<!-- readme-example -->`` python block with the text block printed under it."""
-    found = re.findall(r"<!-- readme-example -->\n```python\n(.*?)\n```\n```text\n(.*?)\n```", README, flags=re.S)
-    assert len(found) == README.count("<!-- readme-example -->"), "an example lacks its output block"
+    found = re.findall(
+        r"<!-- readme-example -->\n```python\n(.*?)\n```\n```text\n(.*?)\n```", README, flags=re.S
+    )
+    assert len(found) == README.count("<!-- readme-example -->"), (
+        "an example lacks its output block"
+    )
     return found
 
 
@@ -34,5 +36,5 @@ def examples():
 def test_readme_example_prints_what_the_readme_shows(code, expected, capsys, monkeypatch):
     monkeypatch.delenv("NVIDIA_API_KEY", raising=False)
     namespace: dict = {"__name__": "readme_example"}
-    exec(compile(code, "README.md", "exec"), namespace)  # our own documentation, not model text
+    exec(compile(code, "README.md", "exec"), namespace)  # noqa: S102 (our own README, not model text)
     assert capsys.readouterr().out.strip() == expected.strip()

@@ -13,7 +13,11 @@ def test_defaults_need_no_key():
 
 
 def test_env_is_read_and_overrides_win():
-    env = {"NEMOTRON_MODEL": "m/env", "NVIDIA_BASE_URL": "http://127.0.0.1:9/v1", "NEMOTRON_STOP": "a,b"}
+    env = {
+        "NEMOTRON_MODEL": "m/env",
+        "NVIDIA_BASE_URL": "http://127.0.0.1:9/v1",
+        "NEMOTRON_STOP": "a,b",
+    }
     s = Settings.from_env(env, model="m/arg", temperature=None)
     assert s.model == "m/arg"
     assert s.base_url == "http://127.0.0.1:9/v1" and not s.is_hosted
@@ -24,11 +28,27 @@ def test_env_is_read_and_overrides_win():
 @pytest.mark.parametrize(
     ("var", "value", "fragment"),
     [
-        ("NEMOTRON_TEMPERATURE", "2.5", "temperature (NEMOTRON_TEMPERATURE) must be a number in [0, 2]"),
+        (
+            "NEMOTRON_TEMPERATURE",
+            "2.5",
+            "temperature (NEMOTRON_TEMPERATURE) must be a number in [0, 2]",
+        ),
         ("NEMOTRON_TOP_P", "0", "top_p (NEMOTRON_TOP_P) must be a number in (0, 1]"),
-        ("NEMOTRON_MAX_TOKENS", "0", "max_tokens (NEMOTRON_MAX_TOKENS) must be an integer in [1, 128000]"),
-        ("NEMOTRON_FREQUENCY_PENALTY", "-3", "frequency_penalty (NEMOTRON_FREQUENCY_PENALTY) must be a number in [-2, 2]"),
-        ("NEMOTRON_PRESENCE_PENALTY", "2.1", "presence_penalty (NEMOTRON_PRESENCE_PENALTY) must be a number in [-2, 2]"),
+        (
+            "NEMOTRON_MAX_TOKENS",
+            "0",
+            "max_tokens (NEMOTRON_MAX_TOKENS) must be an integer in [1, 128000]",
+        ),
+        (
+            "NEMOTRON_FREQUENCY_PENALTY",
+            "-3",
+            "frequency_penalty (NEMOTRON_FREQUENCY_PENALTY) must be a number in [-2, 2]",
+        ),
+        (
+            "NEMOTRON_PRESENCE_PENALTY",
+            "2.1",
+            "presence_penalty (NEMOTRON_PRESENCE_PENALTY) must be a number in [-2, 2]",
+        ),
         ("NEMOTRON_SEED", "-1", "seed (NEMOTRON_SEED) must be an integer"),
         ("NEMOTRON_TIMEOUT", "abc", "NEMOTRON_TIMEOUT"),
     ],
@@ -55,7 +75,12 @@ def test_require_endpoint_names_both_variables():
 
 def test_prices_are_read_from_the_environment():
     s = Settings.from_env(
-        {"NEMOTRON_PRICE_IN": "1.25", "NEMOTRON_PRICE_OUT": "5", "NEMO_PRICE_IN": "0", "NEMO_PRICE_OUT": "0.2"}
+        {
+            "NEMOTRON_PRICE_IN": "1.25",
+            "NEMOTRON_PRICE_OUT": "5",
+            "NEMO_PRICE_IN": "0",
+            "NEMO_PRICE_OUT": "0.2",
+        }
     )
     prices = (s.nemotron_price_in, s.nemotron_price_out, s.nemo_price_in, s.nemo_price_out)
     assert prices == (1.25, 5.0, 0.0, 0.2)
@@ -66,7 +91,11 @@ def test_prices_are_read_from_the_environment():
 @pytest.mark.parametrize(
     ("var", "value", "fragment"),
     [
-        ("NEMOTRON_PRICE_IN", "-0.01", "(NEMOTRON_PRICE_IN): Input should be greater than or equal"),
+        (
+            "NEMOTRON_PRICE_IN",
+            "-0.01",
+            "(NEMOTRON_PRICE_IN): Input should be greater than or equal",
+        ),
         ("NEMOTRON_PRICE_OUT", "inf", "(NEMOTRON_PRICE_OUT): Input should be a finite number"),
         ("NEMO_PRICE_IN", "nan", "nemo_price_in (NEMO_PRICE_IN): Input should be a finite number"),
         ("NEMO_PRICE_OUT", "cheap", "(NEMO_PRICE_OUT): Input should be a valid number"),

@@ -17,9 +17,9 @@ import pytest
 
 pytest.importorskip("langgraph_api", reason="needs langgraph-cli[inmem] (in the test extra)")
 
-from langgraph_sdk import get_client  # noqa: E402
+from langgraph_sdk import get_client
 
-from nemotron_agents.testing import NIMEmulator  # noqa: E402
+from nemotron_agents.testing import NIMEmulator
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -59,7 +59,16 @@ def studio(tmp_path_factory, support_db):
         cli = Path(sys.executable).with_name("langgraph")
         log = open(tmp_path / "langgraph-dev.log", "wb")
         proc = subprocess.Popen(
-            [str(cli), "dev", "--no-browser", "--no-reload", "--port", str(port), "--config", str(ROOT / "langgraph.json")],
+            [
+                str(cli),
+                "dev",
+                "--no-browser",
+                "--no-reload",
+                "--port",
+                str(port),
+                "--config",
+                str(ROOT / "langgraph.json"),
+            ],
             cwd=ROOT,  # langgraph.json paths are relative to the working directory
             env=env,
             stdout=subprocess.DEVNULL,
@@ -76,7 +85,8 @@ def studio(tmp_path_factory, support_db):
                 except OSError:
                     if proc.poll() is not None or time.monotonic() > deadline:
                         proc.kill()
-                        raise AssertionError(f"langgraph dev did not start: {(tmp_path / 'langgraph-dev.log').read_text()[-3000:]}")
+                        log_text = (tmp_path / "langgraph-dev.log").read_text()[-3000:]
+                        raise AssertionError(f"langgraph dev did not start: {log_text}") from None
                     time.sleep(0.5)
             yield url, emu
         finally:
@@ -84,6 +94,7 @@ def studio(tmp_path_factory, support_db):
                 os.killpg(proc.pid, signal.SIGTERM)
                 proc.wait(timeout=20)
             log.close()
+
 
 from nemotron_agents.agents.context import AgentContext  # noqa: E402
 from nemotron_agents.graphs import GRAPHS  # noqa: E402
@@ -104,7 +115,9 @@ async def test_studio_serves_every_graph_with_forms_and_a_drawing(assistants):
         # Studio draws its input form from these; a null schema means no form at all
         assert "messages" in schemas["input_schema"]["properties"], name
         assert "messages" in schemas["output_schema"]["properties"], name
-        assert set(AgentContext.__annotations__) <= set(schemas["context_schema"]["properties"]), name
+        assert set(AgentContext.__annotations__) <= set(schemas["context_schema"]["properties"]), (
+            name
+        )
         drawing = await client.assistants.get_graph(assistant["assistant_id"])
         nodes = {node["id"] for node in drawing["nodes"]}
         assert {"__start__", "__end__"} < nodes and len(nodes) > 2, name
@@ -131,25 +144,37 @@ async def test_every_graph_runs_to_completion_with_wait_and_stream(assistants, s
     before = len(emu.chat_requests)
 
     thread = await client.threads.create()
-    await client.runs.wait(thread["thread_id"], assistant_id, input={"messages": [{"role": "user", "content": prompt}]})
+    await client.runs.wait(
+        thread["thread_id"], assistant_id, input={"messages": [{"role": "user", "content": prompt}]}
+    )
     await _finish(client, thread["thread_id"], assistant_id, emu, client.runs.wait)
 
     streamed = await client.threads.create()
     events = []
 
     async def stream(thread_id, assistant_id, **kwargs):
-        async for part in client.runs.stream(thread_id, assistant_id, stream_mode=["updates", "messages-tuple"], **kwargs):
+        async for part in client.runs.stream(
+            thread_id, assistant_id, stream_mode=["updates", "messages-tuple"], **kwargs
+        ):
             events.append(part.event)
             assert part.event != "error", part.data
 
-    await stream(streamed["thread_id"], assistant_id, input={"messages": [{"role": "user", "content": prompt}]})
+    await stream(
+        streamed["thread_id"],
+        assistant_id,
+        input={"messages": [{"role": "user", "content": prompt}]},
+    )
     state = await _finish(client, streamed["thread_id"], assistant_id, emu, stream)
     assert "updates" in events and "messages" in events
     messages = state["values"]["messages"]
-    assert messages[0]["type"] == "human" and messages[-1]["type"] == "ai" and messages[-1]["content"]
+    assert (
+        messages[0]["type"] == "human" and messages[-1]["type"] == "ai" and messages[-1]["content"]
+    )
     requests = emu.chat_requests[before:]
     assert requests, f"{name} sent no model request"
-    assert [r.status for r in requests] == [200] * len(requests), [(r.status, r.body) for r in requests if r.status != 200][:1]
+    assert [r.status for r in requests] == [200] * len(requests), [
+        (r.status, r.body) for r in requests if r.status != 200
+    ][:1]
 
 
 async def test_studio_context_form_values_reach_the_model(assistants, studio):
@@ -161,10 +186,17 @@ async def test_studio_context_form_values_reach_the_model(assistants, studio):
         thread["thread_id"],
         by_graph["calculator"]["assistant_id"],
         input={"messages": [{"role": "user", "content": "What is 15% of 240?"}]},
-        context={"model": "nv-mistralai/mistral-nemo-12b-instruct", "temperature": 0.2, "max_steps": 4},
+        context={
+            "model": "nv-mistralai/mistral-nemo-12b-instruct",
+            "temperature": 0.2,
+            "max_steps": 4,
+        },
     )
     sent = emu.chat_requests[before:]
-    assert sent and all(r.body["model"] == "nv-mistralai/mistral-nemo-12b-instruct" and r.body["temperature"] == 0.2 for r in sent)
+    assert sent and all(
+        r.body["model"] == "nv-mistralai/mistral-nemo-12b-instruct" and r.body["temperature"] == 0.2
+        for r in sent
+    )
 
 
 async def test_studio_pauses_a_support_refund_until_approved(assistants, studio, support_db):
@@ -198,14 +230,18 @@ async def test_studio_pauses_a_support_refund_until_approved(assistants, studio,
         thread = (await client.threads.create())["thread_id"]
         support = by_graph["support"]["assistant_id"]
         text = f"I'm {email}; refund 3.00 of order {order}"
-        await client.runs.wait(thread, support, input={"messages": [{"role": "user", "content": text}]})
+        await client.runs.wait(
+            thread, support, input={"messages": [{"role": "user", "content": text}]}
+        )
         state = await client.threads.get_state(thread)
         (interrupt,) = state["interrupts"]
         # today's payload or LangChain's HITL one
         requests = interrupt["value"]["action_requests"]
         assert [r["name"] for r in requests] == ["issue_refund"]
         assert state["next"] == ["refunds"] and state["values"]["customer_id"] == customer
-        refunds = "SELECT amount_cents FROM refunds WHERE order_id = ? AND reason = 'arrived damaged'"
+        refunds = (
+            "SELECT amount_cents FROM refunds WHERE order_id = ? AND reason = 'arrived damaged'"
+        )
         assert query(refunds, order) == []
         await client.runs.wait(thread, support, command={"resume": True})
         values = (await client.threads.get_state(thread))["values"]

@@ -4,4 +4,4 @@ from nemotron_agents.agents.build import build_agent
 from nemotron_agents.agents.context import AgentContext
 from nemotron_agents.agents.state import AgentState, InputState, ModelTurn, OutputState
 
-__all__ = ["build_agent", "AgentContext", "AgentState", "InputState", "OutputState", "ModelTurn"]
+__all__ = ["AgentContext", "AgentState", "InputState", "ModelTurn", "OutputState", "build_agent"]

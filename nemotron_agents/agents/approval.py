@@ -32,28 +32,28 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal, NotRequired
 
 from langgraph.types import interrupt
 from pydantic import BeforeValidator, Field
-from typing_extensions import NotRequired, TypedDict
+from typing_extensions import TypedDict
 
 from nemotron_agents.errors import ApprovalAnswerError, ToolArgumentsError
 
 __all__ = [
+    "ALLOWED_ANSWERS",
+    "ALLOWED_DECISIONS",
     "Action",
     "ActionRequest",
-    "ReviewConfig",
     "ApprovalRequest",
+    "ApprovalResponse",
     "ApproveDecision",
-    "EditDecision",
-    "RejectDecision",
     "Decision",
     "DecisionType",
-    "ApprovalResponse",
+    "EditDecision",
+    "RejectDecision",
     "Review",
-    "ALLOWED_DECISIONS",
-    "ALLOWED_ANSWERS",
+    "ReviewConfig",
     "approval_request",
     "is_approval_request",
     "parse_answer",
@@ -119,7 +119,7 @@ class RejectDecision(TypedDict):
     """Why; the model reads it."""
 
 
-Decision = Union[ApproveDecision, EditDecision, RejectDecision]
+Decision = ApproveDecision | EditDecision | RejectDecision
 
 
 class ApprovalResponse(TypedDict):
@@ -200,7 +200,7 @@ def parse_answer(answer: Any, request: ApprovalRequest) -> ApprovalResponse:
                 "one per pending call in order"
             )
         return ApprovalResponse(
-            decisions=[_decision(d, a, 1, bad) for d, a in zip(decisions, actions)]
+            decisions=[_decision(d, a, 1, bad) for d, a in zip(decisions, actions, strict=False)]
         )
     if _is_short_form(answer):
         return ApprovalResponse(
@@ -299,7 +299,10 @@ def review_calls(pending: Sequence[tuple[Mapping[str, Any], Any]]) -> list[Revie
         return []
     request = approval_request(pending)
     response = interrupt(request, response_schema=_response_schema(request))
-    return [_apply(d, call, tool) for d, (call, tool) in zip(response["decisions"], pending)]
+    return [
+        _apply(d, call, tool)
+        for d, (call, tool) in zip(response["decisions"], pending, strict=False)
+    ]
 
 
 def _apply(decision: Decision, call: Mapping[str, Any], tool: Any) -> Review:

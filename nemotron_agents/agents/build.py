@@ -17,7 +17,8 @@ where the run goes (answered, step limit, summary) before it asks the model agai
 from __future__ import annotations
 
 import json
-from typing import Any, Collection, Sequence
+from collections.abc import Collection, Sequence
+from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
@@ -50,6 +51,7 @@ from nemotron_agents.tools.output import DEFAULT_MAX_OUTPUT_CHARS
 
 __all__ = ["build_agent"]
 
+
 def _is_nvidia(model: Any) -> bool:
     return type(model).__name__ == "ChatNVIDIA"
 
@@ -59,7 +61,9 @@ def _response_tool(response_format: type[BaseModel]) -> tuple[ResponseTool, dict
         raise ConfigError(
             f"response_format must be a pydantic BaseModel class, got {response_format!r}"
         )
-    name = response_format.__name__ if NAME_PATTERN.match(response_format.__name__) else "final_answer"
+    name = (
+        response_format.__name__ if NAME_PATTERN.match(response_format.__name__) else "final_answer"
+    )
     schema = convert_to_openai_tool(response_format)
     schema["function"]["name"] = name
     if not schema["function"].get("description"):
@@ -83,7 +87,7 @@ def build_agent(
     *,
     model: BaseChatModel | None = None,
     tools: ToolRegistry | Sequence[Any] = (),
-    fallback_model: BaseChatModel | None | bool = None,
+    fallback_model: BaseChatModel | bool | None = None,
     summarizer: BaseChatModel | None = None,
     system_prompt: str | None = None,
     max_steps: int = 25,
@@ -146,10 +150,13 @@ def build_agent(
         raise ConfigError(f"max_steps must be at least 1, got {max_steps}")
     if max_history_tokens is not None and max_history_tokens < MIN_HISTORY_TOKENS:
         raise ConfigError(
-            f"max_history_tokens must be at least {MIN_HISTORY_TOKENS} (or None), got {max_history_tokens}"
+            f"max_history_tokens must be at least {MIN_HISTORY_TOKENS} (or None), got "
+            f"{max_history_tokens}"
         )
     if max_output_chars is not None and (
-        isinstance(max_output_chars, bool) or not isinstance(max_output_chars, int) or max_output_chars < 1
+        isinstance(max_output_chars, bool)
+        or not isinstance(max_output_chars, int)
+        or max_output_chars < 1
     ):
         raise ConfigError(
             f"max_output_chars must be a positive whole number (or None), got {max_output_chars!r}"
@@ -167,13 +174,17 @@ def build_agent(
     if response_format is not None:
         response_tool, schema = _response_tool(response_format)
         if response_tool.name in registry:
-            raise ConfigError(f"response_format's tool name {response_tool.name!r} clashes with a registered tool")
+            raise ConfigError(
+                f"response_format's tool name {response_tool.name!r} clashes with a registered tool"
+            )
         schemas.append(schema)
     required = response_format is not None
     retries = settings.max_retries if max_retries is None else max_retries
 
     def chain_of(models: list[Any]) -> ModelChain:
-        return ModelChain(models, max_retries=retries, initial_delay=initial_delay, max_delay=max_delay)
+        return ModelChain(
+            models, max_retries=retries, initial_delay=initial_delay, max_delay=max_delay
+        )
 
     def agent_chain(run_settings: Settings) -> ModelChain:
         primary = model if model is not None else primary_model(run_settings)
@@ -193,7 +204,9 @@ def build_agent(
         return chain_of([default_fallback(run_settings) if nvidia else model])
 
     # A run's context may name other models, but only where the agent builds them from settings.
-    chains = ChainSelector(agent_chain(settings), settings=settings if model is None else None, make_chain=agent_chain)
+    chains = ChainSelector(
+        agent_chain(settings), settings=settings if model is None else None, make_chain=agent_chain
+    )
     summaries = ChainSelector(
         summary_chain(settings),
         settings=settings if model is None and summarizer is None else None,
@@ -201,7 +214,9 @@ def build_agent(
     )
     # Never die on "maximum context length": the history always stays inside the window.
     fixed = (len(system_prompt or "") + len(json.dumps(schemas))) // 4
-    budget = window_budget(context_window=settings.context_window, max_tokens=settings.max_tokens, fixed_tokens=fixed)
+    budget = window_budget(
+        context_window=settings.context_window, max_tokens=settings.max_tokens, fixed_tokens=fixed
+    )
     if max_history_tokens is not None:
         budget = min(budget, max_history_tokens)
     over_budget = HistoryBudget(budget)
@@ -239,7 +254,10 @@ def build_agent(
         AgentState, context_schema=AgentContext, input_schema=InputState, output_schema=OutputState
     )
     agent = make_model_node(
-        chains, system_prompt=system_prompt, response_tool=response_tool and response_tool.name, after_tools=after_tools
+        chains,
+        system_prompt=system_prompt,
+        response_tool=response_tool and response_tool.name,
+        after_tools=after_tools,
     )
     graph.add_node("agent", agent)
     step.add_to(graph, then="agent")
@@ -254,8 +272,9 @@ def build_agent(
     graph.add_edge("finish", END)
     compiled = graph.compile(checkpointer=checkpointer, name=name)
     # Our own step limit ends runs; LangGraph's recursion limit is only a backstop above it
-    # (a turn with tool calls takes two supersteps, three with approval). Its sync runner runs a step's tasks in
-    # `max_concurrency` threads (cores + 4 by default): room for every call of a turn at once.
+    # (a turn with tool calls takes two supersteps, three with approval). Its sync runner runs a
+    # step's tasks in `max_concurrency` threads (cores + 4 by default): room for every call of a
+    # turn at once.
     return compiled.with_config(
         recursion_limit=recursion_backstop(max_steps),
         max_concurrency=MAX_TOOL_THREADS,
@@ -267,7 +286,10 @@ def _answered_by(state: AgentState, tool_names: Collection[str]) -> bool:
     for message in reversed(state["messages"]):
         if isinstance(message, AIMessage):
             return False
-        if isinstance(message, ToolMessage) and message.name in tool_names:
-            if message.status != "error":
-                return True
+        if (
+            isinstance(message, ToolMessage)
+            and message.name in tool_names
+            and message.status != "error"
+        ):
+            return True
     return False

@@ -19,9 +19,9 @@ from typing_extensions import TypedDict
 
 from nemotron_agents.errors import ConfigError
 
-__all__ = ["AgentContext", "MAX_CONTEXT_STEPS", "read_context", "recursion_backstop", "run_context"]
+__all__ = ["MAX_CONTEXT_STEPS", "AgentContext", "read_context", "recursion_backstop", "run_context"]
 
-#: Highest ``max_steps`` a run's context may ask for (LangGraph's recursion backstop is sized on it).
+#: Highest ``max_steps`` a run's context may ask for (LangGraph's recursion backstop follows it).
 MAX_CONTEXT_STEPS = 200
 
 
@@ -35,12 +35,22 @@ class AgentContext(TypedDict, total=False):
         max_steps: Most model calls for this question, 1 to 200 (default: the graph's).
     """
 
-    model: Annotated[str, Field(min_length=1, description="Primary model id, e.g. mistralai/mistral-nemotron")]
+    model: Annotated[
+        str, Field(min_length=1, description="Primary model id, e.g. mistralai/mistral-nemotron")
+    ]
     fallback_model: Annotated[
-        str, Field(min_length=1, description="Fallback and summariser model id, e.g. nv-mistralai/mistral-nemo-12b-instruct")
+        str,
+        Field(
+            min_length=1,
+            description=(
+                "Fallback and summariser model id, e.g. nv-mistralai/mistral-nemo-12b-instruct"
+            ),
+        ),
     ]
     temperature: Annotated[float, Field(ge=0, le=2, description="Sampling temperature, 0 to 2")]
-    max_steps: Annotated[int, Field(ge=1, le=MAX_CONTEXT_STEPS, description="Most model calls for one question")]
+    max_steps: Annotated[
+        int, Field(ge=1, le=MAX_CONTEXT_STEPS, description="Most model calls for one question")
+    ]
 
 
 def recursion_backstop(max_steps: int) -> int:
@@ -63,12 +73,17 @@ def read_context(raw: Any) -> AgentContext:
     if raw is None:
         return {}
     if not isinstance(raw, Mapping):
-        raise ConfigError(f"The run's context must be a mapping of {sorted(AgentContext.__annotations__)}, got {type(raw).__name__}")
+        raise ConfigError(
+            f"The run's context must be a mapping of {sorted(AgentContext.__annotations__)}, got "
+            f"{type(raw).__name__}"
+        )
     # Studio sends every field of the form, empty ones as None: treat those as not given.
     given = {key: value for key, value in raw.items() if value is not None and value != ""}
     unknown = sorted(set(given) - set(AgentContext.__annotations__))
     if unknown:
-        raise ConfigError(f"Unknown context field(s) {unknown}; allowed: {sorted(AgentContext.__annotations__)}")
+        raise ConfigError(
+            f"Unknown context field(s) {unknown}; allowed: {sorted(AgentContext.__annotations__)}"
+        )
     try:
         return _ADAPTER.validate_python(given)
     except ValidationError as exc:

@@ -11,7 +11,7 @@ from nemotron_agents.agents.context import run_context
 from nemotron_agents.agents.node import node
 from nemotron_agents.agents.state import AgentState
 
-__all__ = ["make_finish_node", "STOPPED_TEMPLATE"]
+__all__ = ["STOPPED_TEMPLATE", "make_finish_node"]
 
 STOPPED_TEMPLATE = (
     "I stopped after {steps} {step_word} without reaching a final answer (the limit is max_steps="

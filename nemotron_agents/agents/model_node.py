@@ -12,13 +12,13 @@ from langchain_core.runnables import Runnable, RunnableConfig
 from langgraph.types import Command
 
 from nemotron_agents.agents.context import AgentContext
-from nemotron_agents.agents.run_models import pick_chain
 from nemotron_agents.agents.node import node
+from nemotron_agents.agents.run_models import pick_chain
 from nemotron_agents.agents.state import AgentState
 from nemotron_agents.models.fallback import CallOutcome, ModelChain
 from nemotron_agents.models.wire_cache import WireCache
 
-__all__ = ["make_model_node", "steps_so_far", "STRUCTURED_NUDGE", "CUT_OFF_CALL"]
+__all__ = ["CUT_OFF_CALL", "STRUCTURED_NUDGE", "make_model_node", "steps_so_far"]
 
 #: Sent when ``response_format`` is set and the model answered in prose instead of the tool.
 STRUCTURED_NUDGE = "Give your final answer by calling the `{name}` tool, not as text."
@@ -56,9 +56,7 @@ def _with_unique_ids(message: AIMessage) -> AIMessage:
 
 
 #: Error for calls in an answer the server cut off at ``max_tokens``.
-CUT_OFF_CALL = (
-    "the answer was cut off at the max_tokens limit, so these arguments are incomplete"
-)
+CUT_OFF_CALL = "the answer was cut off at the max_tokens limit, so these arguments are incomplete"
 
 
 def _cut_calls_are_malformed(message: AIMessage) -> AIMessage:
@@ -68,10 +66,18 @@ def _cut_calls_are_malformed(message: AIMessage) -> AIMessage:
     if message.response_metadata.get("finish_reason") != "length" or not message.tool_calls:
         return message
     cut = [
-        {"type": "invalid_tool_call", "id": c.get("id"), "name": c["name"], "args": json.dumps(c["args"]), "error": CUT_OFF_CALL}
+        {
+            "type": "invalid_tool_call",
+            "id": c.get("id"),
+            "name": c["name"],
+            "args": json.dumps(c["args"]),
+            "error": CUT_OFF_CALL,
+        }
         for c in message.tool_calls
     ]
-    return message.model_copy(update={"tool_calls": [], "invalid_tool_calls": [*message.invalid_tool_calls, *cut]})
+    return message.model_copy(
+        update={"tool_calls": [], "invalid_tool_calls": [*message.invalid_tool_calls, *cut]}
+    )
 
 
 def make_model_node(

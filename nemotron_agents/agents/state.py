@@ -13,13 +13,22 @@ from langgraph.graph.message import add_messages
 # pydantic (and so LangGraph Studio's input form) needs typing_extensions' TypedDict below 3.12.
 from typing_extensions import TypedDict
 
-__all__ = ["AgentState", "InputState", "OutputState", "ModelTurn", "merge_usage", "add_turns", "MAX_TURNS"]
+__all__ = [
+    "MAX_TURNS",
+    "AgentState",
+    "InputState",
+    "ModelTurn",
+    "OutputState",
+    "add_turns",
+    "merge_usage",
+]
 
 
 def merge_usage(
     left: dict[str, dict[str, int]] | None, right: dict[str, dict[str, int]] | None
 ) -> dict[str, dict[str, int]]:
-    """Add per-model token counts: ``{model: {"input_tokens", "output_tokens", "total_tokens", "calls"}}``."""
+    """Add per-model token counts: "
+    "``{model: {"input_tokens", "output_tokens", "total_tokens", "calls"}}``."""
     merged = {model: dict(counts) for model, counts in (left or {}).items()}
     for model, counts in (right or {}).items():
         into = merged.setdefault(model, {})

@@ -20,8 +20,8 @@ Two rules keep a run usable when one tool result is bigger than the whole budget
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from typing import Any, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from langchain_core.messages import (
     AIMessage,
@@ -36,25 +36,25 @@ from langchain_core.runnables import Runnable, RunnableConfig
 from langgraph.graph.message import REMOVE_ALL_MESSAGES
 
 from nemotron_agents.agents.context import AgentContext
-from nemotron_agents.agents.run_models import pick_chain
 from nemotron_agents.agents.node import node
+from nemotron_agents.agents.run_models import pick_chain
 from nemotron_agents.agents.state import AgentState
 from nemotron_agents.models.fallback import CallOutcome, ModelChain
 from nemotron_agents.models.prefix import MessageMemo
 
 __all__ = [
-    "make_summarize_node",
-    "needs_summary",
-    "HistoryBudget",
-    "window_budget",
-    "WINDOW_SHARE",
+    "BUDGET_CUT_MARKER",
     "MIN_HISTORY_TOKENS",
-    "safe_cut",
-    "fit_tool_results",
-    "fit_long_messages",
     "SUMMARY_PREFIX",
     "SUMMARY_PROMPT",
-    "BUDGET_CUT_MARKER",
+    "WINDOW_SHARE",
+    "HistoryBudget",
+    "fit_long_messages",
+    "fit_tool_results",
+    "make_summarize_node",
+    "needs_summary",
+    "safe_cut",
+    "window_budget",
 ]
 
 SUMMARY_PREFIX = "Summary of the earlier conversation:\n"
@@ -85,7 +85,10 @@ def needs_summary(state: AgentState, max_history_tokens: int | None) -> bool:
     if not max_history_tokens:
         return False
     messages = state.get("messages") or []
-    return history_tokens(messages) > max_history_tokens and safe_cut(messages, max_history_tokens // 2) > 0
+    return (
+        history_tokens(messages) > max_history_tokens
+        and safe_cut(messages, max_history_tokens // 2) > 0
+    )
 
 
 class HistoryBudget:
@@ -165,7 +168,9 @@ def fit_tool_results(messages: Sequence[BaseMessage], max_tokens: int) -> dict[s
             calls_per_turn.update((call.get("id"), len(calls)) for call in calls)
     cut: dict[str, ToolMessage] = {}
     for message in messages:
-        if not (isinstance(message, ToolMessage) and isinstance(message.content, str) and message.id):
+        if not (
+            isinstance(message, ToolMessage) and isinstance(message.content, str) and message.id
+        ):
             continue
         room = max_tokens // max(1, calls_per_turn.get(message.tool_call_id, 1)) * _CHARS_PER_TOKEN
         if len(message.content) > room:
@@ -180,7 +185,10 @@ def fit_long_messages(messages: Sequence[BaseMessage], max_tokens: int) -> dict[
     return {
         m.id: _cut_to(m, room)
         for m in messages
-        if isinstance(m, (HumanMessage, AIMessage)) and isinstance(m.content, str) and m.id and len(m.content) > room
+        if isinstance(m, (HumanMessage, AIMessage))
+        and isinstance(m.content, str)
+        and m.id
+        and len(m.content) > room
     }
 
 
@@ -206,11 +214,17 @@ def _transcript(messages: Sequence[BaseMessage]) -> str:
     for message in messages:
         text = message.content if isinstance(message.content, str) else json.dumps(message.content)
         if isinstance(message, AIMessage) and message.tool_calls:
-            calls = ", ".join(f"{c['name']}({json.dumps(c['args'], ensure_ascii=False)})" for c in message.tool_calls)
+            calls = ", ".join(
+                f"{c['name']}({json.dumps(c['args'], ensure_ascii=False)})"
+                for c in message.tool_calls
+            )
             text = f"{text}\n[called {calls}]".strip()
-        role = {"human": "User", "ai": "Assistant", "tool": f"Tool {getattr(message, 'name', '')}".strip(), "system": "Note"}.get(
-            message.type, message.type
-        )
+        role = {
+            "human": "User",
+            "ai": "Assistant",
+            "tool": f"Tool {getattr(message, 'name', '')}".strip(),
+            "system": "Note",
+        }.get(message.type, message.type)
         lines.append(f"{role}: {text}")
     return "\n".join(lines)
 
@@ -230,7 +244,10 @@ def make_summarize_node(
     def plan(state: AgentState) -> _Plan:
         """The cut results, the summariser's prompt (``None``: no summary needed) and the tail."""
         messages = list(state["messages"])
-        cut_results: dict[str, Any] = {**fit_tool_results(messages, keep // 2), **fit_long_messages(messages, keep)}
+        cut_results: dict[str, Any] = {
+            **fit_tool_results(messages, keep // 2),
+            **fit_long_messages(messages, keep),
+        }
         messages = [cut_results.get(m.id, m) for m in messages]  # type: ignore[arg-type]
         cut = safe_cut(messages, keep)
         if history_tokens(messages) <= max_history_tokens or cut == 0:
@@ -246,8 +263,15 @@ def make_summarize_node(
         return cut_results, prompt, tail
 
     def summarised(outcome: CallOutcome, tail: list[BaseMessage]) -> dict[str, Any]:
-        text = outcome.message.content if isinstance(outcome.message.content, str) else str(outcome.message.content)
-        summary = SystemMessage(content=SUMMARY_PREFIX + text.strip(), additional_kwargs={"nemotron_agents_summary": True})
+        text = (
+            outcome.message.content
+            if isinstance(outcome.message.content, str)
+            else str(outcome.message.content)
+        )
+        summary = SystemMessage(
+            content=SUMMARY_PREFIX + text.strip(),
+            additional_kwargs={"nemotron_agents_summary": True},
+        )
         return {
             "messages": [RemoveMessage(id=REMOVE_ALL_MESSAGES), summary, *tail],
             "usage": outcome.usage(),
@@ -279,4 +303,3 @@ def make_summarize_node(
             return failed(cut_results, exc)
 
     return node(summarize, asummarize, name="summarize")
-

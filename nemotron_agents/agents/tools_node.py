@@ -48,7 +48,15 @@ from nemotron_agents.agents.state import AgentState
 from nemotron_agents.errors import ToolArgumentsError, ToolCallError, UnknownToolError
 from nemotron_agents.tools.output import DEFAULT_MAX_OUTPUT_CHARS
 
-__all__ = ["ToolStep", "ResponseTool", "MALFORMED_CALL", "MAX_ECHOED_ARGS", "EDITED_NOTE", "TOOLS", "APPROVAL"]
+__all__ = [
+    "APPROVAL",
+    "EDITED_NOTE",
+    "MALFORMED_CALL",
+    "MAX_ECHOED_ARGS",
+    "TOOLS",
+    "ResponseTool",
+    "ToolStep",
+]
 
 #: Node names of the tool step: one ``tools`` task per call; ``approval`` asks a human first.
 TOOLS, APPROVAL = "tools", "approval"
@@ -103,7 +111,9 @@ def _last_ai(state: AgentState) -> AIMessage | None:
 
 
 def _error_message(call: dict[str, Any], text: str) -> ToolMessage:
-    return ToolMessage(content=text, tool_call_id=call["id"], name=call.get("name") or "unknown", status="error")
+    return ToolMessage(
+        content=text, tool_call_id=call["id"], name=call.get("name") or "unknown", status="error"
+    )
 
 
 def _echo(args: Any) -> str:
@@ -172,12 +182,19 @@ class ToolStep:
         message = _last_ai(state)
         asked = message.tool_calls if message else []
         jobs = [_Job(call=c, tool=self._tool(c["name"])) for c in asked]
-        _ask_approval([j for j in jobs if j.tool is not None])  # an interrupt re-runs this node only
-        sends = [Send(TOOLS, {"call": c, "malformed": True}) for c in (message.invalid_tool_calls if message else [])]
+        _ask_approval(
+            [j for j in jobs if j.tool is not None]
+        )  # an interrupt re-runs this node only
+        sends = [
+            Send(TOOLS, {"call": c, "malformed": True})
+            for c in (message.invalid_tool_calls if message else [])
+        ]
         sends += [
             # an edited call says so in its result: the model's own turn still shows its arguments
-            Send(TOOLS, {"call": j.call, "rejected": j.error, "edited": j.call["args"] != c["args"]})
-            for j, c in zip(jobs, asked)
+            Send(
+                TOOLS, {"call": j.call, "rejected": j.error, "edited": j.call["args"] != c["args"]}
+            )
+            for j, c in zip(jobs, asked, strict=False)
         ]
         return Command(goto=sends)
 
@@ -195,10 +212,14 @@ class ToolStep:
                 answer = self.response_tool.validate(call["args"])
             except ToolCallError as exc:
                 return {"messages": [_error_message(call, str(exc))]}
-            done = ToolMessage(content="Final answer recorded.", tool_call_id=call["id"], name=call["name"])
+            done = ToolMessage(
+                content="Final answer recorded.", tool_call_id=call["id"], name=call["name"]
+            )
             return {"messages": [done], "structured_response": answer}
         if call["name"] not in self.registry:
-            names = list(self.registry.names()) + ([self.response_tool.name] if self.response_tool else [])
+            names = list(self.registry.names()) + (
+                [self.response_tool.name] if self.response_tool else []
+            )
             return {"messages": [_error_message(call, str(UnknownToolError(call["name"], names)))]}
         return None
 
@@ -208,16 +229,22 @@ class ToolStep:
             note = EDITED_NOTE.format(args=json.dumps(call["args"], ensure_ascii=False))
             update = self._result({"call": call}, outcome)
             (message,) = update["messages"]
-            update["messages"] = [message.model_copy(update={"content": note + str(message.content)})]
+            update["messages"] = [
+                message.model_copy(update={"content": note + str(message.content)})
+            ]
             return update
         if isinstance(outcome, BaseException):
-            text = str(outcome) if isinstance(outcome, ToolCallError) else (
-                f"Tool '{call['name']}' failed: {type(outcome).__name__}: {outcome}"
+            text = (
+                str(outcome)
+                if isinstance(outcome, ToolCallError)
+                else (f"Tool '{call['name']}' failed: {type(outcome).__name__}: {outcome}")
             )
             return {"messages": [_error_message(call, text)]}
         tool = self.registry.get(call["name"])
         content = tool.format_output(outcome, default_max_chars=self.max_output_chars)
-        return {"messages": [ToolMessage(content=content, tool_call_id=call["id"], name=call["name"])]}
+        return {
+            "messages": [ToolMessage(content=content, tool_call_id=call["id"], name=call["name"])]
+        }
 
     def _run_call(self, task: dict[str, Any]) -> dict[str, Any]:
         if (now := self._answer_now(task)) is not None:
@@ -247,5 +274,7 @@ class ToolStep:
 def _ask_approval(jobs: list[_Job]) -> None:
     """Ask a human about every call that needs approval (one interrupt); apply the answers."""
     pending = [j for j in jobs if getattr(j.tool, "requires_approval", False)]
-    for job, review in zip(pending, review_calls([(j.call, j.tool) for j in pending])):
+    for job, review in zip(
+        pending, review_calls([(j.call, j.tool) for j in pending]), strict=False
+    ):
         job.call, job.error = review.call, review.error

@@ -31,7 +31,7 @@ from nemotron_agents.models.failures import classify
 from nemotron_agents.models.hygiene import prepare_messages
 from nemotron_agents.tools import ToolRegistry, from_json_schema
 
-__all__ = ["CATEGORIES", "Question", "Answer", "find_categories", "load_questions", "ask"]
+__all__ = ["CATEGORIES", "Answer", "Question", "ask", "find_categories", "load_questions"]
 
 #: The categories graded here: BFCL's single-turn, Python-typed ones, in report order.
 CATEGORIES = (

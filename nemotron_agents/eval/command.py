@@ -83,7 +83,9 @@ def add_eval_parser(sub: Any) -> None:
         metavar="ID",
         help="model id; repeat to compare models (default: NEMOTRON_MODEL)",
     )
-    bfcl.add_argument("--limit", type=positive_int, metavar="N", help="first N questions per category")
+    bfcl.add_argument(
+        "--limit", type=positive_int, metavar="N", help="first N questions per category"
+    )
     bfcl.add_argument(
         "--concurrency",
         type=positive_int,

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from nemotron_agents.eval.bfcl import Question
 
-__all__ = ["ERROR_KINDS", "Call", "Grade", "grade", "check_call", "normalize", "value_matches"]
+__all__ = ["ERROR_KINDS", "Call", "Grade", "check_call", "grade", "normalize", "value_matches"]
 
 #: Why an answer failed; each failed answer has exactly one.
 ERROR_KINDS = (

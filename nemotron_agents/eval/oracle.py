@@ -15,7 +15,7 @@ from typing import Any
 from nemotron_agents.errors import NemotronAgentsError
 from nemotron_agents.eval.bfcl import Question
 
-__all__ = ["OraclePolicy", "oracle_arguments", "NO_CALL_TEXT", "UNKNOWN_TEXT"]
+__all__ = ["NO_CALL_TEXT", "UNKNOWN_TEXT", "OraclePolicy", "oracle_arguments"]
 
 #: The oracle's answer to an irrelevance question.
 NO_CALL_TEXT = "None of the offered functions fits this request."

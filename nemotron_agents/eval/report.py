@@ -19,13 +19,13 @@ from nemotron_agents.eval.grade import ERROR_KINDS
 from nemotron_agents.eval.runner import Record
 
 __all__ = [
-    "summarize",
-    "to_markdown",
-    "table_rows",
     "TABLE_HEADER",
-    "write_report",
-    "plots_available",
     "percentile",
+    "plots_available",
+    "summarize",
+    "table_rows",
+    "to_markdown",
+    "write_report",
 ]
 
 

@@ -21,11 +21,11 @@ from nemotron_agents.eval.grade import Grade, grade
 __all__ = [
     "ANSWERS_FILE",
     "Record",
-    "record_key",
+    "evaluate",
     "make_record",
     "read_answers",
+    "record_key",
     "run_questions",
-    "evaluate",
 ]
 
 #: One graded answer, as a line of ``answers.jsonl``.

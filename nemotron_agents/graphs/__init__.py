@@ -15,7 +15,7 @@ from types import ModuleType
 from nemotron_agents.errors import ConfigError
 from nemotron_agents.graphs.spec import GraphSpec
 
-__all__ = ["GRAPHS", "GraphSpec", "get_spec", "load_graph_module", "MODULES"]
+__all__ = ["GRAPHS", "MODULES", "GraphSpec", "get_spec", "load_graph_module"]
 
 
 def _discover() -> tuple[dict[str, GraphSpec], dict[str, str]]:
@@ -29,7 +29,10 @@ def _discover() -> tuple[dict[str, GraphSpec], dict[str, str]]:
         if not isinstance(spec, GraphSpec):
             continue  # a helper module (shared data, tools) rather than a graph
         if spec.name in specs:
-            raise ConfigError(f"Two graph modules declare the name {spec.name!r}: {modules[spec.name]} and {module.__name__}")
+            raise ConfigError(
+                f"Two graph modules declare the name {spec.name!r}: {modules[spec.name]} and "
+                f"{module.__name__}"
+            )
         specs[spec.name] = spec
         modules[spec.name] = module.__name__
     return specs, modules
@@ -48,7 +51,9 @@ def get_spec(name: str) -> GraphSpec:
     if name not in GRAPHS:
         close = difflib.get_close_matches(name, list(GRAPHS), n=1)
         hint = f" Did you mean {close[0]!r}?" if close else ""
-        raise ConfigError(f"Unknown graph {name!r}.{hint} Available graphs: {', '.join(sorted(GRAPHS))}")
+        raise ConfigError(
+            f"Unknown graph {name!r}.{hint} Available graphs: {', '.join(sorted(GRAPHS))}"
+        )
     return GRAPHS[name]
 
 

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 
 from typing_extensions import TypedDict
 
-__all__ = ["Price", "ModelCost", "CostReport", "estimate_cost", "cost_of"]
+__all__ = ["CostReport", "ModelCost", "Price", "cost_of", "estimate_cost"]
 
 #: ``(input, output)`` US dollars per million tokens.
 Price = tuple[float, float]

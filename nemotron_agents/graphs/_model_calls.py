@@ -20,7 +20,7 @@ from nemotron_agents.errors import ModelCallError, ModelUnavailableError
 from nemotron_agents.models.fallback import CallOutcome, ModelChain
 from nemotron_agents.models.hygiene import prepare_messages
 
-__all__ = ["Chain", "call_model", "acall_model", "recorded", "failed_turn", "text_of"]
+__all__ = ["Chain", "acall_model", "call_model", "failed_turn", "recorded", "text_of"]
 
 #: A chain, or a selector picking one from the run's context (``agents/run_models.py``).
 Chain = ModelChain | Callable[[AgentContext], ModelChain]

@@ -21,18 +21,25 @@ from langchain_core.runnables import RunnableConfig, RunnableLambda
 from typing_extensions import TypedDict
 
 from nemotron_agents.errors import ModelCallError
-from nemotron_agents.graphs._model_calls import Chain, acall_model, call_model, failed_turn, recorded, text_of
+from nemotron_agents.graphs._model_calls import (
+    Chain,
+    acall_model,
+    call_model,
+    failed_turn,
+    recorded,
+    text_of,
+)
 from nemotron_agents.models.fallback import CallOutcome
 from nemotron_agents.tools.builtin.folder import FileAccessError, Folder
 
 __all__ = [
-    "Citation",
-    "make_write_node",
-    "gather_notes",
-    "check_citations",
-    "WRITER_PROMPT",
-    "UNVERIFIED_NOTE",
     "MAX_NOTES_CHARS",
+    "UNVERIFIED_NOTE",
+    "WRITER_PROMPT",
+    "Citation",
+    "check_citations",
+    "gather_notes",
+    "make_write_node",
 ]
 
 #: Most characters of notes sent to the writer.
@@ -48,7 +55,9 @@ WRITER_PROMPT = (
 )
 
 #: Added under an answer whose citations do not all point at existing lines.
-UNVERIFIED_NOTE = "\n\n(Could not verify these citations: {sources}. They do not point at a line in the folder.)"
+UNVERIFIED_NOTE = (
+    "\n\n(Could not verify these citations: {sources}. They do not point at a line in the folder.)"
+)
 
 # path:line or path:line-line, the path ending in an extension: people/leave.md:12, a.txt:3-5
 _CITATION_RE = re.compile(r"(?<![\w/.-])((?:[\w.-]+/)*[\w.-]+\.[A-Za-z0-9]+):(\d+)(?:[-–](\d+))?")
@@ -91,7 +100,9 @@ def gather_notes(messages: Sequence[BaseMessage]) -> list[str]:
         if not isinstance(message, ToolMessage) or message.status == "error":
             continue
         call = calls.get(message.tool_call_id, {"name": message.name or "tool", "args": {}})
-        args = ", ".join(f"{k}={json.dumps(v, ensure_ascii=False)}" for k, v in call["args"].items())
+        args = ", ".join(
+            f"{k}={json.dumps(v, ensure_ascii=False)}" for k, v in call["args"].items()
+        )
         head = f"{call['name']}({args})"
         if head not in seen:
             seen.add(head)
@@ -102,7 +113,10 @@ def gather_notes(messages: Sequence[BaseMessage]) -> list[str]:
 def _render(question: str, notes: list[str], draft: str) -> str:
     text = "\n\n".join(notes)
     if len(text) > MAX_NOTES_CHARS:
-        text = text[:MAX_NOTES_CHARS] + f"\n…[notes cut: showed {MAX_NOTES_CHARS:,} of {len(text):,} characters]"
+        text = (
+            text[:MAX_NOTES_CHARS]
+            + f"\n…[notes cut: showed {MAX_NOTES_CHARS:,} of {len(text):,} characters]"
+        )
     return (
         f"Question: {question}\n\nResearch notes:\n\n{text}\n\n"
         f"The researcher's draft answer (it may be incomplete; trust the notes):\n{draft}"
@@ -144,18 +158,27 @@ def make_write_node(chain: Chain, *, folder: Folder) -> RunnableLambda:
 
     def plan(state: dict[str, Any]) -> tuple[AIMessage | None, list[BaseMessage] | None]:
         run = _this_run(state.get("messages") or [])
-        draft = run[-1] if run and isinstance(run[-1], AIMessage) and not run[-1].tool_calls else None
+        draft = (
+            run[-1] if run and isinstance(run[-1], AIMessage) and not run[-1].tool_calls else None
+        )
         notes = gather_notes(run)
         if draft is None or not notes:
             return draft, None
         question = text_of(run[0]) if isinstance(run[0], HumanMessage) else ""
-        request = [SystemMessage(content=WRITER_PROMPT), HumanMessage(content=_render(question, notes, text_of(draft)))]
+        request = [
+            SystemMessage(content=WRITER_PROMPT),
+            HumanMessage(content=_render(question, notes, text_of(draft))),
+        ]
         return draft, request
 
     def keep_draft(draft: AIMessage | None, **extra: Any) -> dict[str, Any]:
         if draft is None:
             return extra
-        return {"draft": text_of(draft), "citations": check_citations(text_of(draft), folder), **extra}
+        return {
+            "draft": text_of(draft),
+            "citations": check_citations(text_of(draft), folder),
+            **extra,
+        }
 
     def written(draft: AIMessage, outcome: CallOutcome) -> dict[str, Any]:
         answer = text_of(outcome.message).strip()
@@ -165,10 +188,19 @@ def make_write_node(chain: Chain, *, folder: Folder) -> RunnableLambda:
         final = AIMessage(
             content=answer,
             id=draft.id,  # replaces the draft in the conversation; the draft stays in ``draft``
-            response_metadata={"answered_by": outcome.model, "fallback": outcome.fallback, "node": "write_answer"},
+            response_metadata={
+                "answered_by": outcome.model,
+                "fallback": outcome.fallback,
+                "node": "write_answer",
+            },
             usage_metadata=outcome.message.usage_metadata,
         )
-        return {"messages": [final], "draft": text_of(draft), "citations": citations, **recorded(outcome, "write_answer")}
+        return {
+            "messages": [final],
+            "draft": text_of(draft),
+            "citations": citations,
+            **recorded(outcome, "write_answer"),
+        }
 
     def write(state: dict[str, Any], config: RunnableConfig) -> dict[str, Any]:
         draft, request = plan(state)
@@ -188,7 +220,9 @@ def make_write_node(chain: Chain, *, folder: Folder) -> RunnableLambda:
         try:
             outcome = await acall_model(chain, request, config)
         except ModelCallError as exc:
-            return await asyncio.to_thread(keep_draft, draft, turns=[failed_turn("write_answer", exc)])
+            return await asyncio.to_thread(
+                keep_draft, draft, turns=[failed_turn("write_answer", exc)]
+            )
         return await asyncio.to_thread(written, draft, outcome)
 
     return RunnableLambda(write, afunc=awrite, name="write_answer")

@@ -20,7 +20,7 @@ import tempfile
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import closing, contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -149,7 +149,7 @@ class SupportDB:
         return (
             None
             if row is None
-            else dict(zip(("customer_id", "name", "email", "city", "joined"), row))
+            else dict(zip(("customer_id", "name", "email", "city", "joined"), row, strict=False))
         )
 
     def orders(self, customer_id: int) -> list[dict[str, Any]]:
@@ -264,7 +264,7 @@ class SupportDB:
                 f"at most {money(left)} can be refunded"
                 + (" (nothing: it is fully refunded)." if left <= 0 else ".")
             )
-        created = datetime.now(timezone.utc).date().isoformat()
+        created = datetime.now(UTC).date().isoformat()
         cursor = db.execute(
             "INSERT INTO refunds (order_id, amount_cents, reason, created) VALUES (?, ?, ?, ?)",
             (order_id, amount_cents, reason, created),

@@ -26,7 +26,7 @@ from nemotron_agents.errors import ToolRetry
 from nemotron_agents.graphs._support_db import SupportDB, money
 from nemotron_agents.tools import Tool, ToolRegistry, tool
 
-__all__ = ["DESKS", "Session", "desk_tools", "all_tools", "transfer_name", "FIND_CUSTOMER"]
+__all__ = ["DESKS", "FIND_CUSTOMER", "Session", "all_tools", "desk_tools", "transfer_name"]
 
 #: Desk name -> what it does (the handoff tool's description).
 DESKS: dict[str, str] = {

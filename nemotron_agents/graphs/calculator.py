@@ -18,7 +18,7 @@ from nemotron_agents.settings import Settings
 from nemotron_agents.tools import Tool, ToolRegistry
 from nemotron_agents.tools.builtin import CALCULATOR_TOOLS
 
-__all__ = ["SPEC", "build_graph", "make_graph", "TOOLS", "SYSTEM_PROMPT", "DESCRIPTION"]
+__all__ = ["DESCRIPTION", "SPEC", "SYSTEM_PROMPT", "TOOLS", "build_graph", "make_graph"]
 
 TOOLS = ToolRegistry(CALCULATOR_TOOLS)
 DESCRIPTION = "Arithmetic, percentages and unit conversion with exact tools (no eval)."
@@ -33,7 +33,7 @@ SYSTEM_PROMPT = (
 def build_graph(
     *,
     model: BaseChatModel | None = None,
-    fallback_model: BaseChatModel | None | bool = None,
+    fallback_model: BaseChatModel | bool | None = None,
     settings: Settings | None = None,
     checkpointer: Any = None,
     max_steps: int = 10,

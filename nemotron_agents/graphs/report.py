@@ -53,23 +53,23 @@ from nemotron_agents.settings import Settings
 from nemotron_agents.tools import ToolRegistry
 
 __all__ = [
-    "SPEC",
-    "build_graph",
-    "make_graph",
-    "Plan",
-    "Section",
-    "WrittenSection",
-    "WriterTask",
-    "ReportState",
-    "ReportOutput",
-    "merge_sections",
-    "fan_out",
-    "make_writer_node",
-    "assemble",
-    "PLANNER_PROMPT",
-    "WRITER_PROMPT",
-    "FAILED_SECTION",
     "DESCRIPTION",
+    "FAILED_SECTION",
+    "PLANNER_PROMPT",
+    "SPEC",
+    "WRITER_PROMPT",
+    "Plan",
+    "ReportOutput",
+    "ReportState",
+    "Section",
+    "WriterTask",
+    "WrittenSection",
+    "assemble",
+    "build_graph",
+    "fan_out",
+    "make_graph",
+    "make_writer_node",
+    "merge_sections",
 ]
 
 DESCRIPTION = (
@@ -310,7 +310,7 @@ def assemble(state: ReportState) -> dict[str, Any]:
 def build_graph(
     *,
     model: BaseChatModel | None = None,
-    fallback_model: BaseChatModel | None | bool = None,
+    fallback_model: BaseChatModel | bool | None = None,
     writer_model: BaseChatModel | None = None,
     settings: Settings | None = None,
     checkpointer: Any = None,

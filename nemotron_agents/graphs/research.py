@@ -3,7 +3,8 @@
 Two stages, drawn as such in Studio:
 
 ```
-START ─► research (subgraph: agent ⇄ tools, Mistral-Nemotron) ─► write_answer (Mistral-NeMo 12B) ─► END
+START ─► research (subgraph: agent ⇄ tools, Mistral-Nemotron)
+      ─► write_answer (Mistral-NeMo 12B) ─► END
 ```
 
 ``research`` is :func:`~nemotron_agents.agents.build_agent` with the read-only file tools
@@ -46,16 +47,16 @@ from nemotron_agents.tools.builtin.files import file_tools
 from nemotron_agents.tools.builtin.folder import Folder
 
 __all__ = [
+    "BUNDLED_DIR",
+    "DESCRIPTION",
+    "ROOT_ENV_VAR",
     "SPEC",
+    "SYSTEM_PROMPT",
+    "ResearchState",
     "build_graph",
     "make_graph",
     "research_root",
     "research_tools",
-    "ResearchState",
-    "BUNDLED_DIR",
-    "ROOT_ENV_VAR",
-    "SYSTEM_PROMPT",
-    "DESCRIPTION",
 ]
 
 #: Environment variable naming the folder to research instead of the bundled handbook.
@@ -63,7 +64,9 @@ ROOT_ENV_VAR = "NEMOTRON_RESEARCH_DIR"
 #: The bundled corpus: the handbook of Tidewell Instruments, a fictional company.
 BUNDLED_DIR = Path(__file__).resolve().parent / "data" / "research"
 
-DESCRIPTION = "Answers questions over a folder of documents (full-text search, reading), citing file:line."
+DESCRIPTION = (
+    "Answers questions over a folder of documents (full-text search, reading), citing file:line."
+)
 
 SYSTEM_PROMPT = (
     "You research questions in a folder of documents with three read-only tools: search_files "
@@ -114,7 +117,9 @@ def research_root(root: str | os.PathLike[str] | None = None) -> Path:
     return path
 
 
-def research_tools(root: str | os.PathLike[str] | None = None, *, cache_dir: str | os.PathLike[str] | None = None) -> ToolRegistry:
+def research_tools(
+    root: str | os.PathLike[str] | None = None, *, cache_dir: str | os.PathLike[str] | None = None
+) -> ToolRegistry:
     """The research agent's file tools over :func:`research_root`; building them reads nothing."""
     return ToolRegistry(file_tools(research_root(root), cache_dir=cache_dir))
 
@@ -122,7 +127,7 @@ def research_tools(root: str | os.PathLike[str] | None = None, *, cache_dir: str
 def build_graph(
     *,
     model: BaseChatModel | None = None,
-    fallback_model: BaseChatModel | None | bool = None,
+    fallback_model: BaseChatModel | bool | None = None,
     writer_model: BaseChatModel | None = None,
     settings: Settings | None = None,
     checkpointer: Any = None,
@@ -162,12 +167,24 @@ def build_graph(
     writer = writer_model if writer_model is not None else model
 
     def writer_chain(run_settings: Settings) -> ModelChain:
-        return ModelChain([writer if writer is not None else nemo_12b(run_settings)], max_retries=run_settings.max_retries)
+        return ModelChain(
+            [writer if writer is not None else nemo_12b(run_settings)],
+            max_retries=run_settings.max_retries,
+        )
 
     # A run's context may name another writer model, but only when it is built from settings.
-    writers = ChainSelector(writer_chain(settings), settings=settings if writer is None else None, make_chain=writer_chain)
+    writers = ChainSelector(
+        writer_chain(settings),
+        settings=settings if writer is None else None,
+        make_chain=writer_chain,
+    )
 
-    graph = StateGraph(ResearchState, context_schema=AgentContext, input_schema=InputState, output_schema=ResearchState)
+    graph = StateGraph(
+        ResearchState,
+        context_schema=AgentContext,
+        input_schema=InputState,
+        output_schema=ResearchState,
+    )
     graph.add_node("research", researcher)
     graph.add_node("write_answer", make_write_node(writers, folder=Folder(folder_root)))
     graph.add_edge(START, "research")

@@ -63,21 +63,21 @@ from nemotron_agents.tools import ToolRegistry
 from nemotron_agents.tools.builtin import CALCULATOR_TOOLS
 
 __all__ = [
-    "SPEC",
-    "build_graph",
-    "make_graph",
-    "TOOLS",
-    "RouteDecision",
-    "Escalate",
-    "RouteRecord",
-    "RouterState",
-    "RouterOutput",
-    "make_classify_node",
-    "make_cheap_answer_node",
-    "make_tally_node",
-    "after_classify",
-    "after_cheap_answer",
     "DESCRIPTION",
+    "SPEC",
+    "TOOLS",
+    "Escalate",
+    "RouteDecision",
+    "RouteRecord",
+    "RouterOutput",
+    "RouterState",
+    "after_cheap_answer",
+    "after_classify",
+    "build_graph",
+    "make_cheap_answer_node",
+    "make_classify_node",
+    "make_graph",
+    "make_tally_node",
 ]
 
 TOOLS = ToolRegistry(CALCULATOR_TOOLS)
@@ -366,7 +366,7 @@ def make_tally_node(
 def build_graph(
     *,
     model: BaseChatModel | None = None,
-    fallback_model: BaseChatModel | None | bool = None,
+    fallback_model: BaseChatModel | bool | None = None,
     cheap_model: BaseChatModel | None = None,
     settings: Settings | None = None,
     checkpointer: Any = None,

@@ -28,7 +28,7 @@ from pathlib import Path
 from nemotron_agents.errors import ConfigError
 from nemotron_agents.settings import Settings
 
-__all__ = ["SHOP_SQL", "SHOP_DB_ENV", "build_shop_db", "shop_db_path"]
+__all__ = ["SHOP_DB_ENV", "SHOP_SQL", "build_shop_db", "shop_db_path"]
 
 #: The SQL script (schema and data) the database is built from; the source of truth.
 SHOP_SQL = Path(__file__).parent / "data" / "shop.sql"

@@ -26,7 +26,7 @@ from nemotron_agents.settings import Settings
 from nemotron_agents.tools import Tool, ToolRegistry
 from nemotron_agents.tools.builtin.sql import DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT_S, sql_tools
 
-__all__ = ["SPEC", "build_graph", "make_graph", "tools", "SYSTEM_PROMPT", "DESCRIPTION"]
+__all__ = ["DESCRIPTION", "SPEC", "SYSTEM_PROMPT", "build_graph", "make_graph", "tools"]
 
 DESCRIPTION = "Answers questions about a shop's customers, orders and refunds with read-only SQL."
 
@@ -66,7 +66,7 @@ def tools(
 def build_graph(
     *,
     model: BaseChatModel | None = None,
-    fallback_model: BaseChatModel | None | bool = None,
+    fallback_model: BaseChatModel | bool | None = None,
     settings: Settings | None = None,
     checkpointer: Any = None,
     max_steps: int = 12,

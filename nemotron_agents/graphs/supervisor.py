@@ -34,10 +34,12 @@ from nemotron_agents.graphs.spec import GraphSpec, lazy_graph
 from nemotron_agents.settings import Settings
 from nemotron_agents.tools import ToolRegistry
 
-__all__ = ["SPEC", "build_graph", "make_graph", "Assignment", "Delegation", "SPECIALISTS"]
+__all__ = ["SPEC", "SPECIALISTS", "Assignment", "Delegation", "build_graph", "make_graph"]
 
 #: The specialists the supervisor may call, by graph name.
-SPECIALISTS: dict[str, GraphSpec] = {spec.name: spec for spec in (calculator.SPEC, research.SPEC, sql_analyst.SPEC)}
+SPECIALISTS: dict[str, GraphSpec] = {
+    spec.name: spec for spec in (calculator.SPEC, research.SPEC, sql_analyst.SPEC)
+}
 # The plan may only name these (the schema the model sees lists them as an enum).
 Specialist = Literal[tuple(SPECIALISTS)]  # type: ignore[valid-type]
 
@@ -53,7 +55,9 @@ class Delegation(BaseModel):
     """How the request is split among the specialists (empty when none is needed)."""
 
     assignments: list[Assignment] = Field(
-        default_factory=list, max_length=6, description="One entry per independent part of the request"
+        default_factory=list,
+        max_length=6,
+        description="One entry per independent part of the request",
     )
 
 
@@ -128,7 +132,7 @@ def _final_text(out: dict[str, Any]) -> str:
 def build_graph(
     *,
     model: BaseChatModel | None = None,
-    fallback_model: BaseChatModel | None | bool = None,
+    fallback_model: BaseChatModel | bool | None = None,
     settings: Settings | None = None,
     checkpointer: Any = None,
     max_steps: int = 10,
@@ -146,18 +150,32 @@ def build_graph(
     common = {"model": model, "fallback_model": fallback_model, "settings": settings}
     team = "\n".join(f"- {name}: {spec.description}" for name, spec in SPECIALISTS.items())
     planner = build_agent(
-        **common, response_format=Delegation, system_prompt=PLAN_PROMPT.format(team=team), max_steps=3, name="plan"
+        **common,
+        response_format=Delegation,
+        system_prompt=PLAN_PROMPT.format(team=team),
+        max_steps=3,
+        name="plan",
     )
     composer = build_agent(**common, system_prompt=COMPOSE_PROMPT, max_steps=2, name="compose")
     agents = {name: spec.build(**common, max_steps=max_steps) for name, spec in SPECIALISTS.items()}
 
     def planned(state: SupervisorState, out: dict[str, Any]) -> dict[str, Any]:
         plan = out.get("structured_response")
-        assignments = [a.model_dump() for a in plan.assignments] if isinstance(plan, Delegation) else []
-        return {"assignments": assignments, "findings": None, "usage": out.get("usage"), "turns": out.get("turns", [])}
+        assignments = (
+            [a.model_dump() for a in plan.assignments] if isinstance(plan, Delegation) else []
+        )
+        return {
+            "assignments": assignments,
+            "findings": None,
+            "usage": out.get("usage"),
+            "turns": out.get("turns", []),
+        }
 
     def plan(state: SupervisorState, config: RunnableConfig) -> dict[str, Any]:
-        return planned(state, planner.invoke({"messages": [HumanMessage(_last_request(state["messages"]))]}, config))
+        return planned(
+            state,
+            planner.invoke({"messages": [HumanMessage(_last_request(state["messages"]))]}, config),
+        )
 
     async def aplan(state: SupervisorState, config: RunnableConfig) -> dict[str, Any]:
         request = {"messages": [HumanMessage(_last_request(state["messages"]))]}
@@ -173,9 +191,17 @@ def build_graph(
     def specialist_node(name: str) -> RunnableLambda:
         agent = agents[name]
 
-        def found(task: _Task, out: dict[str, Any] | None, error: ModelCallError | None) -> dict[str, Any]:
+        def found(
+            task: _Task, out: dict[str, Any] | None, error: ModelCallError | None
+        ) -> dict[str, Any]:
             answer = _final_text(out or {}) if error is None else f"failed: {error}"
-            finding = Finding(index=task["index"], specialist=name, task=task["task"], answer=answer, ok=error is None)
+            finding = Finding(
+                index=task["index"],
+                specialist=name,
+                task=task["task"],
+                answer=answer,
+                ok=error is None,
+            )
             update: dict[str, Any] = {"findings": [finding]}
             if out:
                 update.update(usage=out.get("usage"), turns=out.get("turns", []))
@@ -183,13 +209,19 @@ def build_graph(
 
         def run(task: _Task, config: RunnableConfig) -> dict[str, Any]:
             try:
-                return found(task, agent.invoke({"messages": [HumanMessage(task["task"])]}, config), None)
+                return found(
+                    task, agent.invoke({"messages": [HumanMessage(task["task"])]}, config), None
+                )
             except ModelCallError as exc:
                 return found(task, None, exc)
 
         async def arun(task: _Task, config: RunnableConfig) -> dict[str, Any]:
             try:
-                return found(task, await agent.ainvoke({"messages": [HumanMessage(task["task"])]}, config), None)
+                return found(
+                    task,
+                    await agent.ainvoke({"messages": [HumanMessage(task["task"])]}, config),
+                    None,
+                )
             except ModelCallError as exc:
                 return found(task, None, exc)
 
@@ -198,13 +230,17 @@ def build_graph(
     def compose_request(state: SupervisorState) -> dict[str, Any]:
         findings = sorted(state.get("findings") or [], key=lambda f: f["index"])
         lines = [f"Request: {_last_request(state['messages'])}", "", "Findings:"]
-        lines += [f"{f['index'] + 1}. [{f['specialist']}] {f['task']} -> {f['answer']}" for f in findings]
+        lines += [
+            f"{f['index'] + 1}. [{f['specialist']}] {f['task']} -> {f['answer']}" for f in findings
+        ]
         if not findings:
             lines.append("(no specialist was needed)")
         return {"messages": [HumanMessage("\n".join(lines))]}
 
     def composed(out: dict[str, Any]) -> dict[str, Any]:
-        answer = AIMessage(_final_text(out), response_metadata=out["messages"][-1].response_metadata)
+        answer = AIMessage(
+            _final_text(out), response_metadata=out["messages"][-1].response_metadata
+        )
         return {"messages": [answer], "usage": out.get("usage"), "turns": out.get("turns", [])}
 
     def compose(state: SupervisorState, config: RunnableConfig) -> dict[str, Any]:
@@ -214,7 +250,10 @@ def build_graph(
         return composed(await composer.ainvoke(compose_request(state), config))
 
     graph = StateGraph(
-        SupervisorState, context_schema=AgentContext, input_schema=SupervisorInput, output_schema=SupervisorState
+        SupervisorState,
+        context_schema=AgentContext,
+        input_schema=SupervisorInput,
+        output_schema=SupervisorState,
     )
     graph.add_node("plan", RunnableLambda(plan, afunc=aplan, name="plan"))
     for name in agents:
@@ -233,7 +272,10 @@ def _tools() -> ToolRegistry:
 
 SPEC = GraphSpec(
     name="supervisor",
-    description="Splits a request among specialist agents (calculator, research, SQL) and composes their answers.",
+    description=(
+        "Splits a request among specialist agents (calculator, research, SQL) "
+        "and composes their answers."
+    ),
     tools=_tools,
     build=build_graph,
     example="What is 18% of 1250, and convert 5 miles to km?",

@@ -55,15 +55,15 @@ from nemotron_agents.graphs.spec import GraphSpec, lazy_graph
 from nemotron_agents.settings import Settings
 
 __all__ = [
-    "SPEC",
-    "build_graph",
-    "make_graph",
     "DESCRIPTION",
-    "PROMPTS",
     "MAX_HANDOFFS",
+    "PROMPTS",
+    "SPEC",
     "SupportInput",
     "SupportOutput",
     "SupportState",
+    "build_graph",
+    "make_graph",
 ]
 
 DESCRIPTION = (
@@ -138,7 +138,7 @@ class SupportState(SupportOutput, total=False):
 def build_graph(
     *,
     model: BaseChatModel | None = None,
-    fallback_model: BaseChatModel | None | bool = None,
+    fallback_model: BaseChatModel | bool | None = None,
     settings: Settings | None = None,
     checkpointer: Any = None,
     max_steps: int = 10,

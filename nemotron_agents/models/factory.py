@@ -14,7 +14,7 @@ from langchain_core.rate_limiters import InMemoryRateLimiter
 
 from nemotron_agents.settings import HOSTED_BASE_URL, Settings
 
-__all__ = ["build_chat_model", "primary_model", "fallback_model", "rate_limiter"]
+__all__ = ["build_chat_model", "fallback_model", "primary_model", "rate_limiter"]
 
 _LIMITERS: dict[float, InMemoryRateLimiter] = {}
 

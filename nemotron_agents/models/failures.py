@@ -10,9 +10,10 @@ fallback model may help.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from datetime import datetime, timezone
 from typing import Any
 
 from nemotron_agents.errors import (
@@ -21,7 +22,13 @@ from nemotron_agents.errors import (
     ModelRequestError,
 )
 
-__all__ = ["RETRYABLE_STATUSES", "classify", "is_retryable", "parse_retry_after", "forget_last_response"]
+__all__ = [
+    "RETRYABLE_STATUSES",
+    "classify",
+    "forget_last_response",
+    "is_retryable",
+    "parse_retry_after",
+]
 
 #: HTTP statuses worth another try (rate limit, server errors, gateway trouble).
 RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
@@ -88,22 +95,25 @@ def parse_retry_after(value: Any) -> float | None:
     except (TypeError, ValueError):
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 def _clients(model: Any) -> list[Any]:
     # ChatNVIDIA keeps the last HTTP response on its sync and its async client.
-    return [c for c in (getattr(model, "_client", None), getattr(model, "_async_client", None)) if c is not None]
+    return [
+        c
+        for c in (getattr(model, "_client", None), getattr(model, "_async_client", None))
+        if c is not None
+    ]
 
 
 def forget_last_response(model: Any) -> None:
     """Clear the responses ``ChatNVIDIA`` remembers, so a later failure never reads a stale one."""
     for client in _clients(getattr(model, "bound", model)):
-        try:
+        # not ChatNVIDIA's client: nothing cached
+        with contextlib.suppress(AttributeError, ValueError, TypeError):
             client.last_response = None
-        except (AttributeError, ValueError, TypeError):  # not ChatNVIDIA's client: nothing cached
-            pass
 
 
 def _retry_after_of(exc: BaseException, model: Any) -> float | None:

@@ -15,15 +15,16 @@ from __future__ import annotations
 import asyncio
 import random
 import time
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable, Sequence
+from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage
 
 from nemotron_agents.errors import ModelCallError, ModelUnavailableError
 from nemotron_agents.models.failures import classify, forget_last_response
 
-__all__ = ["ModelChain", "CallOutcome", "EmptyResponseError", "model_id"]
+__all__ = ["CallOutcome", "EmptyResponseError", "ModelChain", "model_id"]
 
 
 class EmptyResponseError(Exception):
@@ -112,7 +113,9 @@ class ModelChain:
         if error.retry_after is not None:
             return error.retry_after if error.retry_after <= self.max_delay else None
         delay = min(self.max_delay, self.initial_delay * self.backoff_factor ** (retry - 1))
-        return delay * (1 + random.uniform(0, self.jitter)) if self.jitter else delay
+        if not self.jitter:
+            return delay
+        return delay * (1 + random.uniform(0, self.jitter))  # noqa: S311 (jitter, not a secret)
 
     def _failure(self, exc: BaseException, model: Any) -> ModelCallError:
         if isinstance(exc, EmptyResponseError):
@@ -123,7 +126,8 @@ class ModelChain:
         tried = ", ".join(dict.fromkeys(m for m, _ in attempts))
         last = attempts[-1][1]
         return ModelUnavailableError(
-            f"No model could answer after {len(attempts)} attempts (tried {tried}); last error: {last}",
+            f"No model could answer after {len(attempts)} attempts (tried {tried}); last error: "
+            f"{last}",
             attempts=attempts,
         )
 
@@ -174,7 +178,9 @@ class ModelChain:
             while True:
                 forget_last_response(model)
                 try:
-                    answer = self._checked(await model.ainvoke(list(messages), config=config), model)
+                    answer = self._checked(
+                        await model.ainvoke(list(messages), config=config), model
+                    )
                     return self._outcome(answer, model, position, attempts)
                 except Exception as exc:  # noqa: BLE001 - every failure is classified
                     retry += 1

@@ -24,7 +24,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from langchain_core.messages import (
     AIMessage,
@@ -34,7 +35,13 @@ from langchain_core.messages import (
     ToolMessage,
 )
 
-__all__ = ["prepare_messages", "Hygiene", "mistral_tool_call_id", "MISSING_RESULT", "ACKNOWLEDGEMENT"]
+__all__ = [
+    "ACKNOWLEDGEMENT",
+    "MISSING_RESULT",
+    "Hygiene",
+    "mistral_tool_call_id",
+    "prepare_messages",
+]
 
 _ID_RE = re.compile(r"^[a-zA-Z0-9]{9}$")
 _ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -88,8 +95,12 @@ def _text(content: Any) -> str:
 
 
 def _calls_of(message: AIMessage) -> list[dict[str, Any]]:
-    """Valid and malformed calls of one turn, as ``{"id", "name", "args"}``; malformed get ``{}``."""
-    calls = [{"id": c.get("id"), "name": c["name"], "args": c.get("args") or {}} for c in message.tool_calls]
+    """Valid and malformed calls of one turn, as ``{"id", "name", "args"}``; malformed get "
+    "``{}``."""
+    calls = [
+        {"id": c.get("id"), "name": c["name"], "args": c.get("args") or {}}
+        for c in message.tool_calls
+    ]
     calls += [
         {"id": c.get("id"), "name": c.get("name") or "unknown", "args": {}}
         for c in message.invalid_tool_calls
@@ -97,9 +108,12 @@ def _calls_of(message: AIMessage) -> list[dict[str, Any]]:
     return calls
 
 
-def _assistant_with_calls(message: AIMessage, calls: list[dict[str, Any]], ids: _IdMap) -> AIMessage:
+def _assistant_with_calls(
+    message: AIMessage, calls: list[dict[str, Any]], ids: _IdMap
+) -> AIMessage:
     wire_calls = [
-        {"id": ids(c["key"]), "name": c["name"], "args": c["args"], "type": "tool_call"} for c in calls
+        {"id": ids(c["key"]), "name": c["name"], "args": c["args"], "type": "tool_call"}
+        for c in calls
     ]
     raw = [
         {
@@ -109,9 +123,19 @@ def _assistant_with_calls(message: AIMessage, calls: list[dict[str, Any]], ids: 
         }
         for c in wire_calls
     ]
-    kwargs = {k: v for k, v in message.additional_kwargs.items() if k not in ("tool_calls", "function_call")}
+    kwargs = {
+        k: v
+        for k, v in message.additional_kwargs.items()
+        if k not in ("tool_calls", "function_call")
+    }
     kwargs["tool_calls"] = raw
-    return AIMessage(content="", tool_calls=wire_calls, additional_kwargs=kwargs, name=message.name, id=message.id)
+    return AIMessage(
+        content="",
+        tool_calls=wire_calls,
+        additional_kwargs=kwargs,
+        name=message.name,
+        id=message.id,
+    )
 
 
 def prepare_messages(messages: Sequence[BaseMessage]) -> list[BaseMessage]:
@@ -205,15 +229,23 @@ def _plain_assistant(message: AIMessage) -> AIMessage:
     if isinstance(message.content, str) and "tool_calls" not in message.additional_kwargs:
         return message  # already what the wire needs
     kwargs = {k: v for k, v in message.additional_kwargs.items() if k != "tool_calls"}
-    return AIMessage(content=_text(message.content), additional_kwargs=kwargs, name=message.name, id=message.id)
+    return AIMessage(
+        content=_text(message.content), additional_kwargs=kwargs, name=message.name, id=message.id
+    )
 
 
 def _result(found: ToolMessage | None, wire_id: str, name: str) -> ToolMessage:
     if found is None:
         return ToolMessage(content=MISSING_RESULT, tool_call_id=wire_id, name=name, status="error")
-    if found.tool_call_id == wire_id and isinstance(found.content, str) and "name" not in found.additional_kwargs:
+    if (
+        found.tool_call_id == wire_id
+        and isinstance(found.content, str)
+        and "name" not in found.additional_kwargs
+    ):
         return found  # already what the wire needs
-    return ToolMessage(content=_text(found.content), tool_call_id=wire_id, name=name, status=found.status)
+    return ToolMessage(
+        content=_text(found.content), tool_call_id=wire_id, name=name, status=found.status
+    )
 
 
 def _user(message: BaseMessage) -> BaseMessage:

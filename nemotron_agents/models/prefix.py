@@ -15,7 +15,7 @@ from typing import Generic, TypeVar
 
 from langchain_core.messages import BaseMessage
 
-__all__ = ["shared_prefix", "conversation_key", "MessageMemo"]
+__all__ = ["MessageMemo", "conversation_key", "shared_prefix"]
 
 T = TypeVar("T")
 

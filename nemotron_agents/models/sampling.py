@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["SamplingRange", "SAMPLING_RANGES", "CONTEXT_WINDOW", "check_sampling"]
+__all__ = ["CONTEXT_WINDOW", "SAMPLING_RANGES", "SamplingRange", "check_sampling"]
 
 #: Context window of Mistral-Nemotron and Mistral-NeMo 12B, in tokens.
 CONTEXT_WINDOW = 128_000

@@ -6,4 +6,4 @@ Nothing in the library imports this package; tests and the CLI's ``--offline`` m
 from nemotron_agents.testing.emulator import NIMEmulator
 from nemotron_agents.testing.scripted import ScriptedChatModel, ScriptExhaustedError, tool_call
 
-__all__ = ["ScriptedChatModel", "ScriptExhaustedError", "tool_call", "NIMEmulator"]
+__all__ = ["NIMEmulator", "ScriptExhaustedError", "ScriptedChatModel", "tool_call"]

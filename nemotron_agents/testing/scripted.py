@@ -28,7 +28,8 @@ import json
 import reprlib
 import threading
 import uuid
-from typing import Any, Callable, Iterator, Literal, Sequence, Union
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, Literal
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel
@@ -40,10 +41,10 @@ from pydantic import ConfigDict, Field, PrivateAttr
 
 from nemotron_agents.models.prefix import MessageMemo
 
-__all__ = ["ScriptedChatModel", "ScriptExhaustedError", "tool_call", "ScriptFunction", "Turn"]
+__all__ = ["ScriptExhaustedError", "ScriptFunction", "ScriptedChatModel", "Turn", "tool_call"]
 
-ScriptFunction = Callable[[list[BaseMessage], list[dict[str, Any]]], Union[AIMessage, str, list]]
-Turn = Union[AIMessage, str, list, ScriptFunction, BaseException]
+ScriptFunction = Callable[[list[BaseMessage], list[dict[str, Any]]], AIMessage | str | list]
+Turn = AIMessage | str | list | ScriptFunction | BaseException
 
 
 class ScriptExhaustedError(AssertionError):
@@ -51,8 +52,11 @@ class ScriptExhaustedError(AssertionError):
 
 
 def tool_call(name: str, args: dict[str, Any] | None = None, *, id: str | None = None) -> ToolCall:
-    """A tool call for a scripted turn; the id defaults to a fresh 9-character one (as Mistral's)."""
-    return ToolCall(name=name, args=dict(args or {}), id=id or uuid.uuid4().hex[:9], type="tool_call")
+    """A tool call for a scripted turn; the id defaults to a fresh 9-character one (as "
+    "Mistral's)."""
+    return ToolCall(
+        name=name, args=dict(args or {}), id=id or uuid.uuid4().hex[:9], type="tool_call"
+    )
 
 
 def _approx_tokens(text: str) -> int:
@@ -98,7 +102,9 @@ def _as_sent(message: AIMessage) -> AIMessage:
             calls.append(call)
         else:
             shown = _SHORT.repr(call["args"])
-            bad.append(invalid_tool_call(name=call["name"], args=shown, id=call["id"], error=problem))
+            bad.append(
+                invalid_tool_call(name=call["name"], args=shown, id=call["id"], error=problem)
+            )
     if len(calls) == len(message.tool_calls):
         return message
     return message.model_copy(update={"tool_calls": calls, "invalid_tool_calls": bad})
@@ -139,7 +145,9 @@ class ScriptedChatModel(BaseChatModel):
             script = None
         super().__init__(script=script, **kwargs)
         if self.script is None and not self.turns:
-            raise ValueError("ScriptedChatModel needs a script function or a non-empty list of turns")
+            raise ValueError(
+                "ScriptedChatModel needs a script function or a non-empty list of turns"
+            )
         if self.script is not None and self.turns:
             raise ValueError("pass either a script function or turns, not both")
 
@@ -160,9 +168,7 @@ class ScriptedChatModel(BaseChatModel):
         """Scripted turns not yet used (0 for a script function)."""
         return max(0, len(self.turns) - self._index)
 
-    def bind_tools(
-        self, tools: Sequence[Any], *, tool_choice: Any = None, **kwargs: Any
-    ) -> Any:
+    def bind_tools(self, tools: Sequence[Any], *, tool_choice: Any = None, **kwargs: Any) -> Any:
         schemas = [convert_to_openai_tool(t) for t in tools]
         self._bound_tools = schemas
         if tool_choice is not None:
@@ -246,7 +252,9 @@ class ScriptedChatModel(BaseChatModel):
         message = self._next_answer(messages, kwargs)
         for chunk in self._chunks(message):
             if run_manager and isinstance(chunk.content, str) and chunk.content:
-                run_manager.on_llm_new_token(chunk.content, chunk=ChatGenerationChunk(message=chunk))
+                run_manager.on_llm_new_token(
+                    chunk.content, chunk=ChatGenerationChunk(message=chunk)
+                )
             yield ChatGenerationChunk(message=chunk)
 
     def _chunks(self, message: AIMessage) -> Iterator[AIMessageChunk]:
@@ -258,12 +266,16 @@ class ScriptedChatModel(BaseChatModel):
             if self.stream_style == "whole":
                 yield AIMessageChunk(
                     content="",
-                    tool_call_chunks=[tool_call_chunk(name=call["name"], args=args, id=call["id"], index=index)],
+                    tool_call_chunks=[
+                        tool_call_chunk(name=call["name"], args=args, id=call["id"], index=index)
+                    ],
                 )
                 continue
             yield AIMessageChunk(
                 content="",
-                tool_call_chunks=[tool_call_chunk(name=call["name"], args="", id=call["id"], index=index)],
+                tool_call_chunks=[
+                    tool_call_chunk(name=call["name"], args="", id=call["id"], index=index)
+                ],
             )
             for start in range(0, len(args), 10):
                 yield AIMessageChunk(
@@ -274,7 +286,9 @@ class ScriptedChatModel(BaseChatModel):
             yield AIMessageChunk(
                 content="",
                 tool_call_chunks=[
-                    tool_call_chunk(name=bad.get("name"), args=bad.get("args"), id=bad.get("id"), index=index)
+                    tool_call_chunk(
+                        name=bad.get("name"), args=bad.get("args"), id=bad.get("id"), index=index
+                    )
                 ],
             )
         yield AIMessageChunk(

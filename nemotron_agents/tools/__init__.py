@@ -16,12 +16,12 @@ from nemotron_agents.tools.registry import ToolRegistry
 from nemotron_agents.tools.schema import from_json_schema, from_openai_tool
 
 __all__ = [
-    "tool",
     "Tool",
     "ToolRegistry",
     "from_json_schema",
-    "from_openai_tool",
     "from_langchain",
+    "from_openai_tool",
     "to_langchain",
+    "tool",
     "wire_name",
 ]

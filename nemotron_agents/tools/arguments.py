@@ -25,7 +25,7 @@ from nemotron_agents.tools.wire import (
     property_names,
 )
 
-__all__ = ["parse_arguments", "accepted_keys"]
+__all__ = ["accepted_keys", "parse_arguments"]
 
 _ARGUMENTS = "(arguments)"
 _OBJECT = "a JSON object of parameter names to values"

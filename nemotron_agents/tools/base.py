@@ -34,7 +34,7 @@ from nemotron_agents.tools.output import (
 )
 from nemotron_agents.tools.wire import model_parameters
 
-__all__ = ["Tool", "NO_IMPLEMENTATION_TEMPLATE"]
+__all__ = ["NO_IMPLEMENTATION_TEMPLATE", "Tool"]
 
 NO_IMPLEMENTATION_TEMPLATE = (
     "Tool '{tool}' has no implementation here: its arguments can be checked but it cannot run."

@@ -106,15 +106,15 @@ def tool(
             return a + b
         ```
     """
-    options = dict(
-        name=name,
-        description=description,
-        tags=tags,
-        timeout=timeout,
-        requires_approval=requires_approval,
-        max_output_chars=max_output_chars,
-        args_schema=args_schema,
-    )
+    options = {
+        "name": name,
+        "description": description,
+        "tags": tags,
+        "timeout": timeout,
+        "requires_approval": requires_approval,
+        "max_output_chars": max_output_chars,
+        "args_schema": args_schema,
+    }
     if func is None:
         return lambda f: _make_tool(f, **options)
     return _make_tool(func, **options)
@@ -267,20 +267,27 @@ def _flat_model(
     """``model`` as the tool's argument model: its validators kept, unknown keys refused and
     descriptions from the docstring's ``Args:`` added; ``(model, wire schema, problems)``."""
     config = {**model.model_config, "extra": "forbid"}
-    strict = type(model.__name__, (model,), {"model_config": config, "__module__": model.__module__})
+    strict = type(
+        model.__name__, (model,), {"model_config": config, "__module__": model.__module__}
+    )
     described = {
-        name: (info.annotation, FieldInfo.merge_field_infos(info, description=doc.params[info.alias or name]))
+        name: (
+            info.annotation,
+            FieldInfo.merge_field_infos(info, description=doc.params[info.alias or name]),
+        )
         for name, info in model.model_fields.items()
         if not info.description and (info.alias or name) in doc.params
     }
     try:
         built = create_model(tool_name, __base__=strict, **described)  # type: ignore[call-overload]
         return built, model_parameters(built), []
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 (any failure is reported as a definition problem)
         return None, None, [f"cannot build the argument schema from {model.__name__}: {exc}"]
 
 
-def _taking_instance(func: Callable[..., Any], param: str, model: type[BaseModel]) -> Callable[..., Any]:
+def _taking_instance(
+    func: Callable[..., Any], param: str, model: type[BaseModel]
+) -> Callable[..., Any]:
     """Wrap ``func(param: Model)`` so the tool can call it with the model's fields."""
     if inspect.iscoroutinefunction(func):
 
@@ -311,7 +318,7 @@ def _build_model(
     try:
         model = create_model(tool_name, __config__=_CONFIG, **fields)
         return model, model_parameters(model), []
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 (any failure is reported as a definition problem)
         # Name the parameters to blame rather than print pydantic's whole story.
         problems = []
         for param, hint in hints.items():
@@ -319,7 +326,7 @@ def _build_model(
                 continue
             try:
                 TypeAdapter(hint).json_schema()
-            except Exception as err:
+            except Exception as err:  # noqa: BLE001 (named in the problem)
                 problems.append(
                     f"parameter '{param}': JSON Schema cannot describe {hint!r} "
                     f"({type(err).__name__})"

@@ -18,6 +18,7 @@ On the async path a sync function runs in a worker thread of its own (up to
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import threading
 from collections.abc import Awaitable, Callable
@@ -29,14 +30,14 @@ from langgraph.errors import GraphBubbleUp
 from nemotron_agents.errors import ToolCallError, ToolExecutionError, ToolRetry, ToolTimeoutError
 
 __all__ = [
-    "run_async",
-    "run_sync",
-    "run_blocking",
+    "FAILED_TEMPLATE",
+    "MAX_TOOL_THREADS",
+    "TIMEOUT_TEMPLATE",
     "in_daemon_thread",
     "in_worker_thread",
-    "MAX_TOOL_THREADS",
-    "FAILED_TEMPLATE",
-    "TIMEOUT_TEMPLATE",
+    "run_async",
+    "run_blocking",
+    "run_sync",
 ]
 
 T = TypeVar("T")
@@ -73,7 +74,10 @@ def _timed_out(tool_name: str, timeout: float) -> ToolTimeoutError:
 
 
 async def run_async(
-    tool_name: str, call: Callable[[], Awaitable[T]], *, timeout: float | None
+    tool_name: str,
+    call: Callable[[], Awaitable[T]],
+    *,
+    timeout: float | None,  # noqa: ASYNC109 (the tool's own limit, enforced here)
 ) -> T:
     """Await ``call()`` within ``timeout`` seconds, translating errors (see the module rules)."""
     scope = None
@@ -115,7 +119,7 @@ def _in_thread(call: Callable[[], T], timeout: float | None) -> T:
     def target() -> None:
         try:
             outcome["value"] = context.run(call)
-        except BaseException as exc:  # handed to the caller below
+        except BaseException as exc:  # noqa: BLE001 (handed to the caller below)
             outcome["error"] = exc
 
     worker = threading.Thread(target=target, name="tool-call", daemon=True)
@@ -149,12 +153,11 @@ async def in_daemon_thread(call: Callable[[], T]) -> T:
         value, error = None, None
         try:
             value = context.run(call)
-        except BaseException as exc:  # handed to the awaiting task
+        except BaseException as exc:  # noqa: BLE001 (handed to the awaiting task)
             error = exc
-        try:
+        # RuntimeError: the loop closed meanwhile, so nobody is waiting any more
+        with contextlib.suppress(RuntimeError):
             loop.call_soon_threadsafe(settle, value, error)
-        except RuntimeError:  # the loop closed meanwhile: nobody is waiting any more
-            pass
 
     context = contextvars.copy_context()
     threading.Thread(target=target, name="tool-call", daemon=True).start()

@@ -16,7 +16,7 @@ from nemotron_agents.tools.base import Tool
 from nemotron_agents.tools.names import wire_name
 from nemotron_agents.tools.schema import schema_model
 
-__all__ = ["to_langchain", "from_langchain"]
+__all__ = ["from_langchain", "to_langchain"]
 
 #: Each tool's LangChain twin, built on first use (kept only while the tool lives).
 _CONVERTED: weakref.WeakKeyDictionary[Tool, StructuredTool] = weakref.WeakKeyDictionary()

@@ -20,7 +20,7 @@ from pydantic import BaseModel
 
 from nemotron_agents.errors import ToolDefinitionError
 
-__all__ = ["NAME_PATTERN", "NAME_RULE", "wire_name", "check_name", "field_name", "needs_alias"]
+__all__ = ["NAME_PATTERN", "NAME_RULE", "check_name", "field_name", "needs_alias", "wire_name"]
 
 #: Tool names NIM / Mistral accept.
 NAME_PATTERN = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
@@ -52,7 +52,9 @@ def wire_name(source_name: str) -> str:
         raise ToolDefinitionError(f"A tool name must not be empty: use {NAME_RULE}.")
     name = _INVALID_CHARS.sub("_", source_name)
     if len(name) > _MAX_LEN:
-        digest = hashlib.sha1(source_name.encode("utf-8")).hexdigest()[:_HASH_LEN]
+        digest = hashlib.sha1(source_name.encode("utf-8"), usedforsecurity=False).hexdigest()[
+            :_HASH_LEN
+        ]
         name = f"{name[: _MAX_LEN - _HASH_LEN - 1]}_{digest}"
     return name
 
@@ -82,8 +84,7 @@ def needs_alias(key: str) -> bool:
     return (
         not key.isidentifier()
         or keyword.iskeyword(key)
-        or key.startswith("_")
-        or key.startswith("model_")  # pydantic's protected namespace
+        or key.startswith(("_", "model_"))
         or hasattr(BaseModel, key)  # would shadow schema, json, dict, copy, validate…
     )
 

@@ -10,11 +10,11 @@ from typing import Any
 from pydantic_core import to_jsonable_python
 
 __all__ = [
-    "format_output",
-    "find_non_finite",
-    "TRUNCATION_MARKER",
     "DEFAULT_MAX_OUTPUT_CHARS",
     "NON_FINITE_TEMPLATE",
+    "TRUNCATION_MARKER",
+    "find_non_finite",
+    "format_output",
 ]
 
 #: Appended to a cut result so the model knows it saw only part of it.

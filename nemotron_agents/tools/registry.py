@@ -39,8 +39,8 @@ class ToolRegistry:
 
         Args:
             item: A :class:`Tool`, a LangChain ``BaseTool`` (wrapped with
-                :func:`~nemotron_agents.tools.from_langchain`) or a typed, documented function (wrapped with
-                :func:`~nemotron_agents.tools.tool`).
+                :func:`~nemotron_agents.tools.from_langchain`) or a typed, documented function
+                (wrapped with :func:`~nemotron_agents.tools.tool`).
 
         Returns:
             The registered :class:`Tool`.

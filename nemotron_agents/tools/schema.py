@@ -28,7 +28,7 @@ from nemotron_agents.tools.base import Tool
 from nemotron_agents.tools.names import field_name, wire_name
 from nemotron_agents.tools.wire import allows_extra, clean_schema
 
-__all__ = ["from_json_schema", "from_openai_tool", "schema_model", "DIALECTS"]
+__all__ = ["DIALECTS", "from_json_schema", "from_openai_tool", "schema_model"]
 
 #: Schema dialects :func:`from_json_schema` reads.
 DIALECTS = ("jsonschema", "bfcl")
@@ -221,7 +221,7 @@ class _Reader:
             annotations.append(annotation)
         annotation = _union(annotations)
         if node.get("nullable") is True:  # OpenAPI's spelling of ["type", "null"]
-            annotation = Optional[annotation]
+            annotation = Optional[annotation]  # noqa: UP045 (a runtime value, maybe a typing form)
         return annotation, wire
 
     def convert_kind(
@@ -277,7 +277,7 @@ class _Reader:
             if key in required:
                 fields[name] = (annotation, Field(**info))
             else:  # no default is applied: a parameter left out stays out
-                fields[name] = (Optional[annotation], Field(None, **info))
+                fields[name] = (Optional[annotation], Field(None, **info))  # noqa: UP045 (as above)
         wire["properties"] = wire_props
         if required:
             wire["required"] = [key for key in properties if key in required]

@@ -15,13 +15,13 @@ from langchain_core.utils.json_schema import dereference_refs
 from pydantic import BaseModel
 
 __all__ = [
-    "model_parameters",
+    "allowed_values",
+    "allows_extra",
     "clean_schema",
     "describe",
-    "allowed_values",
-    "property_names",
-    "allows_extra",
     "locate",
+    "model_parameters",
+    "property_names",
 ]
 
 # Keywords whose values are data, not schemas: never strip or rewrite inside them.

@@ -49,7 +49,10 @@ def slow_report(seconds: int) -> str:
 
 
 TURNS = [
-    [tool_call("charge_card", {"amount": 500}, id="Charge001"), tool_call("slow_report", {"seconds": 30}, id="Report001")],
+    [
+        tool_call("charge_card", {"amount": 500}, id="Charge001"),
+        tool_call("slow_report", {"seconds": 30}, id="Report001"),
+    ],
     "Charged 500 and the report is ready.",
 ]
 
@@ -59,21 +62,42 @@ def main() -> None:
     from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
     model = ScriptedChatModel(TURNS if PHASE == "start" else TURNS[1:])
-    inputs = {"messages": [HumanMessage("Charge 500 and write the report.")]} if PHASE == "start" else None
+    inputs = (
+        {"messages": [HumanMessage("Charge 500 and write the report.")]}
+        if PHASE == "start"
+        else None
+    )
     if RUN == "invoke":
         connection = sqlite3.connect(DB, check_same_thread=False)
-        graph = build_agent(model=model, tools=[charge_card, slow_report], checkpointer=SqliteSaver(connection), fallback_model=False)
+        graph = build_agent(
+            model=model,
+            tools=[charge_card, slow_report],
+            checkpointer=SqliteSaver(connection),
+            fallback_model=False,
+        )
         result = graph.invoke(inputs, THREAD)
     else:
 
         async def run() -> dict:
             async with AsyncSqliteSaver.from_conn_string(DB) as saver:
-                graph = build_agent(model=model, tools=[charge_card, slow_report], checkpointer=saver, fallback_model=False)
+                graph = build_agent(
+                    model=model,
+                    tools=[charge_card, slow_report],
+                    checkpointer=saver,
+                    fallback_model=False,
+                )
                 return await graph.ainvoke(inputs, THREAD)
 
         result = asyncio.run(run())
     tools = [m for m in result["messages"] if isinstance(m, ToolMessage)]
-    print(json.dumps({"tools": [[m.tool_call_id, m.content] for m in tools], "answer": result["messages"][-1].content}))
+    print(
+        json.dumps(
+            {
+                "tools": [[m.tool_call_id, m.content] for m in tools],
+                "answer": result["messages"][-1].content,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

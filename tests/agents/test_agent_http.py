@@ -118,14 +118,27 @@ def test_streamed_multi_step_run_every_request_accepted(emu):
         MISTRAL_NEMOTRON,
         [
             ToolCall("convert_units", {"value": 5, "from_unit": "mi", "to_unit": "km"}),
-            [ToolCall("calculate", {"expression": "8.04672 * 1.1"}), ToolCall("percentage", {"operation": "percent_of", "a": 10, "b": 8.04672})],
+            [
+                ToolCall("calculate", {"expression": "8.04672 * 1.1"}),
+                ToolCall("percentage", {"operation": "percent_of", "a": 10, "b": 8.04672}),
+            ],
             "5 miles is 8.05 km; plus 10% is 8.85 km.",
         ],
     )
     # history from another provider, with ids a Mistral server rejects
     history = [
         HumanMessage("What is 2+2?"),
-        AIMessage("", tool_calls=[{"name": "calculate", "args": {"expression": "2+2"}, "id": "call_x-1", "type": "tool_call"}]),
+        AIMessage(
+            "",
+            tool_calls=[
+                {
+                    "name": "calculate",
+                    "args": {"expression": "2+2"},
+                    "id": "call_x-1",
+                    "type": "tool_call",
+                }
+            ],
+        ),
         ToolMessage("4", tool_call_id="call_x-1"),
         AIMessage("4"),
         HumanMessage("Convert 5 miles to km, then add 10%."),
@@ -166,7 +179,13 @@ def test_structured_output_over_http(emu):
 
         value: float = Field(description="The computed value.")
 
-    emu.script(MISTRAL_NEMOTRON, [ToolCall("percentage", {"operation": "percent_of", "a": 15, "b": 240}), ToolCall("Percent", {"value": 36})])
+    emu.script(
+        MISTRAL_NEMOTRON,
+        [
+            ToolCall("percentage", {"operation": "percent_of", "a": 15, "b": 240}),
+            ToolCall("Percent", {"value": 36}),
+        ],
+    )
     result = http_agent(emu, response_format=Percent).invoke({"messages": [HumanMessage(QUESTION)]})
     assert result["structured_response"] == Percent(value=36)
     assert emu.chat_requests[0].body["tool_choice"] == "required"
@@ -179,7 +198,11 @@ def test_bad_tool_calls_over_http_go_back_to_the_model(emu, fault):
     result = http_agent(emu).invoke({"messages": [HumanMessage(QUESTION)]})
     (error,) = [m for m in result["messages"] if isinstance(m, ToolMessage)]
     assert error.status == "error"
-    assert ("not valid JSON" in error.content) if fault == "malformed_arguments" else ("Available tools" in error.content)
+    assert (
+        ("not valid JSON" in error.content)
+        if fault == "malformed_arguments"
+        else ("Available tools" in error.content)
+    )
     # the same run went on: the error reached the model in the next request, which was accepted
     follow_up = emu.chat_requests[1].body["messages"]
     assert follow_up[-1]["role"] == "tool" and follow_up[-1]["content"] == error.content

@@ -21,7 +21,9 @@ def tool_messages(result):
 
 def test_tool_loop_answers_and_counts_usage(registry):
     model = ScriptedChatModel([[tool_call("add", {"a": 2, "b": 3})], "2 + 3 = 5"], model="nemotron")
-    result = agent(model, registry, system_prompt="Use tools.").invoke({"messages": [HumanMessage("2+3?")]})
+    result = agent(model, registry, system_prompt="Use tools.").invoke(
+        {"messages": [HumanMessage("2+3?")]}
+    )
     assert result["messages"][-1].content == "2 + 3 = 5"
     (tm,) = tool_messages(result)
     assert tm.content == "5" and tm.status == "success" and tm.name == "add"
@@ -39,7 +41,9 @@ def test_tool_loop_answers_and_counts_usage(registry):
 async def test_parallel_calls_run_concurrently(mode, rendezvous):
     rv = rendezvous
     registry = ToolRegistry([rv.make_tool()])
-    model = ScriptedChatModel([[tool_call("meet", {"name": "a"}), tool_call("meet", {"name": "b"})], "both met"])
+    model = ScriptedChatModel(
+        [[tool_call("meet", {"name": "a"}), tool_call("meet", {"name": "b"})], "both met"]
+    )
     graph = agent(model, registry)
     inputs = {"messages": [HumanMessage("meet")]}
     result = graph.invoke(inputs) if mode == "sync" else await graph.ainvoke(inputs)
@@ -76,7 +80,13 @@ def test_malformed_tool_call_json_goes_back_in_the_same_run(registry):
     bad = AIMessage(
         "",
         invalid_tool_calls=[
-            {"name": "add", "args": '{"a": 1, "b":', "id": "Bad123xyz", "error": "Unterminated JSON", "type": "invalid_tool_call"}
+            {
+                "name": "add",
+                "args": '{"a": 1, "b":',
+                "id": "Bad123xyz",
+                "error": "Unterminated JSON",
+                "type": "invalid_tool_call",
+            }
         ],
     )
     model = ScriptedChatModel([bad, [tool_call("add", {"a": 1, "b": 2})], "3"])
@@ -107,11 +117,20 @@ def test_step_limit_ends_with_an_answer_not_an_exception(registry):
 
 
 def test_step_counter_resets_for_each_new_question(registry):
-    turns = [[tool_call("add", {"a": 1, "b": 1})], "two", [tool_call("add", {"a": 2, "b": 2})], "four"]
+    turns = [
+        [tool_call("add", {"a": 1, "b": 1})],
+        "two",
+        [tool_call("add", {"a": 2, "b": 2})],
+        "four",
+    ]
     graph = agent(ScriptedChatModel(turns), registry, max_steps=2, checkpointer=InMemorySaver())
     config = {"configurable": {"thread_id": "t"}}
-    assert graph.invoke({"messages": [HumanMessage("1+1")]}, config)["messages"][-1].content == "two"
-    assert graph.invoke({"messages": [HumanMessage("2+2")]}, config)["messages"][-1].content == "four"
+    assert (
+        graph.invoke({"messages": [HumanMessage("1+1")]}, config)["messages"][-1].content == "two"
+    )
+    assert (
+        graph.invoke({"messages": [HumanMessage("2+2")]}, config)["messages"][-1].content == "four"
+    )
 
 
 def test_duplicate_and_missing_call_ids_are_made_unique(registry):
@@ -129,7 +148,12 @@ def test_duplicate_and_missing_call_ids_are_made_unique(registry):
 
 
 def test_results_come_back_in_the_order_of_the_calls(registry):
-    calls = [tool_call("add", {"a": 1, "b": 1}), tool_call("nope", {}), tool_call("kaboom", {"reason": "x"}), tool_call("add", {"a": 2, "b": 2})]
+    calls = [
+        tool_call("add", {"a": 1, "b": 1}),
+        tool_call("nope", {}),
+        tool_call("kaboom", {"reason": "x"}),
+        tool_call("add", {"a": 2, "b": 2}),
+    ]
     model = ScriptedChatModel([calls, "ok"])
     result = agent(model, registry).invoke({"messages": [HumanMessage("x")]})
     assert [m.tool_call_id for m in tool_messages(result)] == [c["id"] for c in calls]
@@ -187,7 +211,9 @@ def ratio(a: float, b: float) -> float:
 )
 def test_huge_results_are_cut_by_default_with_a_marker(options, shown):
     model = ScriptedChatModel([[tool_call("dump", {"size": 2_000_000})], "done"])
-    (tm,) = tool_messages(agent(model, ToolRegistry([dump]), **options).invoke({"messages": [HumanMessage("x")]}))
+    (tm,) = tool_messages(
+        agent(model, ToolRegistry([dump]), **options).invoke({"messages": [HumanMessage("x")]})
+    )
     if shown is None:
         assert tm.content == "d" * 2_000_000
     else:
@@ -198,7 +224,9 @@ def test_huge_results_are_cut_by_default_with_a_marker(options, shown):
 
 def test_a_tools_own_limit_wins_over_the_agents(registry):
     model = ScriptedChatModel([[tool_call("shout", {"word": "ab", "times": 500})], "done"])
-    (tm,) = tool_messages(agent(model, registry, max_output_chars=None).invoke({"messages": [HumanMessage("x")]}))
+    (tm,) = tool_messages(
+        agent(model, registry, max_output_chars=None).invoke({"messages": [HumanMessage("x")]})
+    )
     assert tm.content.startswith("ab" * 25 + "\n…[truncated: showed 50 of 1000")
 
 
@@ -218,11 +246,24 @@ def test_a_non_finite_result_goes_back_as_an_error(registry):
 def test_a_huge_malformed_argument_is_echoed_only_in_part(registry):
     junk = '{"a": "' + "x" * 1_000_000
     bad = AIMessage(
-        "", invalid_tool_calls=[{"name": "add", "args": junk, "id": "Bad123xyz", "error": "Unterminated string", "type": "invalid_tool_call"}]
+        "",
+        invalid_tool_calls=[
+            {
+                "name": "add",
+                "args": junk,
+                "id": "Bad123xyz",
+                "error": "Unterminated string",
+                "type": "invalid_tool_call",
+            }
+        ],
     )
     model = ScriptedChatModel([bad, "sorry"])
     (tm,) = tool_messages(agent(model, registry).invoke({"messages": [HumanMessage("x")]}))
-    assert tm.status == "error" and "not valid JSON" in tm.content and "Unterminated string" in tm.content
+    assert (
+        tm.status == "error"
+        and "not valid JSON" in tm.content
+        and "Unterminated string" in tm.content
+    )
     assert junk[:500] in tm.content and junk[:501] not in tm.content
     assert "showed 500 of 1000007 characters" in tm.content
     assert len(tm.content) < 1_000
@@ -242,7 +283,9 @@ def test_a_scripted_call_too_deep_for_json_goes_back_as_a_malformed_call(registr
 
 def test_a_result_bigger_than_the_window_is_cut_to_fit_it_not_sent_whole():
     model = ScriptedChatModel([[tool_call("dump", {"size": 2_000_000})], "done"])
-    out = agent(model, ToolRegistry([dump]), max_output_chars=None).invoke({"messages": [HumanMessage("x")]})
+    out = agent(model, ToolRegistry([dump]), max_output_chars=None).invoke(
+        {"messages": [HumanMessage("x")]}
+    )
     (tm,) = tool_messages(out)
     assert len(tm.content) < 128_000 * 4 and "cut to fit the history budget" in tm.content
     sent = model.calls[1]["messages"][-1].content

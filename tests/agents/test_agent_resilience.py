@@ -16,9 +16,13 @@ SERVER_ERROR = Exception("[500] Internal Server Error\n{}")
 
 
 def test_retryable_failures_fall_back_and_state_says_so(registry):
-    primary = ScriptedChatModel([RATE_LIMITED, SERVER_ERROR, TimeoutError("read timed out")] * 2, model="nemotron")
+    primary = ScriptedChatModel(
+        [RATE_LIMITED, SERVER_ERROR, TimeoutError("read timed out")] * 2, model="nemotron"
+    )
     fallback = ScriptedChatModel([[tool_call("add", {"a": 1, "b": 2})], "3"], model="nemo-12b")
-    graph = build_agent(model=primary, fallback_model=fallback, tools=registry, max_retries=2, initial_delay=0)
+    graph = build_agent(
+        model=primary, fallback_model=fallback, tools=registry, max_retries=2, initial_delay=0
+    )
     result = graph.invoke({"messages": [HumanMessage("1+2")]})
     assert result["messages"][-1].content == "3"
     first, second = result["turns"]
@@ -33,10 +37,17 @@ def test_retryable_failures_fall_back_and_state_says_so(registry):
 
 def test_non_retryable_error_stops_and_the_thread_resumes(registry):
     primary = ScriptedChatModel(
-        [[tool_call("add", {"a": 1, "b": 2})], Exception("[400] Bad Request\nsomething"), "3"], model="nemotron"
+        [[tool_call("add", {"a": 1, "b": 2})], Exception("[400] Bad Request\nsomething"), "3"],
+        model="nemotron",
     )
     fallback = ScriptedChatModel(["never used"], model="nemo-12b")
-    graph = build_agent(model=primary, fallback_model=fallback, tools=registry, checkpointer=InMemorySaver(), initial_delay=0)
+    graph = build_agent(
+        model=primary,
+        fallback_model=fallback,
+        tools=registry,
+        checkpointer=InMemorySaver(),
+        initial_delay=0,
+    )
     config = {"configurable": {"thread_id": "t1"}}
     with pytest.raises(ModelRequestError, match="HTTP 400"):
         graph.invoke({"messages": [HumanMessage("1+2")]}, config)
@@ -52,7 +63,12 @@ def test_both_models_down_gives_a_clear_error_and_a_resumable_thread(registry):
     primary = ScriptedChatModel([SERVER_ERROR, SERVER_ERROR, "back"], model="nemotron")
     fallback = ScriptedChatModel([ConnectionError("refused")] * 2, model="nemo-12b")
     graph = build_agent(
-        model=primary, fallback_model=fallback, tools=registry, checkpointer=InMemorySaver(), max_retries=1, initial_delay=0
+        model=primary,
+        fallback_model=fallback,
+        tools=registry,
+        checkpointer=InMemorySaver(),
+        max_retries=1,
+        initial_delay=0,
     )
     config = {"configurable": {"thread_id": "t2"}}
     with pytest.raises(ModelUnavailableError) as info:
@@ -90,9 +106,14 @@ def test_structured_output_via_tool_call_with_retry_on_bad_args(registry):
 def test_approval_gates_side_effects(registry, deleted):
     DELETED = deleted
 
-    calls = [tool_call("delete_file", {"path": "/tmp/a"}, id="DelA00001"), tool_call("delete_file", {"path": "/tmp/b"}, id="DelB00001")]
+    calls = [
+        tool_call("delete_file", {"path": "/tmp/a"}, id="DelA00001"),
+        tool_call("delete_file", {"path": "/tmp/b"}, id="DelB00001"),
+    ]
     model = ScriptedChatModel([calls, "done"])
-    graph = build_agent(model=model, tools=registry, checkpointer=InMemorySaver(), fallback_model=False)
+    graph = build_agent(
+        model=model, tools=registry, checkpointer=InMemorySaver(), fallback_model=False
+    )
     config = {"configurable": {"thread_id": "t3"}}
     first = graph.invoke({"messages": [HumanMessage("clean up")]}, config)
     (pending,) = first["__interrupt__"]
@@ -100,14 +121,20 @@ def test_approval_gates_side_effects(registry, deleted):
     assert DELETED == []
     from langgraph.types import Command
 
-    result = graph.invoke(Command(resume={"DelA00001": True, "DelB00001": {"decision": "reject", "reason": "keep b"}}), config)
+    result = graph.invoke(
+        Command(
+            resume={"DelA00001": True, "DelB00001": {"decision": "reject", "reason": "keep b"}}
+        ),
+        config,
+    )
     assert DELETED == ["/tmp/a"]
     a, b = [m for m in result["messages"] if isinstance(m, ToolMessage)]
     assert a.content == "deleted /tmp/a" and b.status == "error" and "keep b" in b.content
 
 
 def test_streamed_history_reaches_the_model_repaired(registry):
-    """stream_mode="messages" makes the model stream; the next request must still carry the calls."""
+    """stream_mode="messages" makes the model stream; the next request must still carry the "
+    "calls."""
     model = ScriptedChatModel([[tool_call("add", {"a": 1, "b": 2}, id="call_x-1")], "3"])
     graph = build_agent(model=model, tools=registry, fallback_model=False)
     chunks = list(graph.stream({"messages": [HumanMessage("1+2")]}, stream_mode="messages"))

@@ -1,4 +1,5 @@
-"""Approval interrupts: LangChain's human-in-the-loop shape, every answer form, edits, bad answers."""
+"""Approval interrupts: LangChain's human-in-the-loop shape, every answer form, edits, bad "
+"answers."""
 
 from typing import Annotated
 

@@ -77,7 +77,7 @@ def test_running_without_key_or_base_url_says_what_to_set_at_once(monkeypatch):
         raise AssertionError("a model call was attempted")
 
     monkeypatch.setattr(ModelChain, "invoke", no_call)
-    with pytest.raises(MissingCredentialsError, match="NVIDIA_API_KEY.*NVIDIA_BASE_URL"):
+    with pytest.raises(MissingCredentialsError, match=r"NVIDIA_API_KEY.*NVIDIA_BASE_URL"):
         agent.invoke({"messages": [HumanMessage("hi")]})
     monkeypatch.undo()
     # an explicit model needs no endpoint settings

@@ -37,7 +37,9 @@ def test_a_long_thread_stays_inside_a_small_window_over_http():
         return ToolCall("fetch", {"page": asked[0]}) if asked[0] <= pages else "Read them all."
 
     with NIMEmulator(policy=policy, context_window=8_000) as emu:
-        settings = Settings(base_url=emu.base_url, api_key="x", context_window=8_000, max_tokens=512, max_retries=0)
+        settings = Settings(
+            base_url=emu.base_url, api_key="x", context_window=8_000, max_tokens=512, max_retries=0
+        )
         agent = build_agent(tools=[fetch], settings=settings, max_steps=pages + 5, initial_delay=0)
         out = agent.invoke({"messages": [HumanMessage("Read the whole report.")]})
         statuses = [r.status for r in emu.chat_requests]
@@ -48,7 +50,9 @@ def test_a_long_thread_stays_inside_a_small_window_over_http():
 
 def test_a_message_bigger_than_the_window_is_cut_not_sent():
     with NIMEmulator(policy=lambda body: "Got it.", context_window=8_000) as emu:
-        settings = Settings(base_url=emu.base_url, api_key="x", context_window=8_000, max_tokens=512, max_retries=0)
+        settings = Settings(
+            base_url=emu.base_url, api_key="x", context_window=8_000, max_tokens=512, max_retries=0
+        )
         agent = build_agent(tools=[fetch], settings=settings, initial_delay=0)
         out = agent.invoke({"messages": [HumanMessage("x" * 200_000)]})  # ~50k tokens
         sent = emu.chat_requests[-1]
@@ -74,7 +78,9 @@ def test_the_running_count_agrees_with_a_full_recount():
             kind = rng.random()
             if kind < 0.4:
                 call = {"name": "f", "args": {"x": "y" * rng.randint(0, 300)}, "id": f"c{step}"}
-                result = ToolMessage("r" * rng.randint(0, 900), tool_call_id=f"c{step}", id=f"t{step}")
+                result = ToolMessage(
+                    "r" * rng.randint(0, 900), tool_call_id=f"c{step}", id=f"t{step}"
+                )
                 history = [*history, AIMessage("", tool_calls=[call], id=f"a{step}"), result]
             elif kind < 0.8:
                 history = [*history, HumanMessage("q" * rng.randint(0, 600), id=f"h{step}")]

@@ -12,9 +12,14 @@ def random_history(rng: random.Random, turns: int):
     for t in range(turns):
         messages.append(HumanMessage("question " + "x" * rng.randint(0, 400)))
         for s in range(rng.randint(0, 3)):
-            calls = [tool_call("add", {"a": i, "b": t}, id=f"c{t}_{s}_{i}") for i in range(rng.randint(1, 3))]
+            calls = [
+                tool_call("add", {"a": i, "b": t}, id=f"c{t}_{s}_{i}")
+                for i in range(rng.randint(1, 3))
+            ]
             messages.append(AIMessage("", tool_calls=calls))
-            messages += [ToolMessage("r" * rng.randint(1, 600), tool_call_id=c["id"]) for c in calls]
+            messages += [
+                ToolMessage("r" * rng.randint(1, 600), tool_call_id=c["id"]) for c in calls
+            ]
         messages.append(AIMessage("answer " + "y" * rng.randint(0, 300)))
     return messages
 
@@ -55,7 +60,13 @@ def test_summary_replaces_old_messages_and_runs_on_the_summarizer(registry):
     old = random_history(random.Random(1), 4)
     model = ScriptedChatModel([[tool_call("add", {"a": 1, "b": 1})], "two"], model="nemotron")
     summarizer = ScriptedChatModel(["The user asked four questions about sums."], model="nemo-12b")
-    graph = build_agent(model=model, tools=registry, summarizer=summarizer, max_history_tokens=400, fallback_model=False)
+    graph = build_agent(
+        model=model,
+        tools=registry,
+        summarizer=summarizer,
+        max_history_tokens=400,
+        fallback_model=False,
+    )
     result = graph.invoke({"messages": [*old, HumanMessage("1+1?")]})
     messages = result["messages"]
     assert isinstance(messages[0], SystemMessage) and messages[0].content.startswith(SUMMARY_PREFIX)
@@ -77,10 +88,18 @@ def test_failed_summarizer_keeps_the_whole_history(registry):
     old = random_history(random.Random(2), 4)
     model = ScriptedChatModel(["fine"], model="nemotron")
     summarizer = ScriptedChatModel([Exception("[400] Bad Request\nnope")], model="nemo-12b")
-    graph = build_agent(model=model, tools=registry, summarizer=summarizer, max_history_tokens=400, fallback_model=False)
+    graph = build_agent(
+        model=model,
+        tools=registry,
+        summarizer=summarizer,
+        max_history_tokens=400,
+        fallback_model=False,
+    )
     result = graph.invoke({"messages": [*old, HumanMessage("hi")]})
     assert len(result["messages"]) == len(old) + 2
-    assert result["turns"][0]["node"] == "summarize" and "400" in result["turns"][0]["failures"][0][1]
+    assert (
+        result["turns"][0]["node"] == "summarize" and "400" in result["turns"][0]["failures"][0][1]
+    )
     assert result["messages"][-1].content == "fine"
 
 
@@ -99,7 +118,13 @@ def test_summary_happens_mid_run_after_tools_and_the_run_finishes():
     essays = [[tool_call("essay", {"topic": topic})] for topic in "abc"]
     model = ScriptedChatModel([*essays, "done"], model="nemotron")
     summarizer = ScriptedChatModel(["Essays a and b were written."], model="nemo-12b")
-    graph = build_agent(model=model, tools=ToolRegistry([essay]), summarizer=summarizer, max_history_tokens=300, fallback_model=False)
+    graph = build_agent(
+        model=model,
+        tools=ToolRegistry([essay]),
+        summarizer=summarizer,
+        max_history_tokens=300,
+        fallback_model=False,
+    )
     result = graph.invoke({"messages": [HumanMessage("write three essays")]})
     # the results are cut to fit first; the third one leaves no room, so a summary is made
     assert [t["node"] for t in result["turns"]] == ["agent", "agent", "agent", "summarize", "agent"]
@@ -110,7 +135,7 @@ def test_summary_happens_mid_run_after_tools_and_the_run_finishes():
     # the kept tail starts with the third call and keeps its result
     assert result["messages"][2].tool_calls[0]["args"] == {"topic": "c"}
     assert isinstance(result["messages"][3], ToolMessage)
-    # what the model saw after the summary: system summary first, then the question and the kept pair
+    # what the model saw after the summary: the summary first, then the question and the kept pair
     sent = model.calls[3]["messages"]
     assert isinstance(sent[0], SystemMessage) and "Essays a and b were written." in sent[0].content
     assert [type(m) for m in sent[1:]] == [HumanMessage, AIMessage, ToolMessage]
@@ -132,9 +157,15 @@ def test_a_huge_tool_result_is_cut_to_the_budget_and_the_question_survives_summa
     steps = 12
     turns = [[tool_call("read_log", {"part": i})] for i in range(steps - 1)] + ["None of them."]
     model = ScriptedChatModel(turns, model="nemotron")
-    summarizer = ScriptedChatModel(lambda messages, tools: "Parts were read; no failed payment yet.", model="nemo-12b")
+    summarizer = ScriptedChatModel(
+        lambda messages, tools: "Parts were read; no failed payment yet.", model="nemo-12b"
+    )
     graph = build_agent(
-        model=model, tools=ToolRegistry([read_log]), summarizer=summarizer, max_history_tokens=600, fallback_model=False
+        model=model,
+        tools=ToolRegistry([read_log]),
+        summarizer=summarizer,
+        max_history_tokens=600,
+        fallback_model=False,
     )
     result = graph.invoke({"messages": [HumanMessage(question)]})
     assert result["messages"][-1].content == "None of them."
@@ -171,11 +202,24 @@ def test_a_result_over_budget_is_cut_without_a_summary_when_that_is_enough():
     model = ScriptedChatModel([[tool_call("fetch", {"url": "a"})], "done"], model="nemotron")
     summarizer = ScriptedChatModel(["never needed"], model="nemo-12b")
     graph = build_agent(
-        model=model, tools=ToolRegistry([fetch]), summarizer=summarizer, max_history_tokens=1000, fallback_model=False
+        model=model,
+        tools=ToolRegistry([fetch]),
+        summarizer=summarizer,
+        max_history_tokens=1000,
+        fallback_model=False,
     )
     result = graph.invoke({"messages": [HumanMessage("fetch a")]})
     assert summarizer.calls == []
-    assert [type(m) for m in result["messages"]] == [HumanMessage, AIMessage, ToolMessage, AIMessage]
+    assert [type(m) for m in result["messages"]] == [
+        HumanMessage,
+        AIMessage,
+        ToolMessage,
+        AIMessage,
+    ]
     tm = result["messages"][2]
-    assert tm.content.startswith("<p>xxx") and "showed" in tm.content and "of 9003 characters" in tm.content
+    assert (
+        tm.content.startswith("<p>xxx")
+        and "showed" in tm.content
+        and "of 9003 characters" in tm.content
+    )
     assert model.calls[1]["messages"][-1].content == tm.content  # the model read the cut result

@@ -38,7 +38,9 @@ def _wait(condition, child: subprocess.Popen, *, seconds: float) -> bool:
         if condition():
             return True
         if child.poll() is not None:
-            raise AssertionError(f"the run ended early (exit {child.returncode}): {child.stderr.read()}")
+            raise AssertionError(
+                f"the run ended early (exit {child.returncode}): {child.stderr.read()}"
+            )
         time.sleep(0.05)
     return False
 
@@ -55,7 +57,9 @@ def _saved(db: Path, call_id: str) -> bool:
     finally:
         connection.close()
     # a call's result is saved as {call_id: ToolMessage}
-    return saved is not None and any(isinstance(v, dict) and call_id in v for _, _, v in saved.pending_writes or [])
+    return saved is not None and any(
+        isinstance(v, dict) and call_id in v for _, _, v in saved.pending_writes or []
+    )
 
 
 @pytest.mark.parametrize("run", ["invoke", "ainvoke"])
@@ -63,7 +67,9 @@ def test_a_finished_call_is_not_run_again_after_kill_9(tmp_path, run):
     db, ledger = tmp_path / "threads.sqlite", tmp_path / "ledger.txt"
     first = _child(db, ledger, "start", run)
     try:
-        assert _wait(lambda: ledger.exists() and ledger.read_text(), first, seconds=60), "the card was never charged"
+        assert _wait(lambda: ledger.exists() and ledger.read_text(), first, seconds=60), (
+            "the card was never charged"
+        )
         # The charge is done; give its result a moment to be saved while the report still runs.
         _wait(lambda: _saved(db, "Charge001"), first, seconds=10)
         assert first.poll() is None, "the slow report should still be running"

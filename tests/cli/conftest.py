@@ -8,9 +8,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests/cli_app.py
 
-import cli_app  # noqa: E402
+import cli_app
 
-from nemotron_agents.graphs import GRAPHS  # noqa: E402
+from nemotron_agents.graphs import GRAPHS
 
 
 class Terminal(io.StringIO):

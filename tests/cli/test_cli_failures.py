@@ -21,11 +21,16 @@ def test_db_naming_a_folder_is_a_clear_error(tmp_path, capsys):
 
 def test_db_naming_a_file_that_is_not_sqlite_is_a_clear_error(tmp_path, capsys):
     (tmp_path / "notes.txt").write_text("not a database\n" * 100)
-    assert main(["run", "calculator", "1+1", "--offline", "--db", str(tmp_path / "notes.txt")]) == EXIT_USAGE
+    assert (
+        main(["run", "calculator", "1+1", "--offline", "--db", str(tmp_path / "notes.txt")])
+        == EXIT_USAGE
+    )
     assert "not a SQLite database" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("url", ["not a url", "localhost:8000/v1", "ftp://host/v1", "http://", "http://h:port/v1"])
+@pytest.mark.parametrize(
+    "url", ["not a url", "localhost:8000/v1", "ftp://host/v1", "http://", "http://h:port/v1"]
+)
 def test_base_url_must_be_http_with_a_host(url, capsys):
     assert main(["run", "calculator", "1+1", "--base-url", url]) == EXIT_USAGE
     err = capsys.readouterr().err
@@ -83,10 +88,15 @@ def test_a_reader_that_goes_away_ends_the_run_quietly(tmp_path, json_flag):
         ("http://[::1]:8000/v1", False),
     ],
 )
-def test_a_key_over_plain_http_to_another_host_is_warned_once(url, warned, monkeypatch, capsys, tmp_path):
+def test_a_key_over_plain_http_to_another_host_is_warned_once(
+    url, warned, monkeypatch, capsys, tmp_path
+):
     monkeypatch.setenv("NVIDIA_API_KEY", "nvapi-secret")
     no_db = str(tmp_path / "none.sqlite")  # stops at the missing file: no request is made
-    assert main(["resume", "calculator", "--thread-id", "t", "--db", no_db, "--base-url", url]) == EXIT_USAGE
+    assert (
+        main(["resume", "calculator", "--thread-id", "t", "--db", no_db, "--base-url", url])
+        == EXIT_USAGE
+    )
     err = capsys.readouterr().err
     assert err.count("sent unencrypted") == (1 if warned else 0)
     assert "nvapi-secret" not in err
@@ -94,5 +104,16 @@ def test_a_key_over_plain_http_to_another_host_is_warned_once(url, warned, monke
 
 def test_no_warning_without_a_key(capsys, tmp_path):
     no_db = str(tmp_path / "none.sqlite")
-    main(["resume", "calculator", "--thread-id", "t", "--db", no_db, "--base-url", "http://10.0.0.7/v1"])
+    main(
+        [
+            "resume",
+            "calculator",
+            "--thread-id",
+            "t",
+            "--db",
+            no_db,
+            "--base-url",
+            "http://10.0.0.7/v1",
+        ]
+    )
     assert "unencrypted" not in capsys.readouterr().err

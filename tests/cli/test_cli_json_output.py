@@ -4,11 +4,10 @@ import json
 import operator
 from typing import Annotated, Any
 
-from typing_extensions import TypedDict
-
 from langchain_core.messages import AIMessage, BaseMessage
 from langgraph.graph import END, START, StateGraph
 from pydantic import BaseModel
+from typing_extensions import TypedDict
 
 from nemotron_agents.cli import main
 from nemotron_agents.graphs import GRAPHS, GraphSpec
@@ -43,7 +42,9 @@ def build(*, checkpointer=None, **_: Any) -> Any:
 
 
 def test_pydantic_objects_in_the_output_state_are_written_as_json(monkeypatch, capsys, tmp_path):
-    spec = GraphSpec(name="planner", description="plans", tools=ToolRegistry([]), build=build, example="tides")
+    spec = GraphSpec(
+        name="planner", description="plans", tools=ToolRegistry([]), build=build, example="tides"
+    )
     monkeypatch.setitem(GRAPHS, "planner", spec)
     monkeypatch.setenv("NVIDIA_BASE_URL", "http://127.0.0.1:9/v1")  # never called
     for extra in ([], ["--db", str(tmp_path / "t.sqlite")]):

@@ -49,7 +49,15 @@ def test_on_a_terminal_the_answer_streams_with_a_spinner_while_waiting():
 
 def test_piped_output_has_no_spinner_and_no_streaming():
     proc = subprocess.run(
-        [sys.executable, "-m", "nemotron_agents.cli", "run", "calculator", "What is 15% of 240?", "--offline"],
+        [
+            sys.executable,
+            "-m",
+            "nemotron_agents.cli",
+            "run",
+            "calculator",
+            "What is 15% of 240?",
+            "--offline",
+        ],
         capture_output=True,
         text=True,
     )

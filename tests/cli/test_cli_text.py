@@ -44,7 +44,12 @@ def test_the_printed_resume_command_works_as_pasted(tmp_path, capsys, monkeypatc
     with NIMEmulator() as emu:
         emu.inject("server_error", times=None)
         run = ["run", "calculator", "What is 15% of 240?", "--db", db, "--thread-id", "t 1"]
-        model = ["--model", "mistralai/mistral-nemotron", "--fallback-model", "nv-mistralai/mistral-nemo-12b-instruct"]
+        model = [
+            "--model",
+            "mistralai/mistral-nemotron",
+            "--fallback-model",
+            "nv-mistralai/mistral-nemo-12b-instruct",
+        ]
         assert main([*run, "--base-url", emu.base_url, *model]) == 1
         err = capsys.readouterr().err
         assert "nvapi-secret-key" not in err

@@ -32,7 +32,10 @@ def test_max_steps_below_one_is_refused_by_the_parser(steps, capsys):
 
 def test_resume_of_a_finished_thread_says_so_before_asking_for_a_key(tmp_path, capsys):
     db = str(tmp_path / "t.sqlite")
-    assert main(["run", "calculator", "What is 2+3?", "--offline", "--db", db, "--thread-id", "t"]) == 0
+    assert (
+        main(["run", "calculator", "What is 2+3?", "--offline", "--db", db, "--thread-id", "t"])
+        == 0
+    )
     capsys.readouterr()
     assert main(["resume", "calculator", "--thread-id", "t", "--db", db]) == EXIT_USAGE  # no key
     err = capsys.readouterr().err

@@ -39,7 +39,9 @@ def run_offline(
     **options: Any,
 ) -> OfflineRun:
     """Ask ``questions`` of an emulator answering with ``policy`` (faults injected first)."""
-    with NIMEmulator(policy=policy, max_recorded_requests=None) as emulator:  # the tests read every body
+    with NIMEmulator(
+        policy=policy, max_recorded_requests=None
+    ) as emulator:  # the tests read every body
         for kind, params in faults:
             emulator.inject(kind, **params)
         settings = Settings(base_url=emulator.base_url, api_key="offline")

@@ -66,7 +66,7 @@ def test_unsupported_categories_found_in_a_folder_are_told_apart(tmp_path):
     assert find_categories(tmp_path) == ([], ["multi_turn_base"])
     with pytest.raises(ConfigError, match="not graded here"):
         load_questions(tmp_path, ["multi_turn_base"])
-    with pytest.raises(ConfigError, match="No BFCL_v4_<category>.json files"):
+    with pytest.raises(ConfigError, match=r"No BFCL_v4_<category>.json files"):
         load_questions(tmp_path, ["all"])
     with pytest.raises(ConfigError, match="not found"):
         load_questions(tmp_path / "nope", ["all"])
@@ -75,7 +75,7 @@ def test_unsupported_categories_found_in_a_folder_are_told_apart(tmp_path):
 def test_missing_answers_and_broken_lines_are_clear_errors(tmp_path, data):
     line = (data / "BFCL_v4_simple_python.json").read_text().splitlines()[0]
     (tmp_path / "BFCL_v4_simple_python.json").write_text(line + "\n")
-    with pytest.raises(ConfigError, match="possible_answer/BFCL_v4_simple_python.json not found"):
+    with pytest.raises(ConfigError, match=r"possible_answer/BFCL_v4_simple_python.json not found"):
         load_questions(tmp_path, ["simple_python"])
     (tmp_path / "possible_answer").mkdir()
     (tmp_path / "possible_answer" / "BFCL_v4_simple_python.json").write_text(

@@ -39,7 +39,11 @@ def researching_across_files():
         turns=[
             [tool_call("search_files", {"query": "vacation days full years"})],
             [tool_call("read_file", {"path": "people/leave.md", "start_line": 5, "end_line": 20})],
-            [tool_call("read_file", {"path": "company/org-chart.md", "start_line": 3, "end_line": 12})],
+            [
+                tool_call(
+                    "read_file", {"path": "company/org-chart.md", "start_line": 3, "end_line": 12}
+                )
+            ],
             "25 days; the manager and the Head of People approve.",
         ],
         model="researcher",
@@ -61,10 +65,15 @@ def citing_writer():
                 sources.setdefault(numbered.group(2), f"{current}:{numbered.group(1)}")
             elif hit := re.match(r"^(\S+:\d+) \([^)]*\): (.*)$", line):
                 sources.setdefault(hit.group(2), hit.group(1))
-        cite = {fact: next(src for text, src in sources.items() if fact in text) for fact in ("25 days", "Head of People", "Priya Raman")}
+        cite = {
+            fact: next(src for text, src in sources.items() if fact in text)
+            for fact in ("25 days", "Head of People", "Priya Raman")
+        }
         return (
-            f"Four years gives 25 days of vacation ({cite['25 days']}). A 12-day request needs your manager "
-            f"and the Head of People ({cite['Head of People']}), who is Priya Raman ({cite['Priya Raman']})."
+            f"Four years gives 25 days of vacation ({cite['25 days']}). A 12-day request needs "
+            "your manager "
+            f"and the Head of People ({cite['Head of People']}), who is Priya Raman "
+            f"({cite['Priya Raman']})."
         )
 
     return ScriptedChatModel(write, model="writer")
@@ -87,15 +96,24 @@ def test_studio_draws_the_two_stages_with_the_agent_as_a_subgraph():
 
 def test_final_answer_is_written_from_the_notes_and_cites_lines_that_exist():
     writer = citing_writer()
-    result = build_graph(model=researching_across_files(), writer_model=writer).invoke({"messages": [HumanMessage(QUESTION)]})
+    result = build_graph(model=researching_across_files(), writer_model=writer).invoke(
+        {"messages": [HumanMessage(QUESTION)]}
+    )
     answer = result["messages"][-1]
     assert answer.response_metadata["answered_by"] == "writer"
     cited = CITATION_RE.findall(answer.content)
     assert len(cited) == 3
     facts = ["25 days", "Head of People", "Priya Raman"]
-    for (path, number), fact in zip(cited, facts):
-        assert fact in line_of(path, int(number)), (path, number, fact)  # the line exists and says it
-    assert {path for path, _ in cited} >= {"people/leave.md", "company/org-chart.md"}  # across files
+    for (path, number), fact in zip(cited, facts, strict=False):
+        assert fact in line_of(path, int(number)), (
+            path,
+            number,
+            fact,
+        )  # the line exists and says it
+    assert {path for path, _ in cited} >= {
+        "people/leave.md",
+        "company/org-chart.md",
+    }  # across files
     assert [c["valid"] for c in result["citations"]] == [True, True, True]
     assert UNVERIFIED_NOTE.split("{")[0] not in answer.content
     # the writer saw the question, every tool result and the draft, and no tool-call plumbing
@@ -104,37 +122,62 @@ def test_final_answer_is_written_from_the_notes_and_cites_lines_that_exist():
     assert request[0].content == WRITER_PROMPT
     notes = request[1].content
     assert QUESTION in notes and "25 days; the manager" in notes
-    assert notes.count("### ") == 3 and '### read_file(path="people/leave.md", start_line=5, end_line=20)' in notes
+    assert (
+        notes.count("### ") == 3
+        and '### read_file(path="people/leave.md", start_line=5, end_line=20)' in notes
+    )
 
 
 def test_the_written_answer_replaces_the_draft_which_stays_in_state():
-    result = build_graph(model=researching_across_files(), writer_model=citing_writer()).invoke({"messages": [HumanMessage(QUESTION)]})
+    result = build_graph(model=researching_across_files(), writer_model=citing_writer()).invoke(
+        {"messages": [HumanMessage(QUESTION)]}
+    )
     finals = [m for m in result["messages"] if isinstance(m, AIMessage) and not m.tool_calls]
     assert len(finals) == 1 and finals[0].content.startswith("Four years gives 25 days")
     assert result["draft"] == "25 days; the manager and the Head of People approve."
-    assert [m.type for m in result["messages"]] == ["human", "ai", "tool", "ai", "tool", "ai", "tool", "ai"]
+    assert [m.type for m in result["messages"]] == [
+        "human",
+        "ai",
+        "tool",
+        "ai",
+        "tool",
+        "ai",
+        "tool",
+        "ai",
+    ]
 
 
 def test_usage_and_turns_record_both_stages():
-    result = build_graph(model=researching_across_files(), writer_model=citing_writer()).invoke({"messages": [HumanMessage(QUESTION)]})
+    result = build_graph(model=researching_across_files(), writer_model=citing_writer()).invoke(
+        {"messages": [HumanMessage(QUESTION)]}
+    )
     assert result["usage"]["researcher"]["calls"] == 4 and result["usage"]["writer"]["calls"] == 1
     assert [t["node"] for t in result["turns"]] == ["agent"] * 4 + ["write_answer"]
 
 
 def test_unverifiable_citations_are_flagged_under_the_answer():
-    writer = ScriptedChatModel(["25 days (people/leave.md:10), see also (people/leave.md:400) and (nowhere.md:1)."], model="writer")
-    result = build_graph(model=researching_across_files(), writer_model=writer).invoke({"messages": [HumanMessage(QUESTION)]})
+    writer = ScriptedChatModel(
+        ["25 days (people/leave.md:10), see also (people/leave.md:400) and (nowhere.md:1)."],
+        model="writer",
+    )
+    result = build_graph(model=researching_across_files(), writer_model=writer).invoke(
+        {"messages": [HumanMessage(QUESTION)]}
+    )
     assert [(c["source"], c["valid"]) for c in result["citations"]] == [
         ("people/leave.md:10", True),
         ("people/leave.md:400", False),
         ("nowhere.md:1", False),
     ]
-    assert result["messages"][-1].content.endswith(UNVERIFIED_NOTE.format(sources="people/leave.md:400, nowhere.md:1"))
+    assert result["messages"][-1].content.endswith(
+        UNVERIFIED_NOTE.format(sources="people/leave.md:400, nowhere.md:1")
+    )
 
 
 def test_writer_failure_keeps_the_researchers_answer():
     writer = ScriptedChatModel([RuntimeError("writer crashed")], model="writer")
-    result = build_graph(model=researching_across_files(), writer_model=writer).invoke({"messages": [HumanMessage(QUESTION)]})
+    result = build_graph(model=researching_across_files(), writer_model=writer).invoke(
+        {"messages": [HumanMessage(QUESTION)]}
+    )
     assert result["messages"][-1].content == "25 days; the manager and the Head of People approve."
     last_turn = result["turns"][-1]
     assert last_turn["node"] == "write_answer" and "model" not in last_turn
@@ -144,27 +187,41 @@ def test_writer_failure_keeps_the_researchers_answer():
 
 def test_without_notes_there_is_nothing_to_write_from_and_the_writer_is_not_called():
     writer = ScriptedChatModel(["unused"], model="writer")
-    result = build_graph(model=ScriptedChatModel(["I can only answer from the files."]), writer_model=writer).invoke(
-        {"messages": [HumanMessage("Hello?")]}
-    )
+    result = build_graph(
+        model=ScriptedChatModel(["I can only answer from the files."]), writer_model=writer
+    ).invoke({"messages": [HumanMessage("Hello?")]})
     assert writer.calls == []
     assert result["messages"][-1].content == "I can only answer from the files."
 
 
 def test_failed_tool_calls_are_not_notes():
     researcher = ScriptedChatModel(
-        [[tool_call("read_file", {"path": "../../etc/passwd"})], [tool_call("search_files", {"query": "parental leave"})], "20 weeks."],
+        [
+            [tool_call("read_file", {"path": "../../etc/passwd"})],
+            [tool_call("search_files", {"query": "parental leave"})],
+            "20 weeks.",
+        ],
     )
     writer = ScriptedChatModel(["20 weeks (people/leave.md:33)."], model="writer")
-    result = build_graph(model=researcher, writer_model=writer).invoke({"messages": [HumanMessage("Parental leave?")]})
-    (refusal,) = [m for m in result["messages"] if isinstance(m, ToolMessage) and m.status == "error"]
+    result = build_graph(model=researcher, writer_model=writer).invoke(
+        {"messages": [HumanMessage("Parental leave?")]}
+    )
+    (refusal,) = [
+        m for m in result["messages"] if isinstance(m, ToolMessage) and m.status == "error"
+    ]
     assert "'..' may not appear in a path" in refusal.content
     notes = writer.calls[0]["messages"][-1].content
     assert "search_files" in notes and "read_file" not in notes
 
 
 def test_model_is_used_for_both_stages_when_no_writer_is_given():
-    both = ScriptedChatModel([[tool_call("search_files", {"query": "warranty"})], "Two years.", "Two years (support/warranty.md:7)."])
+    both = ScriptedChatModel(
+        [
+            [tool_call("search_files", {"query": "warranty"})],
+            "Two years.",
+            "Two years (support/warranty.md:7).",
+        ]
+    )
     result = build_graph(model=both).invoke({"messages": [HumanMessage("Warranty?")]})
     assert result["messages"][-1].content == "Two years (support/warranty.md:7)."
     assert both.turns_left == 0
@@ -179,14 +236,19 @@ def test_a_follow_up_in_the_thread_writes_from_its_own_notes_only():
             "3 years.",
         ]
     )
-    writer = ScriptedChatModel(["300 euros (engineering/on-call.md:13).", "3 years (support/warranty.md:8)."], model="writer")
+    writer = ScriptedChatModel(
+        ["300 euros (engineering/on-call.md:13).", "3 years (support/warranty.md:8)."],
+        model="writer",
+    )
     graph = build_graph(model=researcher, writer_model=writer, checkpointer=InMemorySaver())
     config = {"configurable": {"thread_id": "t"}}
     graph.invoke({"messages": [HumanMessage("On-call pay?")]}, config)
     result = graph.invoke({"messages": [HumanMessage("Pro warranty?")]}, config)
     second_notes = writer.calls[1]["messages"][-1].content
     assert "warranty Kestrel Pro" in second_notes and "on-call pay" not in second_notes
-    finals = [m.content for m in result["messages"] if isinstance(m, AIMessage) and not m.tool_calls]
+    finals = [
+        m.content for m in result["messages"] if isinstance(m, AIMessage) and not m.tool_calls
+    ]
     assert finals == ["300 euros (engineering/on-call.md:13).", "3 years (support/warranty.md:8)."]
     assert result["usage"]["writer"]["calls"] == 2
 
@@ -200,21 +262,29 @@ def test_the_runs_context_limits_the_researchers_steps():
     result = graph.invoke({"messages": [HumanMessage("Leave?")]}, context={"max_steps": 2})
     assert result["draft"].startswith("I stopped after 2 steps")
     assert sum(1 for t in result["turns"] if t["node"] == "agent") == 2
-    assert result["messages"][-1].content.startswith("From the notes")  # written from what was gathered
+    assert result["messages"][-1].content.startswith(
+        "From the notes"
+    )  # written from what was gathered
 
 
 def test_a_researcher_that_never_stops_ends_at_max_steps_not_a_recursion_error():
     def search_forever(messages, tools):
         return [tool_call("search_files", {"query": "leave"})]
 
-    graph = build_graph(model=ScriptedChatModel(search_forever), writer_model=ScriptedChatModel(["Done."]), max_steps=40)
+    graph = build_graph(
+        model=ScriptedChatModel(search_forever),
+        writer_model=ScriptedChatModel(["Done."]),
+        max_steps=40,
+    )
     result = graph.invoke({"messages": [HumanMessage("Leave?")]})
     assert result["draft"].startswith("I stopped after 40 steps")
 
 
 async def test_async_run_never_blocks_the_event_loop():
     """`langgraph dev` fails a run that does blocking I/O on the event loop; so does this test."""
-    blockbuster = pytest.importorskip("blockbuster", reason="comes with langgraph-cli[inmem] (test extra)")
+    blockbuster = pytest.importorskip(
+        "blockbuster", reason="comes with langgraph-cli[inmem] (test extra)"
+    )
     graph = build_graph(model=researching_across_files(), writer_model=citing_writer())
     with blockbuster.blockbuster_ctx():
         result = await graph.ainvoke({"messages": [HumanMessage(QUESTION)]})
@@ -222,8 +292,12 @@ async def test_async_run_never_blocks_the_event_loop():
 
 
 async def test_async_writer_failure_keeps_the_draft_without_blocking():
-    blockbuster = pytest.importorskip("blockbuster", reason="comes with langgraph-cli[inmem] (test extra)")
-    graph = build_graph(model=researching_across_files(), writer_model=ScriptedChatModel([RuntimeError("down")]))
+    blockbuster = pytest.importorskip(
+        "blockbuster", reason="comes with langgraph-cli[inmem] (test extra)"
+    )
+    graph = build_graph(
+        model=researching_across_files(), writer_model=ScriptedChatModel([RuntimeError("down")])
+    )
     with blockbuster.blockbuster_ctx():
         result = await graph.ainvoke({"messages": [HumanMessage(QUESTION)]})
     assert result["messages"][-1].content == result["draft"] and result["citations"] == []
@@ -241,15 +315,21 @@ def notes_dir(tmp_path):
 
 
 def ask_about_the_boat(**kwargs):
-    researcher = ScriptedChatModel([[tool_call("search_files", {"query": "boat called"})], "Marlin."])
+    researcher = ScriptedChatModel(
+        [[tool_call("search_files", {"query": "boat called"})], "Marlin."]
+    )
     writer = ScriptedChatModel(["It is Marlin (boat.md:3)."], model="writer")
-    return build_graph(model=researcher, writer_model=writer, **kwargs).invoke({"messages": [HumanMessage("Boat name?")]})
+    return build_graph(model=researcher, writer_model=writer, **kwargs).invoke(
+        {"messages": [HumanMessage("Boat name?")]}
+    )
 
 
 def test_root_argument_points_the_graph_at_another_folder(notes_dir):
     result = ask_about_the_boat(root=notes_dir)
     assert "boat.md:3 (Boat): The boat is called Marlin." in result["messages"][2].content
-    assert result["citations"] == [{"source": "boat.md:3", "path": "boat.md", "line": 3, "valid": True}]
+    assert result["citations"] == [
+        {"source": "boat.md:3", "path": "boat.md", "line": 3, "valid": True}
+    ]
 
 
 def test_env_var_points_the_graph_at_another_folder(notes_dir, monkeypatch):
@@ -262,13 +342,15 @@ def test_a_bad_folder_setting_is_a_clear_config_error(tmp_path, monkeypatch):
     monkeypatch.setenv(ROOT_ENV_VAR, str(tmp_path / "missing"))
     with pytest.raises(ConfigError, match=f"{ROOT_ENV_VAR}=.*is not a directory"):
         build_graph(model=ScriptedChatModel(["x"]))
-    with pytest.raises(ConfigError, match="root=.*is not a directory"):
+    with pytest.raises(ConfigError, match=r"root=.*is not a directory"):
         build_graph(model=ScriptedChatModel(["x"]), root=tmp_path / "missing")
 
 
 def test_searching_the_bundled_folder_writes_nothing_into_the_package(cache):
     before = sorted(str(p) for p in BUNDLED_DIR.rglob("*"))
-    build_graph(model=researching_across_files(), writer_model=citing_writer()).invoke({"messages": [HumanMessage(QUESTION)]})
+    build_graph(model=researching_across_files(), writer_model=citing_writer()).invoke(
+        {"messages": [HumanMessage(QUESTION)]}
+    )
     assert sorted(str(p) for p in BUNDLED_DIR.rglob("*")) == before
     assert list(cache.rglob("*.sqlite3"))
 
@@ -277,12 +359,16 @@ def test_searching_the_bundled_folder_writes_nothing_into_the_package(cache):
 
 
 def test_bundled_corpus_is_a_small_handbook_of_text_files_its_readme_indexes():
-    files = sorted(p.relative_to(BUNDLED_DIR).as_posix() for p in BUNDLED_DIR.rglob("*") if p.is_file())
+    files = sorted(
+        p.relative_to(BUNDLED_DIR).as_posix() for p in BUNDLED_DIR.rglob("*") if p.is_file()
+    )
     assert 8 <= len(files) <= 15
     lines = sum(len((BUNDLED_DIR / f).read_text(encoding="utf-8").splitlines()) for f in files)
     assert 200 <= lines <= 600
     readme = (BUNDLED_DIR / "README.md").read_text()
-    assert {f for f in files if f != "README.md"} == set(re.findall(r"`([\w/-]+\.md)`", readme.split("## Keeping")[0]))
+    assert {f for f in files if f != "README.md"} == set(
+        re.findall(r"`([\w/-]+\.md)`", readme.split("## Keeping")[0])
+    )
 
 
 # --- over HTTP: Nemotron researches, NeMo 12B writes ------------------------------------------
@@ -307,22 +393,38 @@ def assert_all_accepted(emu):
 def test_nemotron_researches_and_nemo_12b_writes_over_http(emu):
     emu.script(
         MISTRAL_NEMOTRON,
-        [ToolCall("search_files", {"query": "parental leave"}), ToolCall("read_file", {"path": "people/leave.md", "start_line": 31}), "20 weeks."],
+        [
+            ToolCall("search_files", {"query": "parental leave"}),
+            ToolCall("read_file", {"path": "people/leave.md", "start_line": 31}),
+            "20 weeks.",
+        ],
     )
-    emu.script(MISTRAL_NEMO_12B, ["Primary caregivers get 20 weeks at full pay (people/leave.md:33)."])
+    emu.script(
+        MISTRAL_NEMO_12B, ["Primary caregivers get 20 weeks at full pay (people/leave.md:33)."]
+    )
     result = http_graph(emu).invoke({"messages": [HumanMessage("How long is parental leave?")]})
-    assert result["messages"][-1].content == "Primary caregivers get 20 weeks at full pay (people/leave.md:33)."
+    assert (
+        result["messages"][-1].content
+        == "Primary caregivers get 20 weeks at full pay (people/leave.md:33)."
+    )
     assert result["citations"][0]["valid"] is True
-    assert [r.body["model"] for r in emu.chat_requests] == [MISTRAL_NEMOTRON] * 3 + [MISTRAL_NEMO_12B]
+    assert [r.body["model"] for r in emu.chat_requests] == [MISTRAL_NEMOTRON] * 3 + [
+        MISTRAL_NEMO_12B
+    ]
     writer_request = emu.chat_requests[-1].body
     assert "tools" not in writer_request
-    assert "33: - Primary caregiver: 20 weeks at full pay." in writer_request["messages"][-1]["content"]
+    assert (
+        "33: - Primary caregiver: 20 weeks at full pay."
+        in writer_request["messages"][-1]["content"]
+    )
     assert set(result["usage"]) == {MISTRAL_NEMOTRON, MISTRAL_NEMO_12B}
     assert_all_accepted(emu)
 
 
 def test_writer_endpoint_down_keeps_the_researchers_answer_over_http(emu):
-    emu.script(MISTRAL_NEMOTRON, [ToolCall("search_files", {"query": "warranty"}), "Two years for the K2."])
+    emu.script(
+        MISTRAL_NEMOTRON, [ToolCall("search_files", {"query": "warranty"}), "Two years for the K2."]
+    )
     emu.inject("server_error", model=MISTRAL_NEMO_12B, times=None)
     result = http_graph(emu).invoke({"messages": [HumanMessage("K2 warranty?")]})
     assert result["messages"][-1].content == "Two years for the K2."

@@ -1,4 +1,5 @@
-"""Every graph module declares one spec; everything else (CLI, langgraph.json, Studio) follows it."""
+"""Every graph module declares one spec; everything else (CLI, langgraph.json, Studio) follows "
+"it."""
 
 import asyncio
 import importlib
@@ -19,9 +20,7 @@ TOOL_FREE = {"report"}
 
 def test_langgraph_json_equals_the_specs():
     config = json.loads((ROOT / "langgraph.json").read_text())
-    expected = {
-        name: f"./{MODULES[name].replace('.', '/')}.py:make_graph" for name in GRAPHS
-    }
+    expected = {name: f"./{MODULES[name].replace('.', '/')}.py:make_graph" for name in GRAPHS}
     assert config["graphs"] == expected
 
 
@@ -35,7 +34,7 @@ def test_each_spec_is_complete_and_its_graph_loads_as_studio_loads_it(name):
     graph = asyncio.run(module.make_graph())
     assert module.graph is graph
     assert graph.checkpointer is None  # langgraph dev refuses graphs that bring their own
-    # Studio's input form needs a schema with the messages field; its configuration form, a context schema
+    # Studio's input form needs a schema with the messages field; its config form, a context schema
     assert "messages" in graph.get_input_jsonschema()["properties"]
     assert "messages" in graph.get_output_jsonschema()["properties"]
     context = graph.get_context_jsonschema()
@@ -59,7 +58,9 @@ def test_importing_a_graph_module_builds_nothing(monkeypatch):
 
 
 def test_unknown_graph_lists_the_known_ones():
-    with pytest.raises(ConfigError, match="Did you mean 'calculator'[?] Available graphs: .*calculator"):
+    with pytest.raises(
+        ConfigError, match=r"Did you mean 'calculator'[?] Available graphs: .*calculator"
+    ):
         get_spec("calculater")
     with pytest.raises(ConfigError) as info:
         get_spec("zzz")
@@ -69,4 +70,4 @@ def test_unknown_graph_lists_the_known_ones():
 def test_only_graph_is_lazy():
     module = load_graph_module("calculator")
     with pytest.raises(AttributeError, match="has no attribute 'grpah'"):
-        module.grpah
+        module.grpah  # noqa: B018 (the attribute access is what raises)

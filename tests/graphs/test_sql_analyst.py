@@ -100,7 +100,7 @@ def test_a_hostile_query_goes_back_to_the_model_and_changes_nothing(db):
         {"messages": [HumanMessage("Delete every order")]}
     )
 
-    delete, several, count = tool_messages(result)
+    delete, several, _count = tool_messages(result)
     assert delete.status == several.status == "error"
     assert "Refused: several statements" in several.content
     assert result["messages"][-1].content == "There are 300 orders."
@@ -166,4 +166,4 @@ def test_cli_runs_the_example_offline(db, monkeypatch, capsys):
 def test_module_exposes_the_graph_lazily():
     assert sql_analyst.SPEC is SPEC
     with pytest.raises(AttributeError, match="has no attribute 'grahp'"):
-        sql_analyst.grahp
+        sql_analyst.grahp  # noqa: B018 (the attribute access is what raises)

@@ -55,10 +55,14 @@ def test_parts_go_to_specialists_in_parallel_and_compose_keeps_plan_order():
     out = graph.invoke({"messages": [HumanMessage("18% of 1250, and 5 miles in km?")]})
     findings = sorted(out["findings"], key=lambda f: f["index"])
     assert [f["task"] for f in findings] == ["What is 18% of 1250?", "Convert 5 miles to km"]
-    assert findings[0]["answer"] == "result 225.0" and findings[1]["answer"].startswith("result 8.04672")
+    assert findings[0]["answer"] == "result 225.0" and findings[1]["answer"].startswith(
+        "result 8.04672"
+    )
     answer = out["messages"][-1]
     assert isinstance(answer, AIMessage)
-    assert answer.content.index("225.0") < answer.content.index("8.04672")  # plan order, not finish order
+    assert answer.content.index("225.0") < answer.content.index(
+        "8.04672"
+    )  # plan order, not finish order
     # the supervisor's conversation holds the request and the answer, not the specialists' chatter
     assert [type(m).__name__ for m in out["messages"]] == ["HumanMessage", "AIMessage"]
     assert out["usage"]["scripted"]["calls"] == 1 + 2 * 2 + 1
@@ -75,7 +79,10 @@ def test_a_failing_specialist_is_reported_not_lost():
     graph = build_graph(model=team_model(fail_on="miles"), fallback_model=False)
     out = graph.invoke({"messages": [HumanMessage("18% of 1250, and 5 miles in km?")]})
     by_task = {f["task"]: f for f in out["findings"]}
-    assert by_task["What is 18% of 1250?"]["ok"] and by_task["What is 18% of 1250?"]["answer"] == "result 225.0"
+    assert (
+        by_task["What is 18% of 1250?"]["ok"]
+        and by_task["What is 18% of 1250?"]["answer"] == "result 225.0"
+    )
     failed = by_task["Convert 5 miles to km"]
     assert not failed["ok"] and "specialist endpoint down" in failed["answer"]
     assert "failed: " in out["messages"][-1].content

@@ -15,8 +15,12 @@ pytestmark = pytest.mark.filterwarnings("ignore:.*deprecated.*")
 @pytest.fixture
 def config(tmp_path, repo, own_server_url, servers):
     path = tmp_path / "mcp.json"
-    entries = {"time": servers.time(), "git": servers.git(repo), "own": {"url": own_server_url},
-               "ghost": {"command": str(tmp_path / "no-such-server")}}  # fmt: skip
+    entries = {
+        "time": servers.time(),
+        "git": servers.git(repo),
+        "own": {"url": own_server_url},
+        "ghost": {"command": str(tmp_path / "no-such-server")},
+    }
     path.write_text(json.dumps({"mcpServers": entries}))
     return str(path)
 
@@ -75,7 +79,7 @@ def test_run_with_mcp_calls_the_servers_and_stops_them(capsys, config, repo, ser
                     ToolCall("own_calculate", {"expression": "6 * 7"}),
                 ],
                 "Done.",
-            ],  # fmt: skip
+            ],
         )
         argv = [
             "run",

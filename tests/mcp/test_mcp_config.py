@@ -16,7 +16,7 @@ def test_both_usual_keys_and_both_transports():
                     "time": {"command": "uvx", "args": ["mcp-server-time"], "env": {"TZ": "UTC"}},
                     "remote": {"url": "http://127.0.0.1:9/mcp", "transport": "streamable_http"},
                 }
-            }  # fmt: skip
+            }
         )
         time, remote = config.servers["time"], config.servers["remote"]
         assert (time.transport, time.command, time.args, dict(time.env)) == (
@@ -95,7 +95,7 @@ def test_variables_are_expanded_and_secrets_stay_out_of_repr_and_errors(monkeypa
                 },
                 "local": {"command": "srv", "env": {"TOKEN": "${MCP_TEST_TOKEN}"}},
             }
-        }  # fmt: skip
+        }
     )
     remote, local = config.servers["remote"], config.servers["local"]
     assert (
@@ -131,7 +131,7 @@ def test_options_disabled_and_approval_forms():
                 "c": {"command": "c"},
                 "off": {"command": "off", "disabled": True},
             }
-        }  # fmt: skip
+        }
     )
     assert list(config.servers) == ["a", "b", "c"]
     a = config.servers["a"]
@@ -143,7 +143,7 @@ def test_options_disabled_and_approval_forms():
 
 
 def test_file_errors_name_the_file(tmp_path):
-    with pytest.raises(ConfigError, match="Cannot read the MCP config .*missing.json"):
+    with pytest.raises(ConfigError, match=r"Cannot read the MCP config .*missing.json"):
         load_mcp_config(tmp_path / "missing.json")
     broken = tmp_path / "broken.json"
     broken.write_text('{"servers": {\n  "a": {"command": "x",}\n}}')

@@ -11,7 +11,8 @@ from nemotron_agents.graphs import GRAPHS, get_spec, load_graph_module, spec
 from nemotron_agents.settings import Settings
 from nemotron_agents.testing import NIMEmulator
 from nemotron_agents.testing.emulator import MISTRAL_NEMOTRON, ToolCall
-from nemotron_agents.tools.mcp import MCP_CONFIG_ENV, toolset as toolset_module
+from nemotron_agents.tools.mcp import MCP_CONFIG_ENV
+from nemotron_agents.tools.mcp import toolset as toolset_module
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*deprecated.*")
 
@@ -20,7 +21,7 @@ def test_the_single_agent_graphs_take_extra_tools_and_the_others_say_so(toolset)
     able = {name for name, graph in GRAPHS.items() if graph.takes_extra_tools()}
     assert {"calculator", "sql_analyst"} <= able and "report" not in able
     with pytest.raises(
-        ConfigError, match="Graph 'report' cannot take MCP tools; graphs that can: .*calculator"
+        ConfigError, match=r"Graph 'report' cannot take MCP tools; graphs that can: .*calculator"
     ):
         get_spec("report").mcp_options(toolset)
     assert get_spec("report").mcp_options(None) == {}

@@ -1,5 +1,3 @@
-import asyncio
-
 import pytest
 import requests
 
@@ -14,7 +12,16 @@ def test_retryable_statuses(status):
     assert type(err) is ModelCallError
 
 
-@pytest.mark.parametrize(("status", "cls"), [(400, ModelRequestError), (404, ModelRequestError), (422, ModelRequestError), (401, ModelAuthError), (403, ModelAuthError)])
+@pytest.mark.parametrize(
+    ("status", "cls"),
+    [
+        (400, ModelRequestError),
+        (404, ModelRequestError),
+        (422, ModelRequestError),
+        (401, ModelAuthError),
+        (403, ModelAuthError),
+    ],
+)
 def test_non_retryable_statuses(status, cls):
     err = classify(Exception(f"[{status}] Bad\nbody"))
     assert isinstance(err, cls) and not err.retryable and err.status == status
@@ -29,7 +36,7 @@ def test_auth_error_names_the_key_variable():
     [
         requests.exceptions.ConnectionError("refused"),
         requests.exceptions.ReadTimeout("read timed out"),
-        asyncio.TimeoutError(),
+        TimeoutError(),
         ConnectionResetError("reset"),
     ],
 )

@@ -33,7 +33,9 @@ def test_retry_then_success_on_primary():
 
 def test_backoff_grows_then_fallback_answers():
     primary = ScriptedChatModel([Exception("[500] boom")] * 3, model="p")
-    c, delays = chain(primary, ScriptedChatModel(["from fallback"], model="f"), max_retries=2, initial_delay=1)
+    c, delays = chain(
+        primary, ScriptedChatModel(["from fallback"], model="f"), max_retries=2, initial_delay=1
+    )
     out = c.invoke(HI)
     assert (out.message.content, out.model, out.fallback) == ("from fallback", "f", True)
     assert delays == [1, 2]
@@ -49,8 +51,11 @@ def test_retry_after_is_honoured_and_a_long_one_skips_to_fallback():
 
 def test_non_retryable_stops_without_fallback():
     fallback = ScriptedChatModel(["never"], model="f")
-    c, _ = chain(ScriptedChatModel([Exception("[400] Unexpected role 'user' after role 'tool'")], model="p"), fallback)
-    with pytest.raises(ModelRequestError, match="HTTP 400 from p: .*Unexpected role"):
+    c, _ = chain(
+        ScriptedChatModel([Exception("[400] Unexpected role 'user' after role 'tool'")], model="p"),
+        fallback,
+    )
+    with pytest.raises(ModelRequestError, match=r"HTTP 400 from p: .*Unexpected role"):
         c.invoke(HI)
     assert fallback.calls == []
 
@@ -68,7 +73,11 @@ def test_all_down_raises_unavailable_with_every_attempt():
 
 
 def test_empty_answer_counts_as_failure():
-    c, _ = chain(ScriptedChatModel([AIMessage(""), AIMessage("")], model="p"), ScriptedChatModel(["real"], model="f"), max_retries=1)
+    c, _ = chain(
+        ScriptedChatModel([AIMessage(""), AIMessage("")], model="p"),
+        ScriptedChatModel(["real"], model="f"),
+        max_retries=1,
+    )
     out = c.invoke(HI)
     assert out.model == "f" and "empty answer" in out.failures[0][1]
 
@@ -78,4 +87,6 @@ async def test_async_path_same_policy():
     c, delays = chain(primary, initial_delay=0.25)
     out = await c.ainvoke(HI)
     assert out.message.content == "ok" and delays == [0.25]
-    assert out.usage() == {"p": {"input_tokens": 1, "output_tokens": 1, "total_tokens": 2, "calls": 1}}
+    assert out.usage() == {
+        "p": {"input_tokens": 1, "output_tokens": 1, "total_tokens": 2, "calls": 1}
+    }

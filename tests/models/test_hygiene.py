@@ -3,7 +3,12 @@ import re
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
 from langchain_nvidia_ai_endpoints._utils import convert_message_to_dict
 
-from nemotron_agents.models.hygiene import ACKNOWLEDGEMENT, MISSING_RESULT, mistral_tool_call_id, prepare_messages
+from nemotron_agents.models.hygiene import (
+    ACKNOWLEDGEMENT,
+    MISSING_RESULT,
+    mistral_tool_call_id,
+    prepare_messages,
+)
 
 ID = re.compile(r"^[a-zA-Z0-9]{9}$")
 
@@ -58,7 +63,11 @@ def test_streamed_turn_gets_additional_kwargs_tool_calls_rebuilt():
     out = wire([HumanMessage("1+2?"), streamed, ToolMessage("3", tool_call_id="AbC123xYz")])
     assert out[1]["content"] is None
     assert out[1]["tool_calls"] == [
-        {"id": "AbC123xYz", "type": "function", "function": {"name": "add", "arguments": '{"a": 1, "b": 2}'}}
+        {
+            "id": "AbC123xYz",
+            "type": "function",
+            "function": {"name": "add", "arguments": '{"a": 1, "b": 2}'},
+        }
     ]
 
 
@@ -108,9 +117,23 @@ def test_system_messages_merged_at_start():
 def test_malformed_calls_are_sent_with_empty_arguments_and_their_result():
     bad = AIMessage(
         "",
-        invalid_tool_calls=[{"name": "add", "args": '{"a": 1,', "id": "bad1", "error": "json", "type": "invalid_tool_call"}],
+        invalid_tool_calls=[
+            {
+                "name": "add",
+                "args": '{"a": 1,',
+                "id": "bad1",
+                "error": "json",
+                "type": "invalid_tool_call",
+            }
+        ],
     )
-    out = wire([HumanMessage("x"), bad, ToolMessage("Error: bad json", tool_call_id="bad1", status="error")])
+    out = wire(
+        [
+            HumanMessage("x"),
+            bad,
+            ToolMessage("Error: bad json", tool_call_id="bad1", status="error"),
+        ]
+    )
     assert out[1]["tool_calls"][0]["function"] == {"name": "add", "arguments": "{}"}
     assert out[2]["tool_call_id"] == out[1]["tool_calls"][0]["id"]
 
@@ -148,7 +171,12 @@ def messy_history(rng: random.Random):
             ai = AIMessage(text, tool_calls=calls)
             if not streamed:
                 ai.additional_kwargs["tool_calls"] = [
-                    {"id": c["id"], "type": "function", "function": {"name": "add", "arguments": "{}"}} for c in calls
+                    {
+                        "id": c["id"],
+                        "type": "function",
+                        "function": {"name": "add", "arguments": "{}"},
+                    }
+                    for c in calls
                 ]
             messages.append(ai)
             for c in calls:
@@ -189,7 +217,9 @@ def test_cache_grown_step_by_step_equals_prepare_messages_on_the_whole_history()
             prefix = history[:end]
             expected = prepare_messages(([SystemMessage(system)] if system else []) + prefix)
             got = cache.prepare(system, prefix)
-            assert [convert_message_to_dict(m) for m in got] == [convert_message_to_dict(m) for m in expected]
+            assert [convert_message_to_dict(m) for m in got] == [
+                convert_message_to_dict(m) for m in expected
+            ]
 
 
 def test_an_agent_loop_history_is_processed_once():
@@ -198,7 +228,11 @@ def test_an_agent_loop_history_is_processed_once():
     for step in range(200):
         cache.prepare("system", history)
         ai = AIMessage("", tool_calls=[call("add", f"id{step:07d}", a=step)], id=f"a{step}")
-        history = [*history, ai, ToolMessage(str(step), tool_call_id=f"id{step:07d}", id=f"t{step}")]
+        history = [
+            *history,
+            ai,
+            ToolMessage(str(step), tool_call_id=f"id{step:07d}", id=f"t{step}"),
+        ]
     out = cache.prepare("system", history)
     assert cache.rebuilds == 1 and len(out) == 1 + 1 + 400
 

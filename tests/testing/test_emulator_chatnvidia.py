@@ -1,4 +1,5 @@
-"""NIMEmulator through the real ChatNVIDIA client: text, tools, streaming, usage, structured output."""
+"""NIMEmulator through the real ChatNVIDIA client: text, tools, streaming, usage, structured "
+"output."""
 
 from __future__ import annotations
 
@@ -170,14 +171,19 @@ def test_both_stream_styles_merge_into_the_same_calls(style):
 async def test_tool_call_async_stream(emu):
     emu.models[MISTRAL_NEMOTRON].stream_style = "whole"
     streamed = await amerge(chat(emu).bind_tools([GetWeather]).astream("weather in Rome"))
-    assert [(c["name"], c["args"]) for c in streamed.tool_calls] == [("GetWeather", {"city": "Rome"})]
+    assert [(c["name"], c["args"]) for c in streamed.tool_calls] == [
+        ("GetWeather", {"city": "Rome"})
+    ]
 
 
 def test_tool_choice_forces_a_call_and_none_forbids_it(emu):
     llm = chat(emu)
     forced = llm.bind_tools([GetWeather, GetTime], tool_choice="GetTime").invoke("hello")
     assert [c["name"] for c in forced.tool_calls] == ["GetTime"]
-    assert emu.chat_requests[-1].body["tool_choice"] == {"type": "function", "function": {"name": "GetTime"}}
+    assert emu.chat_requests[-1].body["tool_choice"] == {
+        "type": "function",
+        "function": {"name": "GetTime"},
+    }
     required = llm.bind_tools([GetWeather], tool_choice="any").invoke("hello")
     assert [c["name"] for c in required.tool_calls] == ["GetWeather"]
     assert emu.chat_requests[-1].body["tool_choice"] == "required"
@@ -238,7 +244,9 @@ def test_guided_json_ignored_makes_client_fall_back_and_fail():
 
 def test_guided_json_honoured_by_default(emu):
     emu.inject("bad_request", message="response_format is not supported")
-    assert chat(emu).with_structured_output(GetWeather).invoke("weather in Lima") == GetWeather(city="Lima")
+    assert chat(emu).with_structured_output(GetWeather).invoke("weather in Lima") == GetWeather(
+        city="Lima"
+    )
     assert "guided_json" in emu.chat_requests[-1].body
 
 
@@ -259,12 +267,20 @@ def test_streamed_history_bug_is_rejected_and_fixed_history_passes(emu):
     with pytest.raises(Exception) as err:
         llm.invoke([ask, streamed, result])
     assert str(err.value).startswith("[400]")
-    assert f"Unexpected tool call id {streamed.tool_calls[0]['id']} in tool results" in str(err.value)
+    assert f"Unexpected tool call id {streamed.tool_calls[0]['id']} in tool results" in str(
+        err.value
+    )
     sent = emu.chat_requests[-1].body["messages"][1]
     assert sent == {"role": "assistant", "content": ""}
     raw = [
-        {"id": c["id"], "type": "function", "function": {"name": c["name"], "arguments": '{"city": "Paris"}'}}
+        {
+            "id": c["id"],
+            "type": "function",
+            "function": {"name": c["name"], "arguments": '{"city": "Paris"}'},
+        }
         for c in streamed.tool_calls
     ]
-    fixed = AIMessage(content="", tool_calls=streamed.tool_calls, additional_kwargs={"tool_calls": raw})
+    fixed = AIMessage(
+        content="", tool_calls=streamed.tool_calls, additional_kwargs={"tool_calls": raw}
+    )
     assert llm.invoke([ask, fixed, result]).content == 'The weather for city "Paris" is sunny.'

@@ -63,7 +63,9 @@ STATUS_FAULTS = [
 
 @pytest.mark.parametrize("mode", ["invoke", "stream"])
 @pytest.mark.parametrize(
-    ("kind", "params", "status", "cls", "retryable"), STATUS_FAULTS, ids=[f[0] for f in STATUS_FAULTS]
+    ("kind", "params", "status", "cls", "retryable"),
+    STATUS_FAULTS,
+    ids=[f[0] for f in STATUS_FAULTS],
 )
 def test_status_faults_sync(emu, mode, kind, params, status, cls, retryable):
     llm = llm_for(emu)
@@ -72,7 +74,11 @@ def test_status_faults_sync(emu, mode, kind, params, status, cls, retryable):
         run_sync(llm, mode)
     assert str(err.value).startswith(f"[{status}]")
     classified = classify(err.value, model=llm)
-    assert type(classified) is cls and classified.status == status and classified.retryable is retryable
+    assert (
+        type(classified) is cls
+        and classified.status == status
+        and classified.retryable is retryable
+    )
     assert classified.retry_after == params.get("retry_after")
     assert emu.requests[-1].status == status and emu.requests[-1].fault == kind
     assert llm.invoke("hi").content == "You said: hi"  # one call only
@@ -80,7 +86,9 @@ def test_status_faults_sync(emu, mode, kind, params, status, cls, retryable):
 
 @pytest.mark.parametrize("mode", ["invoke", "stream"])
 @pytest.mark.parametrize(
-    ("kind", "params", "status", "cls", "retryable"), STATUS_FAULTS, ids=[f[0] for f in STATUS_FAULTS]
+    ("kind", "params", "status", "cls", "retryable"),
+    STATUS_FAULTS,
+    ids=[f[0] for f in STATUS_FAULTS],
 )
 async def test_status_faults_async(emu, mode, kind, params, status, cls, retryable):
     llm = llm_for(emu)
@@ -103,13 +111,16 @@ def test_bodies_local_vs_hosted():
             server.inject("unauthorized")
         auth = {"Authorization": "Bearer nvapi-x"}
         local_429, hosted_429 = (
-            requests.post(f"{s.base_url}/chat/completions", json=body, headers=auth) for s in (local, hosted)
+            requests.post(f"{s.base_url}/chat/completions", json=body, headers=auth)
+            for s in (local, hosted)
         )
         local_503, hosted_503 = (
-            requests.post(f"{s.base_url}/chat/completions", json=body, headers=auth) for s in (local, hosted)
+            requests.post(f"{s.base_url}/chat/completions", json=body, headers=auth)
+            for s in (local, hosted)
         )
         local_401, hosted_401 = (
-            requests.post(f"{s.base_url}/chat/completions", json=body, headers=auth) for s in (local, hosted)
+            requests.post(f"{s.base_url}/chat/completions", json=body, headers=auth)
+            for s in (local, hosted)
         )
     assert local_429.json()["error"]["code"] == 429 and local_429.headers["Retry-After"] == "1.5"
     assert hosted_429.json() == {"status": 429, "title": "Too Many Requests"}
@@ -203,7 +214,9 @@ async def test_unknown_tool_name(mode):
     async with NIMEmulator() as emu:
         emu.inject("unknown_tool", name="launch_rockets")
         reply = await run_async(llm_for(emu).bind_tools([GetWeather]), mode)
-    assert [(c["name"], c["args"]) for c in reply.tool_calls] == [("launch_rockets", {"city": "Paris"})]
+    assert [(c["name"], c["args"]) for c in reply.tool_calls] == [
+        ("launch_rockets", {"city": "Paris"})
+    ]
 
 
 def test_reply_faults_make_a_call_when_the_model_would_not():
@@ -224,7 +237,8 @@ def test_empty_choices(mode):
         )
         emu.inject("empty_choices")
         empty = requests.post(
-            f"{emu.base_url}/chat/completions", json={"messages": [{"role": "user", "content": "hi"}]}
+            f"{emu.base_url}/chat/completions",
+            json={"messages": [{"role": "user", "content": "hi"}]},
         )
     assert reply.content == "" and reply.tool_calls == []
     assert raw.json()["choices"] and empty.json()["choices"] == []
@@ -254,7 +268,8 @@ def test_fault_objects_and_bad_faults():
     with NIMEmulator() as emu:
         emu.inject(Fault("rate_limit", retry_after=None))
         response = requests.post(
-            f"{emu.base_url}/chat/completions", json={"messages": [{"role": "user", "content": "hi"}]}
+            f"{emu.base_url}/chat/completions",
+            json={"messages": [{"role": "user", "content": "hi"}]},
         )
         assert response.status_code == 429 and "Retry-After" not in response.headers
         with pytest.raises(ValueError, match="unknown fault"):
@@ -268,7 +283,8 @@ def test_fault_objects_and_bad_faults():
 def test_scripted_faults_in_order():
     with NIMEmulator() as emu:
         emu.script(
-            MISTRAL_NEMOTRON, [Fault("unavailable", retry_after=1), Fault("delay", seconds=0.05), "recovered"]
+            MISTRAL_NEMOTRON,
+            [Fault("unavailable", retry_after=1), Fault("delay", seconds=0.05), "recovered"],
         )
         llm = llm_for(emu)
         with pytest.raises(Exception, match=r"^\[503\]"):
@@ -283,7 +299,8 @@ def test_never_answers_202_and_gets_are_not_faulted():
         models = requests.get(f"{emu.base_url}/models")
         for _ in range(3):
             requests.post(
-                f"{emu.base_url}/chat/completions", json={"messages": [{"role": "user", "content": "hi"}]}
+                f"{emu.base_url}/chat/completions",
+                json={"messages": [{"role": "user", "content": "hi"}]},
             )
         emu.clear_faults()
         requests.post(f"{emu.base_url}/chat/completions", json={"messages": []})

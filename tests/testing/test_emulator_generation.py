@@ -68,7 +68,8 @@ def finish_reasons(chunks: list[dict]) -> list[str]:
 
 
 def test_max_tokens_cuts_a_tool_call_and_reports_length(emu):
-    # "get_weather" is 3 estimated tokens, '{"city": "Paris"}' 5: a 5-token budget leaves 2 (8 chars)
+    # "get_weather" is 3 estimated tokens, '{"city": "Paris"}' 5: a 5-token budget leaves 2
+    # (8 chars)
     choice = post(emu, tools=[WEATHER], tool_choice="required", max_tokens=5).json()["choices"][0]
     assert choice["finish_reason"] == "length"
     (call,) = choice["message"]["tool_calls"]

@@ -87,7 +87,8 @@ def test_record_limits_are_checked():
     "partial",
     [
         b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n",  # headers never end
-        b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{",  # body never ends
+        # the body never ends
+        b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{",
     ],
 )
 def test_stalled_requests_are_timed_out(partial):

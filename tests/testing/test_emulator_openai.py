@@ -69,7 +69,9 @@ def test_non_stream_text_and_tools(client):
     calls = client.chat.completions.create(model=MISTRAL_NEMOTRON, messages=ASK, tools=TOOLS)
     choice = calls.choices[0]
     assert choice.finish_reason == "tool_calls"
-    assert [(c.function.name, json.loads(c.function.arguments)) for c in choice.message.tool_calls] == [
+    assert [
+        (c.function.name, json.loads(c.function.arguments)) for c in choice.message.tool_calls
+    ] == [
         ("get_weather", {"city": "Paris"}),
         ("get_time", {"city": "Tokyo"}),
     ]
@@ -101,9 +103,9 @@ def test_stream_chunks_and_usage(style):
     ]
     assert all(len(c["id"]) == 9 for c in calls.values())
     assert chunks[-1].choices == [] and chunks[-1].usage.total_tokens > 0
-    assert [c.choices[0].finish_reason for c in chunks if c.choices and c.choices[0].finish_reason] == [
-        "tool_calls"
-    ]
+    assert [
+        c.choices[0].finish_reason for c in chunks if c.choices and c.choices[0].finish_reason
+    ] == ["tool_calls"]
 
 
 def test_stream_without_usage_option_sends_no_usage_chunk(client):
@@ -134,18 +136,42 @@ def test_structured_output_parse(client):
 @pytest.mark.parametrize(
     ("setup", "body", "error"),
     [
-        (None, {"messages": [{"role": "user", "content": "hi"}], "temperature": 5}, openai.BadRequestError),
+        (
+            None,
+            {"messages": [{"role": "user", "content": "hi"}], "temperature": 5},
+            openai.BadRequestError,
+        ),
         (None, {"messages": [], "model": "nope"}, openai.NotFoundError),
         (
             ("rate_limit", {"retry_after": 1}),
             {"messages": [{"role": "user", "content": "hi"}]},
             openai.RateLimitError,
         ),
-        (("server_error", {}), {"messages": [{"role": "user", "content": "hi"}]}, openai.InternalServerError),
-        (("unavailable", {}), {"messages": [{"role": "user", "content": "hi"}]}, openai.InternalServerError),
-        (("unauthorized", {}), {"messages": [{"role": "user", "content": "hi"}]}, openai.AuthenticationError),
-        (("forbidden", {}), {"messages": [{"role": "user", "content": "hi"}]}, openai.PermissionDeniedError),
-        (("disconnect", {}), {"messages": [{"role": "user", "content": "hi"}]}, openai.APIConnectionError),
+        (
+            ("server_error", {}),
+            {"messages": [{"role": "user", "content": "hi"}]},
+            openai.InternalServerError,
+        ),
+        (
+            ("unavailable", {}),
+            {"messages": [{"role": "user", "content": "hi"}]},
+            openai.InternalServerError,
+        ),
+        (
+            ("unauthorized", {}),
+            {"messages": [{"role": "user", "content": "hi"}]},
+            openai.AuthenticationError,
+        ),
+        (
+            ("forbidden", {}),
+            {"messages": [{"role": "user", "content": "hi"}]},
+            openai.PermissionDeniedError,
+        ),
+        (
+            ("disconnect", {}),
+            {"messages": [{"role": "user", "content": "hi"}]},
+            openai.APIConnectionError,
+        ),
     ],
 )
 @pytest.mark.parametrize("hosted", [False, True], ids=["local", "hosted"])
@@ -157,7 +183,11 @@ def test_errors_map_to_openai_exceptions(setup, body, error, hosted):
         body = dict(body)
         with pytest.raises(error) as err:
             client.chat.completions.create(model=body.pop("model", MISTRAL_NEMOTRON), **body)
-    if isinstance(err.value, openai.APIStatusError) and isinstance(err.value.body, dict) and not hosted:
+    if (
+        isinstance(err.value, openai.APIStatusError)
+        and isinstance(err.value.body, dict)
+        and not hosted
+    ):
         assert err.value.body["code"] == err.value.status_code  # openai unwraps {"error": {...}}
 
 

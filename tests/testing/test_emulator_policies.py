@@ -48,7 +48,10 @@ def test_script_plays_replies_in_order_then_says_it_ran_dry():
             MISTRAL_NEMOTRON,
             [
                 ("GetWeather", {"city": "Paris"}),
-                [ToolCall("GetWeather", {"city": "Oslo"}), {"name": "GetWeather", "args": {"city": "Rome"}}],
+                [
+                    ToolCall("GetWeather", {"city": "Oslo"}),
+                    {"name": "GetWeather", "args": {"city": "Rome"}},
+                ],
                 "All done.",
             ],
         )
@@ -56,7 +59,9 @@ def test_script_plays_replies_in_order_then_says_it_ran_dry():
         first = llm.invoke("anything")
         second = llm.invoke("anything")
         third = llm.invoke("anything")
-        assert llm_for(emu, MISTRAL_NEMO_12B).invoke("hi").content == "You said: hi"  # other model: auto
+        assert (
+            llm_for(emu, MISTRAL_NEMO_12B).invoke("hi").content == "You said: hi"
+        )  # other model: auto
         with pytest.raises(Exception) as err:
             llm.invoke("anything")
     assert [c["args"] for c in first.tool_calls] == [{"city": "Paris"}]
@@ -73,7 +78,8 @@ def test_script_for_any_model_and_streaming():
             None,
             [
                 Reply(
-                    content="Hi there", tool_calls=[ToolCall("GetWeather", {"city": "Nice"}, id="AAAAbbbb1")]
+                    content="Hi there",
+                    tool_calls=[ToolCall("GetWeather", {"city": "Nice"}, id="AAAAbbbb1")],
                 )
             ],
         )
@@ -100,7 +106,9 @@ def test_callback_policy_sees_the_request_and_may_defer_to_auto():
     def policy(body):
         seen.append(body)
         return (
-            None if body["messages"][-1]["content"] == "auto please" else f"{len(body['messages'])} messages"
+            None
+            if body["messages"][-1]["content"] == "auto please"
+            else f"{len(body['messages'])} messages"
         )
 
     with NIMEmulator(policy=policy) as emu:
@@ -137,7 +145,8 @@ def test_coerce_reply_forms():
     assert coerce_reply(Fault("server_error")).fault == Fault("server_error")
     assert coerce_reply(("f", {"x": 1})).tool_calls[0] == ToolCall("f", {"x": 1})
     assert (
-        coerce_reply({"name": "f", "arguments": {"x": 1}, "id": "abcdefghi"}).tool_calls[0].id == "abcdefghi"
+        coerce_reply({"name": "f", "arguments": {"x": 1}, "id": "abcdefghi"}).tool_calls[0].id
+        == "abcdefghi"
     )
 
 
@@ -178,15 +187,22 @@ def test_loose_word_matching_and_spoken_enum_values():
     )
     ids = IdSource(1).tool_call_id
     of = auto_reply(
-        {"messages": [{"role": "user", "content": "What is 15% of 240?"}], "tools": [percentage]}, ids=ids
+        {"messages": [{"role": "user", "content": "What is 15% of 240?"}], "tools": [percentage]},
+        ids=ids,
     )
     assert of.tool_calls[0].arguments == {"operation": "percent_of", "a": 15, "b": 240}
     change = auto_reply(
-        {"messages": [{"role": "user", "content": "percent change from 50 to 75"}], "tools": [percentage]},
+        {
+            "messages": [{"role": "user", "content": "percent change from 50 to 75"}],
+            "tools": [percentage],
+        },
         ids=ids,
     )
     assert change.tool_calls[0].arguments == {"operation": "percent_change", "a": 50, "b": 75}
-    assert relevance("a unit conversion please", tool("convert_units", "", {})) == (6, True)  # unit, convert
+    assert relevance("a unit conversion please", tool("convert_units", "", {})) == (
+        6,
+        True,
+    )  # unit, convert
 
 
 def test_forced_call_fills_enums_numbers_and_defaults_from_the_schema():
@@ -204,7 +220,9 @@ def test_forced_call_fills_enums_numbers_and_defaults_from_the_schema():
     )
     reply = auto_reply(
         {
-            "messages": [{"role": "user", "content": "convert 72.5 to celsius units with 9 digits"}],
+            "messages": [
+                {"role": "user", "content": "convert 72.5 to celsius units with 9 digits"}
+            ],
             "tools": [convert],
             "tool_choice": "required",
         },
@@ -276,7 +294,11 @@ def test_make_value_handles_refs_unions_formats_and_arrays():
 def test_recursive_schema_terminates():
     schema = {
         "$defs": {
-            "N": {"type": "object", "properties": {"next": {"$ref": "#/$defs/N"}}, "required": ["next"]}
+            "N": {
+                "type": "object",
+                "properties": {"next": {"$ref": "#/$defs/N"}},
+                "required": ["next"],
+            }
         },
         "$ref": "#/$defs/N",
     }
@@ -297,12 +319,16 @@ def test_json_object_response_format_and_guided_json_over_http():
     with NIMEmulator() as emu:
         url = f"{emu.base_url}/chat/completions"
         base = {"messages": [{"role": "user", "content": "hi"}]}
-        obj = requests.post(url, json={**base, "response_format": {"type": "json_object"}}, timeout=5).json()
+        obj = requests.post(
+            url, json={**base, "response_format": {"type": "json_object"}}, timeout=5
+        ).json()
         guided = requests.post(
             url,
             json={
                 **base,
-                "nvext": {"guided_json": {"type": "object", "properties": {"n": {"type": "integer"}}}},
+                "nvext": {
+                    "guided_json": {"type": "object", "properties": {"n": {"type": "integer"}}}
+                },
             },
             timeout=5,
         ).json()
@@ -325,7 +351,8 @@ def test_same_seed_same_ids_over_http():
     def ids(seed):
         with NIMEmulator(seed=seed) as emu:
             return [
-                c["id"] for c in llm_for(emu).bind_tools([GetWeather]).invoke("weather in Paris").tool_calls
+                c["id"]
+                for c in llm_for(emu).bind_tools([GetWeather]).invoke("weather in Paris").tool_calls
             ]
 
     assert ids(3) == ids(3) != ids(4)
@@ -340,16 +367,27 @@ def test_token_estimate():
 def _calculator_body(text: str) -> dict:
     from nemotron_agents.tools.builtin import CALCULATOR_TOOLS
 
-    return {"messages": [{"role": "user", "content": text}], "tools": [t.to_openai() for t in CALCULATOR_TOOLS]}
+    return {
+        "messages": [{"role": "user", "content": text}],
+        "tools": [t.to_openai() for t in CALCULATOR_TOOLS],
+    }
 
 
 @pytest.mark.parametrize(
     ("text", "name", "args"),
     [
         ("What is 2 ** 10 + sqrt(16)?", "calculate", {"expression": "2 ** 10 + sqrt(16)"}),
-        ("Convert 5 miles to km", "convert_units", {"value": 5, "from_unit": "miles", "to_unit": "km"}),
+        (
+            "Convert 5 miles to km",
+            "convert_units",
+            {"value": 5, "from_unit": "miles", "to_unit": "km"},
+        ),
         ("What is 15% of 240?", "percentage", {"operation": "percent_of", "a": 15, "b": 240}),
-        ("percent change from 50 to 75", "percentage", {"operation": "percent_change", "a": 50, "b": 75}),
+        (
+            "percent change from 50 to 75",
+            "percentage",
+            {"operation": "percent_change", "a": 50, "b": 75},
+        ),
     ],
 )
 def test_auto_fills_expressions_and_several_strings_from_the_text(text, name, args):

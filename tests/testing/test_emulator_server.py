@@ -64,7 +64,10 @@ def test_start_stop_are_idempotent_and_restartable():
 
 @pytest.mark.filterwarnings("ignore:Default model is set")
 def test_models_listing_shape_and_chatnvidia_discovery():
-    models = [ModelConfig(MISTRAL_NEMOTRON), ModelConfig("acme/custom", validator=None, owned_by="acme")]
+    models = [
+        ModelConfig(MISTRAL_NEMOTRON),
+        ModelConfig("acme/custom", validator=None, owned_by="acme"),
+    ]
     with NIMEmulator(models=models) as emu:
         listing = requests.get(f"{emu.base_url}/models", timeout=5).json()
         llm = ChatNVIDIA(base_url=emu.base_url, api_key="x")  # no model: discovered from /models
@@ -92,13 +95,18 @@ def test_unknown_routes_and_methods():
         wrong_method = requests.get(f"{emu.base_url}/chat/completions", timeout=5)
         hosted_missing = requests.get(f"{hosted.base_url}/embeddings", timeout=5)
     assert (missing.status_code, missing.json()) == (404, {"detail": "Not Found"})
-    assert (wrong_method.status_code, wrong_method.json()) == (405, {"detail": "Method Not Allowed"})
+    assert (wrong_method.status_code, wrong_method.json()) == (
+        405,
+        {"detail": "Method Not Allowed"},
+    )
     assert (hosted_missing.status_code, hosted_missing.text) == (404, "404 page not found")
 
 
 def test_requests_are_recorded():
     with NIMEmulator() as emu:
-        llm = ChatNVIDIA(model=MISTRAL_NEMOTRON, base_url=emu.base_url, api_key="secret-key", temperature=0.5)
+        llm = ChatNVIDIA(
+            model=MISTRAL_NEMOTRON, base_url=emu.base_url, api_key="secret-key", temperature=0.5
+        )
         llm.invoke("hi")
         requests.post(f"{emu.base_url}/chat/completions", data=b"{oops", timeout=5)
     first, second = emu.requests

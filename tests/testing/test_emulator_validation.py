@@ -21,7 +21,11 @@ WEATHER_TOOL = {
     "function": {
         "name": "get_weather",
         "description": "Get the weather for a city.",
-        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
+        "parameters": {
+            "type": "object",
+            "properties": {"city": {"type": "string"}},
+            "required": ["city"],
+        },
     },
 }
 
@@ -109,12 +113,16 @@ def test_long_ids_keep_their_last_nine_characters_by_default(emu):
 
 def test_strict_ids_option_refuses_long_ids():
     with NIMEmulator(truncate_tool_call_ids=False) as strict:
-        assert refused(strict, asked("call_AbC123xYz")).startswith("Tool call id was call_AbC123xYz")
+        assert refused(strict, asked("call_AbC123xYz")).startswith(
+            "Tool call id was call_AbC123xYz"
+        )
 
 
 def test_v13_validator_accepts_any_id():
     with NIMEmulator(nemotron_validator="v13") as emu:
-        assert post(emu, {"model": MISTRAL_NEMOTRON, "messages": asked("call_x-1")}).status_code == 200
+        assert (
+            post(emu, {"model": MISTRAL_NEMOTRON, "messages": asked("call_x-1")}).status_code == 200
+        )
 
 
 @pytest.mark.parametrize("model", [MISTRAL_NEMOTRON, MISTRAL_NEMO_12B])
@@ -131,7 +139,7 @@ def test_user_after_tool(emu, model):
 
 
 def test_user_after_tool_allowed_when_relaxed():
-    messages = asked() + [{"role": "user", "content": "thanks"}]
+    messages = [*asked(), {"role": "user", "content": "thanks"}]
     with NIMEmulator(reject_user_after_tool=False) as emu:
         assert post(emu, {"model": MISTRAL_NEMOTRON, "messages": messages}).status_code == 200
 
@@ -140,7 +148,11 @@ def test_user_after_tool_allowed_when_relaxed():
 def test_unanswered_call_before_next_assistant(emu, model):
     messages = [
         {"role": "user", "content": "weather in Paris and Rome?"},
-        {"role": "assistant", "content": None, "tool_calls": [call("AbC123xYz"), call("XyZ987aBc")]},
+        {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [call("AbC123xYz"), call("XyZ987aBc")],
+        },
         {"role": "tool", "content": "sunny", "tool_call_id": "AbC123xYz"},
         {"role": "assistant", "content": "Paris is sunny."},
         {"role": "user", "content": "and Rome?"},
@@ -213,11 +225,17 @@ def test_invalid_function_name(emu):
     tool = json.loads(json.dumps(WEATHER_TOOL))
     tool["function"]["name"] = "get weather"
     response = post(
-        emu, {"model": MISTRAL_NEMOTRON, "messages": [{"role": "user", "content": "hi"}], "tools": [tool]}
+        emu,
+        {
+            "model": MISTRAL_NEMOTRON,
+            "messages": [{"role": "user", "content": "hi"}],
+            "tools": [tool],
+        },
     )
     assert response.status_code == 400
     assert response.json()["error"]["message"] == (
-        "Function name was get weather but must be a-z, A-Z, 0-9, or contain underscores and dashes, "
+        "Function name was get weather but must be a-z, A-Z, 0-9, or contain underscores and "
+        "dashes, "
         "with a maximum length of 64."
     )
 
@@ -242,7 +260,9 @@ def test_echoed_stream_index_is_ignored(emu):
 
 def test_validator_can_be_disabled():
     with NIMEmulator(nemotron_validator=None) as emu:
-        assert post(emu, {"model": MISTRAL_NEMOTRON, "messages": asked("call_x-1")}).status_code == 200
+        assert (
+            post(emu, {"model": MISTRAL_NEMOTRON, "messages": asked("call_x-1")}).status_code == 200
+        )
 
 
 # --- request schema (vLLM's pydantic model) --------------------------------------------------
@@ -262,7 +282,9 @@ def schema_refusal(emu: NIMEmulator, body) -> dict:
 
 def test_schema_errors(emu):
     error = schema_refusal(emu, {"model": MISTRAL_NEMOTRON})
-    assert error["message"].startswith("1 validation error:\n  {'type': 'missing', 'loc': 'body.messages'")
+    assert error["message"].startswith(
+        "1 validation error:\n  {'type': 'missing', 'loc': 'body.messages'"
+    )
     assert error["param"] == "body.messages"
     assert "json_invalid" in schema_refusal(emu, b"{not json")["message"]
     error = schema_refusal(emu, {"messages": [{"content": "no role"}], "temperature": "hot"})
@@ -274,7 +296,10 @@ def test_schema_errors(emu):
     [
         ({"tool_choice": "auto"}, "When using `tool_choice`, `tools` must be set."),
         (
-            {"tools": [WEATHER_TOOL], "tool_choice": {"type": "function", "function": {"name": "nope"}}},
+            {
+                "tools": [WEATHER_TOOL],
+                "tool_choice": {"type": "function", "function": {"name": "nope"}},
+            },
             "The tool specified in `tool_choice` does not match any of the specified `tools`",
         ),
         (
@@ -358,7 +383,8 @@ def test_unknown_model_404_hosted_shape():
         ({"n": 0}, "n must be at least 1, got 0.", None),
         (
             {"n": 20_000},
-            "n must be at most 16384, got 20000. To increase this limit, set the VLLM_MAX_N_SEQUENCES "
+            "n must be at most 16384, got 20000. To increase this limit, set the "
+            "VLLM_MAX_N_SEQUENCES "
             "environment variable.",
             None,
         ),
@@ -452,7 +478,9 @@ def test_hosted_requires_a_key(monkeypatch):
         with pytest.raises(Exception) as err:
             llm.invoke("hi")
         assert emu.requests[-1].headers["Authorization"] == "Bearer **********"
-        response = post(emu, {"model": MISTRAL_NEMOTRON, "messages": [{"role": "user", "content": "hi"}]})
+        response = post(
+            emu, {"model": MISTRAL_NEMOTRON, "messages": [{"role": "user", "content": "hi"}]}
+        )
         assert llm_for(emu).invoke("hi").content == "You said: hi"
     assert str(err.value).startswith('[401] Unauthorized\nBearer error="invalid_token"')
     assert isinstance(classify(err.value, model=llm), ModelAuthError)
@@ -488,17 +516,23 @@ def test_local_accepts_any_key_or_none(emu, monkeypatch):
     monkeypatch.delenv("NVIDIA_API_KEY", raising=False)
     assert ChatNVIDIA(model=MISTRAL_NEMOTRON, base_url=emu.base_url).invoke("hi").content
     assert (
-        post(emu, {"model": MISTRAL_NEMOTRON, "messages": [{"role": "user", "content": "hi"}]}).status_code
+        post(
+            emu, {"model": MISTRAL_NEMOTRON, "messages": [{"role": "user", "content": "hi"}]}
+        ).status_code
         == 200
     )
 
 
 def test_local_with_api_keys_answers_like_vllm():
     with NIMEmulator(api_keys=["secret"]) as emu:
-        response = post(emu, {"messages": [{"role": "user", "content": "hi"}]}, Authorization="Bearer wrong")
+        response = post(
+            emu, {"messages": [{"role": "user", "content": "hi"}]}, Authorization="Bearer wrong"
+        )
         assert (
             post(
-                emu, {"messages": [{"role": "user", "content": "hi"}]}, Authorization="Bearer secret"
+                emu,
+                {"messages": [{"role": "user", "content": "hi"}]},
+                Authorization="Bearer secret",
             ).status_code
             == 200
         )

@@ -48,7 +48,9 @@ def test_function_script_sees_messages_and_bound_tools():
 @pytest.mark.parametrize("style", ["incremental", "whole"])
 def test_streaming_tool_call_chunks_merge_back(style):
     call = tool_call("add", {"a": 12345, "b": 67890}, id="AbC123xYz")
-    model = ScriptedChatModel([AIMessage("thinking about it", tool_calls=[call])], stream_style=style)
+    model = ScriptedChatModel(
+        [AIMessage("thinking about it", tool_calls=[call])], stream_style=style
+    )
     out = merged(model.bind_tools([add]).stream("x"))
     assert out.content == "thinking about it"
     assert out.tool_calls == [call]
@@ -102,8 +104,10 @@ def test_arguments_json_cannot_carry_become_an_invalid_call(args, problem):
     assert [b["id"] for b in streamed.invalid_tool_calls] == ["Deep00001"]
 
 
-
 def test_a_history_holding_a_too_deep_call_is_still_counted():
-    history = [HumanMessage("x"), AIMessage("", tool_calls=[tool_call("add", {"v": nested(2_000)})])]
+    history = [
+        HumanMessage("x"),
+        AIMessage("", tool_calls=[tool_call("add", {"v": nested(2_000)})]),
+    ]
     answer = ScriptedChatModel(["fine"]).invoke(history)
     assert answer.content == "fine" and answer.usage_metadata["input_tokens"] > 0

@@ -38,11 +38,11 @@ DATA_FAULTS: dict[str, tuple[set[str], str]] = {
     "parallel_88": (
         {"initial_velocity"},
         "'initial_velocity' is required, yet the first call's answer allows omitting it",
-    ),  # noqa: E501
+    ),
     "parallel_multiple_87": (
         {"initial_velocity"},
         "kinematics.distance: 'initial_velocity' is required, yet its answer allows omitting it",
-    ),  # noqa: E501
+    ),
     "parallel_multiple_119": (
         {"league_name"},
         "'league_name' is required, yet its answer allows omitting it",

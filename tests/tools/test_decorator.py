@@ -3,7 +3,7 @@
 from __future__ import annotations  # hints are strings here, as in most of the project
 
 import asyncio
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated, Literal
 
 import pytest
@@ -13,7 +13,7 @@ from nemotron_agents.errors import ToolArgumentsError, ToolDefinitionError
 from nemotron_agents.tools import Tool, tool
 
 
-class Unit(str, Enum):
+class Unit(StrEnum):
     CELSIUS = "celsius"
     FAHRENHEIT = "fahrenheit"
 
@@ -158,7 +158,7 @@ def test_types_json_schema_cannot_describe_are_named():
     def takes_callable(
         callback: Annotated[object, Field(description="x")],
         fn: Annotated[type, Field(description="y")],
-    ) -> None:  # noqa: E501
+    ) -> None:
         """Take odd things."""
 
     with pytest.raises(ToolDefinitionError, match="parameter 'fn'"):
@@ -292,7 +292,10 @@ def test_a_single_model_parameter_is_flattened_and_the_function_gets_an_instance
         return f"{booking.restaurant} for {booking.party_size}"
 
     assert set(book.parameters["properties"]) == {"restaurant", "party_size", "note"}
-    assert book.parameters["properties"]["note"]["description"] == "Anything the restaurant should know."
+    assert (
+        book.parameters["properties"]["note"]["description"]
+        == "Anything the restaurant should know."
+    )
     assert book.parameters["required"] == ["restaurant", "party_size"]
     assert book.run({"restaurant": "Noma", "party_size": "2"}) == "Noma for 2"
     with pytest.raises(ToolArgumentsError) as info:

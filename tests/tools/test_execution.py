@@ -67,7 +67,7 @@ async def test_arun_enforces_the_timeout(slow_tool):
 def test_run_enforces_the_timeout(slow_tool):
     assert slow_tool.run({"seconds": 0}) == "rested"
     started = time.monotonic()
-    with pytest.raises(ToolTimeoutError, match="did not finish within 0.2s"):
+    with pytest.raises(ToolTimeoutError, match=r"did not finish within 0.2s"):
         slow_tool.run({"seconds": 2})
     assert time.monotonic() - started < 1.5
 
@@ -166,4 +166,6 @@ def test_results_are_cut_at_the_default_limit_unless_a_limit_is_given():
     assert len(text) < 20_100 and text.startswith("z" * 20_000)
     assert text.endswith(f"[truncated: showed {DEFAULT_MAX_OUTPUT_CHARS} of 2000000 characters]")
     assert fail.format_output(big, default_max_chars=None) == big
-    assert long_text.format_output(big, default_max_chars=None).startswith("z" * 20 + "\n…[truncated")
+    assert long_text.format_output(big, default_max_chars=None).startswith(
+        "z" * 20 + "\n…[truncated"
+    )

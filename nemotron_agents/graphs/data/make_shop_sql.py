@@ -59,41 +59,131 @@ CREATE TABLE refunds (
 """
 
 FIRST_NAMES = [
-    "Ada", "Bruno", "Chloe", "Dmitri", "Elena", "Farid", "Grace", "Hugo", "Ines", "Jonas",
-    "Keiko", "Liam", "Maya", "Nikolai", "Olivia", "Pablo", "Quinn", "Rosa", "Samir", "Tara",
-    "Umar", "Vera", "Wen", "Ximena", "Yusuf", "Zoe", "Amir", "Beatrice", "Carlos", "Daria",
-    "Emil", "Fatima", "Gustav", "Hana", "Ivan", "Julia", "Kofi", "Lena", "Marco", "Nora",
+    "Ada",
+    "Bruno",
+    "Chloe",
+    "Dmitri",
+    "Elena",
+    "Farid",
+    "Grace",
+    "Hugo",
+    "Ines",
+    "Jonas",
+    "Keiko",
+    "Liam",
+    "Maya",
+    "Nikolai",
+    "Olivia",
+    "Pablo",
+    "Quinn",
+    "Rosa",
+    "Samir",
+    "Tara",
+    "Umar",
+    "Vera",
+    "Wen",
+    "Ximena",
+    "Yusuf",
+    "Zoe",
+    "Amir",
+    "Beatrice",
+    "Carlos",
+    "Daria",
+    "Emil",
+    "Fatima",
+    "Gustav",
+    "Hana",
+    "Ivan",
+    "Julia",
+    "Kofi",
+    "Lena",
+    "Marco",
+    "Nora",
 ]
 LAST_NAMES = [
-    "Lovelace", "Costa", "Martin", "Ivanov", "Rossi", "Haddad", "Hopper", "Lefevre", "Garcia",
-    "Berg", "Tanaka", "Murphy", "Patel", "Petrov", "Brown", "Ruiz", "Taylor", "Santos", "Khan",
-    "Walsh", "Farouk", "Novak", "Li", "Lopez", "Demir", "Fischer", "Rahimi", "Conti", "Mendes",
-    "Volkova", "Larsen", "Bakr", "Lind", "Sato", "Orlov", "Weber", "Mensah", "Vogel", "Bianchi",
+    "Lovelace",
+    "Costa",
+    "Martin",
+    "Ivanov",
+    "Rossi",
+    "Haddad",
+    "Hopper",
+    "Lefevre",
+    "Garcia",
+    "Berg",
+    "Tanaka",
+    "Murphy",
+    "Patel",
+    "Petrov",
+    "Brown",
+    "Ruiz",
+    "Taylor",
+    "Santos",
+    "Khan",
+    "Walsh",
+    "Farouk",
+    "Novak",
+    "Li",
+    "Lopez",
+    "Demir",
+    "Fischer",
+    "Rahimi",
+    "Conti",
+    "Mendes",
+    "Volkova",
+    "Larsen",
+    "Bakr",
+    "Lind",
+    "Sato",
+    "Orlov",
+    "Weber",
+    "Mensah",
+    "Vogel",
+    "Bianchi",
     "Dahl",
 ]
 CITIES = ["Lyon", "Berlin", "Madrid", "Milan", "Dublin", "Porto", "Vienna", "Krakow"]
 
 PRODUCTS = {
     "Electronics": [
-        ("Wireless Mouse", 2499), ("Mechanical Keyboard", 8999), ("USB-C Hub", 3999),
-        ("Noise-Cancelling Headphones", 19999), ("27-inch Monitor", 27999), ("Webcam HD", 5999),
+        ("Wireless Mouse", 2499),
+        ("Mechanical Keyboard", 8999),
+        ("USB-C Hub", 3999),
+        ("Noise-Cancelling Headphones", 19999),
+        ("27-inch Monitor", 27999),
+        ("Webcam HD", 5999),
     ],
     "Books": [
-        ("The Pragmatic Programmer", 3999), ("Designing Data-Intensive Applications", 4599),
-        ("Clean Code", 3499), ("Deep Learning", 7499), ("SQL Cookbook", 2999),
+        ("The Pragmatic Programmer", 3999),
+        ("Designing Data-Intensive Applications", 4599),
+        ("Clean Code", 3499),
+        ("Deep Learning", 7499),
+        ("SQL Cookbook", 2999),
         ("Structure and Interpretation of Computer Programs", 5499),
     ],
     "Home": [
-        ("Coffee Grinder", 4999), ("French Press", 2799), ("Desk Lamp", 3499),
-        ("Ceramic Mug Set", 1999), ("Cast Iron Skillet", 3999), ("Throw Blanket", 2999),
+        ("Coffee Grinder", 4999),
+        ("French Press", 2799),
+        ("Desk Lamp", 3499),
+        ("Ceramic Mug Set", 1999),
+        ("Cast Iron Skillet", 3999),
+        ("Throw Blanket", 2999),
     ],
     "Garden": [
-        ("Pruning Shears", 1899), ("Watering Can", 1499), ("Raised Garden Bed", 12999),
-        ("Seed Starter Kit", 2299), ("Garden Hose 25m", 3499), ("Compost Bin", 7999),
+        ("Pruning Shears", 1899),
+        ("Watering Can", 1499),
+        ("Raised Garden Bed", 12999),
+        ("Seed Starter Kit", 2299),
+        ("Garden Hose 25m", 3499),
+        ("Compost Bin", 7999),
     ],
     "Sports": [
-        ("Yoga Mat", 2999), ("Running Shoes", 11999), ("Water Bottle", 1299),
-        ("Resistance Bands", 1999), ("Cycling Helmet", 6999), ("Tennis Racket", 8999),
+        ("Yoga Mat", 2999),
+        ("Running Shoes", 11999),
+        ("Water Bottle", 1299),
+        ("Resistance Bands", 1999),
+        ("Cycling Helmet", 6999),
+        ("Tennis Racket", 8999),
     ],
 }
 
@@ -129,9 +219,9 @@ def _insert(table: str, rows: list[tuple]) -> str:
 
 def generate(seed: int = SEED) -> str:
     """The whole SQL script (schema and data) for ``seed``."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 (seeded sample data)
     customers = []
-    for i, (first, last) in enumerate(zip(FIRST_NAMES, LAST_NAMES), start=1):
+    for i, (first, last) in enumerate(zip(FIRST_NAMES, LAST_NAMES, strict=False), start=1):
         joined = _day(rng, date(2023, 1, 1), date(2025, 12, 31))
         email = f"{first}.{last}@example.com".lower()
         customers.append((i, f"{first} {last}", email, rng.choice(CITIES), joined.isoformat()))
@@ -147,7 +237,9 @@ def generate(seed: int = SEED) -> str:
     placed_days = sorted(_day(rng, FIRST_DAY, LAST_DAY) for _ in range(N_ORDERS))
     for order_id, placed in enumerate(placed_days, start=1):
         # Nobody orders before joining.
-        eligible = [(c, w) for c, w in zip(customers, weights) if c[4] <= placed.isoformat()]
+        eligible = [
+            (c, w) for c, w in zip(customers, weights, strict=False) if c[4] <= placed.isoformat()
+        ]
         customer = rng.choices([c for c, _ in eligible], weights=[w for _, w in eligible])[0]
         status = _status(rng, placed)
         orders.append((order_id, customer[0], placed.isoformat(), status))

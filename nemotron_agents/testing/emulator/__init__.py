@@ -21,16 +21,16 @@ from nemotron_agents.testing.emulator.serve import run_emulator
 from nemotron_agents.testing.emulator.server import NIMEmulator
 
 __all__ = [
-    "NIMEmulator",
+    "DEFAULT_MODELS",
+    "FAULT_KINDS",
+    "MISTRAL_NEMOTRON",
+    "MISTRAL_NEMO_12B",
+    "Fault",
     "ModelConfig",
+    "NIMEmulator",
+    "RecordedRequest",
     "Reply",
     "ReplyLike",
     "ToolCall",
-    "Fault",
-    "FAULT_KINDS",
-    "RecordedRequest",
     "run_emulator",
-    "DEFAULT_MODELS",
-    "MISTRAL_NEMOTRON",
-    "MISTRAL_NEMO_12B",
 ]

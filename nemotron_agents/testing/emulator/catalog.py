@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from typing import Literal
 
 __all__ = [
+    "DEFAULT_MODELS",
     "MISTRAL_NEMOTRON",
     "MISTRAL_NEMO_12B",
-    "DEFAULT_MODELS",
     "VALIDATOR_VERSIONS",
-    "StreamStyle",
     "ModelConfig",
+    "StreamStyle",
     "build_catalog",
 ]
 
@@ -49,9 +49,13 @@ class ModelConfig:
 
     def __post_init__(self) -> None:
         if self.validator is not None and self.validator not in VALIDATOR_VERSIONS:
-            raise ValueError(f"validator must be one of {VALIDATOR_VERSIONS} or None, got {self.validator!r}")
+            raise ValueError(
+                f"validator must be one of {VALIDATOR_VERSIONS} or None, got {self.validator!r}"
+            )
         if self.stream_style not in ("incremental", "whole"):
-            raise ValueError(f"stream_style must be 'incremental' or 'whole', got {self.stream_style!r}")
+            raise ValueError(
+                f"stream_style must be 'incremental' or 'whole', got {self.stream_style!r}"
+            )
 
 
 def build_catalog(
@@ -69,7 +73,10 @@ def build_catalog(
             continue
         validator = "v3" if item == MISTRAL_NEMO_12B else nemotron_validator
         catalog[item] = ModelConfig(
-            id=item, validator=validator, stream_style=stream_style, owned_by=_OWNERS.get(item, "system")
+            id=item,
+            validator=validator,
+            stream_style=stream_style,
+            owned_by=_OWNERS.get(item, "system"),
         )
     if not catalog:
         raise ValueError("an emulator needs at least one model")

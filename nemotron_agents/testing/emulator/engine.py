@@ -37,7 +37,7 @@ from nemotron_agents.testing.emulator.validation import (
     validate_chat_request,
 )
 
-__all__ = ["Outcome", "Engine", "MAX_RESPONSE_CHARS"]
+__all__ = ["MAX_RESPONSE_CHARS", "Engine", "Outcome"]
 
 #: Most characters of generated text in one response, over all ``n`` choices.
 MAX_RESPONSE_CHARS = 4_000_000
@@ -101,7 +101,10 @@ class Engine:
         time_to_first_token: float = 0.0,
         inter_chunk_delay: float = 0.0,
     ) -> None:
-        pacing = {"time_to_first_token": time_to_first_token, "inter_chunk_delay": inter_chunk_delay}
+        pacing = {
+            "time_to_first_token": time_to_first_token,
+            "inter_chunk_delay": inter_chunk_delay,
+        }
         for name, value in pacing.items():
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
                 raise ValueError(f"{name} must be a number of seconds >= 0, got {value!r}")
@@ -158,7 +161,9 @@ class Engine:
         retry_after = fault.get("retry_after", 1 if fault.kind == "rate_limit" else None)
         headers = {}
         if retry_after is not None:
-            headers["Retry-After"] = str(int(retry_after) if float(retry_after).is_integer() else retry_after)
+            headers["Retry-After"] = str(
+                int(retry_after) if float(retry_after).is_integer() else retry_after
+            )
         message = fault.get("message")
         if fault.kind == "forbidden":
             message = message or "Authorization failed"
@@ -169,7 +174,9 @@ class Engine:
     def _decide(self, body: dict[str, Any], model: str) -> Reply:
         policy = self.policies.get(model, self.default_policy)
         if policy == "auto":
-            return auto_reply(body, ids=self.ids.tool_call_id, honour_guided_json=self.honour_guided_json)
+            return auto_reply(
+                body, ids=self.ids.tool_call_id, honour_guided_json=self.honour_guided_json
+            )
         if policy == "scripted":
             reply = self.scripts.pop(model)
             if reply is None:
@@ -181,12 +188,15 @@ class Engine:
             return reply
         spec = policy(body)  # type: ignore[operator]
         if spec is None:
-            return auto_reply(body, ids=self.ids.tool_call_id, honour_guided_json=self.honour_guided_json)
+            return auto_reply(
+                body, ids=self.ids.tool_call_id, honour_guided_json=self.honour_guided_json
+            )
         return coerce_reply(spec)
 
     def _finish_ids(self, reply: Reply) -> Reply:
         calls = tuple(
-            c if c.id else dataclasses.replace(c, id=self.ids.tool_call_id()) for c in reply.tool_calls
+            c if c.id else dataclasses.replace(c, id=self.ids.tool_call_id())
+            for c in reply.tool_calls
         )
         return dataclasses.replace(reply, tool_calls=calls)
 
@@ -204,7 +214,8 @@ class Engine:
             dataclasses.replace(
                 reply,
                 tool_calls=tuple(
-                    dataclasses.replace(call, id=self.ids.tool_call_id()) for call in reply.tool_calls
+                    dataclasses.replace(call, id=self.ids.tool_call_id())
+                    for call in reply.tool_calls
                 ),
             )
             for _ in range(n - 1)
@@ -217,7 +228,9 @@ class Engine:
         if config is not None:
             return config
         if self.gateway.hosted:
-            raise ApiError(nvcf_error(404, f"Function '{model}': Not found for account 'nim-emulator'"))
+            raise ApiError(
+                nvcf_error(404, f"Function '{model}': Not found for account 'nim-emulator'")
+            )
         message = f"The model `{model}` does not exist."
         raise ApiError(vllm_error(message, status=404, type="NotFoundError", param="model"))
 
@@ -233,7 +246,9 @@ class Engine:
             reply = self._decide(body, model)  # a scripted delay, then the next scripted reply
         if reply.fault is not None:  # a scripted reply fault corrupts what auto would answer
             fault = reply.fault
-            reply = auto_reply(body, ids=self.ids.tool_call_id, honour_guided_json=self.honour_guided_json)
+            reply = auto_reply(
+                body, ids=self.ids.tool_call_id, honour_guided_json=self.honour_guided_json
+            )
             return reply, fault
         return reply, self.faults.take(model, before_model=False)
 
@@ -290,7 +305,9 @@ class Engine:
             include_usage=bool(options.get("include_usage")),
             continuous_usage=bool(options.get("continuous_usage_stats")),
             style=config.stream_style,
-            drop_after=int(reply_fault.get("after_chunks", 2)) if kind == "disconnect_mid_stream" else None,
+            drop_after=int(reply_fault.get("after_chunks", 2))
+            if kind == "disconnect_mid_stream"
+            else None,
             first_delay=self.time_to_first_token,
             chunk_delay=self.inter_chunk_delay,
         )

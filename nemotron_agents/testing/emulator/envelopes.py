@@ -19,12 +19,12 @@ from http import HTTPStatus
 from typing import Any
 
 __all__ = [
+    "WWW_AUTHENTICATE",
     "ApiError",
     "ErrorReply",
-    "vllm_error",
     "nvcf_error",
     "schema_error",
-    "WWW_AUTHENTICATE",
+    "vllm_error",
 ]
 
 #: Header NVCF sends with a 401 for a missing or malformed bearer token.
@@ -40,7 +40,9 @@ class ErrorReply:
         headers: Extra headers (``Content-Type`` included when there is a body).
     """
 
-    def __init__(self, status: int, body: bytes = b"", headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, status: int, body: bytes = b"", headers: dict[str, str] | None = None
+    ) -> None:
         self.status = status
         self.body = body
         self.headers = dict(headers or {})

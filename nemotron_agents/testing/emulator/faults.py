@@ -30,7 +30,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Fault", "FAULT_KINDS", "PRE_FAULTS", "REPLY_FAULTS", "FaultBook"]
+__all__ = ["FAULT_KINDS", "PRE_FAULTS", "REPLY_FAULTS", "Fault", "FaultBook"]
 
 #: Faults that act before the model runs.
 PRE_FAULTS = frozenset(
@@ -46,7 +46,9 @@ PRE_FAULTS = frozenset(
     }
 )
 #: Faults that shape the model's answer.
-REPLY_FAULTS = frozenset({"disconnect_mid_stream", "malformed_arguments", "unknown_tool", "empty_choices"})
+REPLY_FAULTS = frozenset(
+    {"disconnect_mid_stream", "malformed_arguments", "unknown_tool", "empty_choices"}
+)
 FAULT_KINDS = PRE_FAULTS | REPLY_FAULTS
 
 _PARAMS: dict[str, set[str]] = {
@@ -82,7 +84,8 @@ class Fault:
         unknown = set(params) - _PARAMS[kind]
         if unknown:
             raise ValueError(
-                f"fault {kind!r} takes {sorted(_PARAMS[kind]) or 'no parameters'}, got {sorted(unknown)}"
+                f"fault {kind!r} takes {sorted(_PARAMS[kind]) or 'no parameters'}, got "
+                f"{sorted(unknown)}"
             )
         object.__setattr__(self, "kind", kind)
         object.__setattr__(self, "params", dict(params))
@@ -123,7 +126,9 @@ class FaultBook:
         with self._lock:
             self._pending.append(_Pending(fault, model, times))
 
-    def take(self, model: str | None, *, before_model: bool, used: set[int] | None = None) -> Fault | None:
+    def take(
+        self, model: str | None, *, before_model: bool, used: set[int] | None = None
+    ) -> Fault | None:
         """Use up the oldest matching fault of one phase, or return ``None``.
 
         Args:
@@ -134,7 +139,9 @@ class FaultBook:
         """
         with self._lock:
             for entry in self._pending:
-                if entry.fault.before_model != before_model or (used is not None and entry.seq in used):
+                if entry.fault.before_model != before_model or (
+                    used is not None and entry.seq in used
+                ):
                     continue
                 if entry.model is not None and entry.model != model:
                     continue

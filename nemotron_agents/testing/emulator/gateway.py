@@ -13,7 +13,7 @@ from nemotron_agents.testing.emulator.envelopes import (
     vllm_error,
 )
 
-__all__ = ["Gateway", "NO_KEY_PLACEHOLDER"]
+__all__ = ["NO_KEY_PLACEHOLDER", "Gateway"]
 
 #: What ChatNVIDIA sends as the key when it has none (its header template, unfilled).
 NO_KEY_PLACEHOLDER = "**********"
@@ -38,9 +38,13 @@ class Gateway:
         """A gateway-level error (auth, rate limit, server trouble) in this endpoint's shape."""
         if status == 401:
             if self.hosted:
-                return ErrorReply(401, b"", {"WWW-Authenticate": WWW_AUTHENTICATE, **(headers or {})})
+                return ErrorReply(
+                    401, b"", {"WWW-Authenticate": WWW_AUTHENTICATE, **(headers or {})}
+                )
             # vLLM started with --api-key
-            return ErrorReply(401, b'{"error": "Unauthorized"}', {"Content-Type": "application/json"})
+            return ErrorReply(
+                401, b'{"error": "Unauthorized"}', {"Content-Type": "application/json"}
+            )
         if self.hosted:
             return nvcf_error(status, message, headers=headers)
         phrase = HTTPStatus(status).phrase

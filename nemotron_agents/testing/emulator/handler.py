@@ -12,6 +12,7 @@ envelope and the connection is closed, since the next request's start is unknown
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import traceback
@@ -126,7 +127,9 @@ class EmulatorHandler(BaseHTTPRequestHandler):
             if record.status is not None:  # mid-answer: a status line is out, so cut it short
                 self.close_connection = True
                 return
-            reply = vllm_error(f"{type(exc).__name__}: {exc}", status=500, type="InternalServerError")
+            reply = vllm_error(
+                f"{type(exc).__name__}: {exc}", status=500, type="InternalServerError"
+            )
             self._reply_safely(reply, record)
         finally:
             log.finish(record)
@@ -191,7 +194,9 @@ class EmulatorHandler(BaseHTTPRequestHandler):
             parts.append(self._read_exactly(size))
             self._read_exactly(2)  # the CRLF after each chunk
 
-    def _route(self, engine: Engine, record: RecordedRequest, raw: bytes, headers: dict[str, str]) -> None:
+    def _route(
+        self, engine: Engine, record: RecordedRequest, raw: bytes, headers: dict[str, str]
+    ) -> None:
         path = record.path.rstrip("/")
         if path == _MODELS and self.command == "GET":
             self._send_json(200, engine.models_body(), record)
@@ -204,7 +209,9 @@ class EmulatorHandler(BaseHTTPRequestHandler):
 
     # --- writing ---------------------------------------------------------------------------
 
-    def _send_bytes(self, status: int, body: bytes, headers: dict[str, str], record: RecordedRequest) -> None:
+    def _send_bytes(
+        self, status: int, body: bytes, headers: dict[str, str], record: RecordedRequest
+    ) -> None:
         record.status = status  # before any byte leaves, so a client that has its answer sees it
         self.send_response(status)
         for name, value in headers.items():
@@ -224,10 +231,8 @@ class EmulatorHandler(BaseHTTPRequestHandler):
 
     def _drop(self) -> None:
         self.close_connection = True
-        try:
+        with contextlib.suppress(OSError):
             self.connection.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
         raise _Dropped
 
     def _pause(self, seconds: float) -> None:
@@ -291,7 +296,9 @@ def _chunks(outcome: Outcome) -> Any:
 
 
 def _too_large(length: int, limit: int) -> ErrorReply:
-    message = f"Request body of {length} bytes is larger than the {limit} bytes this endpoint accepts"
+    message = (
+        f"Request body of {length} bytes is larger than the {limit} bytes this endpoint accepts"
+    )
     return vllm_error(message, status=413, type="RequestEntityTooLarge")
 
 
@@ -299,4 +306,6 @@ def _plain_error(status: int, phrase: str, hosted: bool) -> ErrorReply:
     # FastAPI (vLLM) answers unknown routes with {"detail": ...}; NVCF's gateway with plain text.
     if hosted and status == 404:
         return ErrorReply(404, b"404 page not found", {"Content-Type": "text/plain; charset=utf-8"})
-    return ErrorReply(status, json.dumps({"detail": phrase}).encode(), {"Content-Type": "application/json"})
+    return ErrorReply(
+        status, json.dumps({"detail": phrase}).encode(), {"Content-Type": "application/json"}
+    )

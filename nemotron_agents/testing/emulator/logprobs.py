@@ -17,7 +17,7 @@ from typing import Any
 from nemotron_agents.testing.emulator.replies import Reply
 from nemotron_agents.testing.emulator.tokens import CHARS_PER_TOKEN
 
-__all__ = ["MAX_LOGPROBS", "VOCAB_SIZE", "generated_texts", "token_logprobs", "choice_logprobs"]
+__all__ = ["MAX_LOGPROBS", "VOCAB_SIZE", "choice_logprobs", "generated_texts", "token_logprobs"]
 
 #: vLLM's default ``--max-logprobs``: the most ``top_logprobs`` a request may ask for.
 MAX_LOGPROBS = 20

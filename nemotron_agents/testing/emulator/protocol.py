@@ -16,9 +16,14 @@ import json
 import re
 from typing import Any
 
-from nemotron_agents.testing.emulator.envelopes import ApiError, ErrorReply, schema_error, vllm_error
+from nemotron_agents.testing.emulator.envelopes import (
+    ApiError,
+    ErrorReply,
+    schema_error,
+    vllm_error,
+)
 
-__all__ = ["parse_body", "loads_or_none", "check_chat_request", "MAX_JSON_DEPTH"]
+__all__ = ["MAX_JSON_DEPTH", "check_chat_request", "loads_or_none", "parse_body"]
 
 #: Deepest nesting of arrays and objects accepted in a request body. Deeper bodies are refused
 #: with a 400 before anything recurses into them.
@@ -79,7 +84,9 @@ def parse_body(raw: bytes) -> Any:
     try:
         body = json.loads(raw.decode("utf-8") or "null")
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ApiError(schema_error([("json_invalid", "body", "JSON decode error", str(exc))])) from None
+        raise ApiError(
+            schema_error([("json_invalid", "body", "JSON decode error", str(exc))])
+        ) from None
     except RecursionError:
         raise ApiError(_too_deep()) from None
     if (problem := _decode_problem(body)) is not None:
@@ -159,10 +166,14 @@ def _check_messages(body: dict[str, Any], problems: list[Problem]) -> None:
             problems.append((kind, f"{loc}.role", msg, message.get("role", message)))
         content = message.get("content")
         if content is not None and not isinstance(content, (str, list)):
-            problems.append(("string_type", f"{loc}.content", "Input should be a valid string", content))
+            problems.append(
+                ("string_type", f"{loc}.content", "Input should be a valid string", content)
+            )
         calls = message.get("tool_calls")
         if calls is not None and not isinstance(calls, list):
-            problems.append(("list_type", f"{loc}.tool_calls", "Input should be a valid list", calls))
+            problems.append(
+                ("list_type", f"{loc}.tool_calls", "Input should be a valid list", calls)
+            )
 
 
 def _check_tools(body: dict[str, Any], problems: list[Problem]) -> None:
@@ -217,7 +228,9 @@ def _logprobs_problem(body: dict[str, Any]) -> str | None:
     if isinstance(top, bool) or not isinstance(top, (int, float)):
         return f"`top_logprobs` must be an integer. (parameter=top_logprobs, value={top})"
     if top < 0 and top != -1:
-        return f"`top_logprobs` must be a positive value or -1. (parameter=top_logprobs, value={top})"
+        return (
+            f"`top_logprobs` must be a positive value or -1. (parameter=top_logprobs, value={top})"
+        )
     if (top == -1 or top > 0) and not body.get("logprobs"):
         return "when using `top_logprobs`, `logprobs` must be set to true. (parameter=top_logprobs)"
     return None

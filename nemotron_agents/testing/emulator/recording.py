@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from typing import Any
 
 __all__ = [
+    "DEFAULT_MAX_RECORDED_BODY_BYTES",
+    "DEFAULT_MAX_RECORDED_REQUESTS",
     "RecordedRequest",
     "RequestLog",
-    "DEFAULT_MAX_RECORDED_REQUESTS",
-    "DEFAULT_MAX_RECORDED_BODY_BYTES",
 ]
 
 #: Records kept by default (the oldest are forgotten first).
@@ -82,7 +82,9 @@ class RequestLog:
         max_body_bytes: int | None = DEFAULT_MAX_RECORDED_BODY_BYTES,
     ) -> None:
         for name, value in (("max_requests", max_requests), ("max_body_bytes", max_body_bytes)):
-            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+            if value is not None and (
+                isinstance(value, bool) or not isinstance(value, int) or value < 0
+            ):
                 raise ValueError(f"{name} must be a non-negative integer or None, got {value!r}")
         self.records = records
         self.max_requests = max_requests

@@ -9,7 +9,7 @@ from typing import Any
 
 from nemotron_agents.testing.emulator.faults import Fault
 
-__all__ = ["ToolCall", "Reply", "ReplyLike", "coerce_reply"]
+__all__ = ["Reply", "ReplyLike", "ToolCall", "coerce_reply"]
 
 
 @dataclass(frozen=True)

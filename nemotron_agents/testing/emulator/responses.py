@@ -9,7 +9,7 @@ from nemotron_agents.testing.emulator.logprobs import choice_logprobs
 from nemotron_agents.testing.emulator.replies import Reply
 from nemotron_agents.testing.emulator.tokens import completion_tokens, usage
 
-__all__ = ["Completion", "wire_tool_calls", "completion_body"]
+__all__ = ["Completion", "completion_body", "wire_tool_calls"]
 
 
 @dataclass(frozen=True)
@@ -66,12 +66,18 @@ def completion_body(done: Completion) -> dict[str, Any]:
     """The ``chat.completion`` object."""
     choices = []
     for index, reply in enumerate(() if done.empty_choices else done.replies):
-        message = {"role": "assistant", "content": reply.content, "tool_calls": wire_tool_calls(reply)}
+        message = {
+            "role": "assistant",
+            "content": reply.content,
+            "tool_calls": wire_tool_calls(reply),
+        }
         choices.append(
             {
                 "index": index,
                 "message": message,
-                "logprobs": None if done.logprobs is None else choice_logprobs(reply, done.logprobs),
+                "logprobs": None
+                if done.logprobs is None
+                else choice_logprobs(reply, done.logprobs),
                 "finish_reason": reply.derived_finish_reason(),
                 "stop_reason": reply.stop_reason,
             }

@@ -117,7 +117,8 @@ def check_sampling_params(body: dict[str, Any], *, room: int) -> None:
         wanted = VOCAB_SIZE if top == -1 else top
         if wanted > MAX_LOGPROBS:
             raise _refuse(
-                f"Requested sample logprobs of {wanted}, which is greater than max allowed: {MAX_LOGPROBS}",
+                f"Requested sample logprobs of {wanted}, which is greater than max allowed: "
+                f"{MAX_LOGPROBS}",
                 "logprobs",
                 wanted,
             )

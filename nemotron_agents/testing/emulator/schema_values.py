@@ -26,14 +26,14 @@ import re
 from typing import Any
 
 __all__ = [
-    "TextHints",
-    "make_value",
-    "find_expression",
-    "resolve_schema",
-    "schema_type",
     "EXPR_FIELDS",
     "MAX_GENERATED_CHARS",
     "GenerationLimitError",
+    "TextHints",
+    "find_expression",
+    "make_value",
+    "resolve_schema",
+    "schema_type",
 ]
 
 #: Most characters of JSON one generated value may take: four characters a token over the
@@ -101,7 +101,9 @@ class TextHints:
         self.numbers = [float(m.group()) for m in _NUMBER_RE.finditer(self.text)]
         self.quoted = [next(g for g in m.groups() if g) for m in _QUOTED_RE.finditer(self.text)]
         self.names = self._proper_names(self.text)
-        self.words = [w for w in _WORD_RE.findall(self.text) if w.lower() not in skip_words and len(w) > 1]
+        self.words = [
+            w for w in _WORD_RE.findall(self.text) if w.lower() not in skip_words and len(w) > 1
+        ]
         self.expression = find_expression(self.text)
         #: Set while filling an object that needs several free-text strings.
         self.prefer_words = False
@@ -163,7 +165,11 @@ def find_expression(text: str) -> str | None:
     for match in _EXPR_RE.finditer(text.lower()):
         candidate = match.group().strip(" \t,")
         has_operator = re.search(r"[+\-*/^]|[a-z]+\(", candidate)
-        if re.search(r"\d", candidate) and has_operator and (best is None or len(candidate) > len(best)):
+        if (
+            re.search(r"\d", candidate)
+            and has_operator
+            and (best is None or len(candidate) > len(best))
+        ):
             best = candidate
     return best
 
@@ -296,7 +302,13 @@ def make_value(
     """
     budget = _budget if _budget is not None else _Budget()
     return _make(
-        schema, hints, root=root, name=name, all_properties=all_properties, depth=_depth, budget=budget
+        schema,
+        hints,
+        root=root,
+        name=name,
+        all_properties=all_properties,
+        depth=_depth,
+        budget=budget,
     )
 
 
@@ -337,7 +349,9 @@ def _fill(
         return schema["default"] if schema.get("default") in values else values[0]
     kind = _type_of(schema)
     if depth > _MAX_DEPTH:
-        return {"object": {}, "array": [], "string": "", "boolean": False, "null": None}.get(kind, 0)
+        return {"object": {}, "array": [], "string": "", "boolean": False, "null": None}.get(
+            kind, 0
+        )
 
     def child(sub: Any, child_name: str) -> Any:
         return _make(
@@ -354,10 +368,13 @@ def _fill(
         props = schema.get("properties") or {}
         required = set(schema.get("required") or [])
         resolved = {prop: _pick_branch(_resolve(sub, root), root) for prop, sub in props.items()}
-        enums = {p for p, sub in resolved.items() if isinstance(sub.get("enum"), list) and sub["enum"]}
+        enums = {
+            p for p, sub in resolved.items() if isinstance(sub.get("enum"), list) and sub["enum"]
+        }
         filled: dict[str, Any] = {}
         free_text = [
-            p for p, sub in resolved.items()
+            p
+            for p, sub in resolved.items()
             if p not in enums and _type_of(sub) == "string" and (p in required or all_properties)
         ]
         outer, hints.prefer_words = hints.prefer_words, len(free_text) >= 2

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from nemotron_agents.testing.emulator.server import NIMEmulator
 
-__all__ = ["run_emulator", "main"]
+__all__ = ["main", "run_emulator"]
 
 
 def run_emulator(*, port: int = 8000, hosted: bool = False, host: str = "127.0.0.1") -> None:
@@ -21,7 +21,9 @@ def run_emulator(*, port: int = 8000, hosted: bool = False, host: str = "127.0.0
     """
     with NIMEmulator(host=host, port=port, hosted=hosted) as emu:
         mode = "hosted (API key required)" if hosted else "local NIM (any key)"
-        print(f"NIM emulator serving {', '.join(emu.models)} at {emu.base_url} [{mode}]", flush=True)
+        print(
+            f"NIM emulator serving {', '.join(emu.models)} at {emu.base_url} [{mode}]", flush=True
+        )
         print(f"  export NVIDIA_BASE_URL={emu.base_url}", flush=True)
         print("Press Ctrl-C to stop.", flush=True)
         try:
@@ -32,9 +34,15 @@ def run_emulator(*, port: int = 8000, hosted: bool = False, host: str = "127.0.0
 
 def main(argv: Sequence[str] | None = None) -> None:
     """``python -m nemotron_agents.testing.emulator [--port N] [--hosted] [--host H]``."""
-    parser = argparse.ArgumentParser(prog="python -m nemotron_agents.testing.emulator", description=__doc__)
-    parser.add_argument("--port", type=int, default=8000, help="port to bind (default 8000; 0 = any free)")
+    parser = argparse.ArgumentParser(
+        prog="python -m nemotron_agents.testing.emulator", description=__doc__
+    )
+    parser.add_argument(
+        "--port", type=int, default=8000, help="port to bind (default 8000; 0 = any free)"
+    )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    parser.add_argument("--hosted", action="store_true", help="require an API key, NVCF error shapes")
+    parser.add_argument(
+        "--hosted", action="store_true", help="require an API key, NVCF error shapes"
+    )
     args = parser.parse_args(argv)
     run_emulator(port=args.port, hosted=args.hosted, host=args.host)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 from collections.abc import Collection, Iterable
@@ -28,7 +29,7 @@ from nemotron_agents.testing.emulator.recording import (
 from nemotron_agents.testing.emulator.replies import ReplyLike
 from nemotron_agents.testing.emulator.validation import ValidationOptions
 
-__all__ = ["NIMEmulator", "DEFAULT_SOCKET_TIMEOUT", "DEFAULT_MAX_BODY_BYTES"]
+__all__ = ["DEFAULT_MAX_BODY_BYTES", "DEFAULT_SOCKET_TIMEOUT", "NIMEmulator"]
 
 #: Seconds a connection may stall (mid-request, or idle between keep-alive requests).
 DEFAULT_SOCKET_TIMEOUT = 30.0
@@ -78,10 +79,8 @@ class _Server(ThreadingHTTPServer):
         with self._sockets_lock:
             sockets = list(self.open_sockets)
         for conn in sockets:
-            try:
+            with contextlib.suppress(OSError):
                 conn.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
 
 
 class NIMEmulator:
@@ -109,7 +108,9 @@ class NIMEmulator:
 
     Example:
         >>> with NIMEmulator() as emu:  # doctest: +SKIP
-        ...     llm = ChatNVIDIA(model="mistralai/mistral-nemotron", base_url=emu.base_url, api_key="x")
+        ...     llm = ChatNVIDIA(
+        ...         model="mistralai/mistral-nemotron", base_url=emu.base_url, api_key="x"
+        ...     )
         ...     emu.inject("rate_limit", retry_after=2)
         ...     llm.invoke("hi")  # raises "[429] ..."
 
@@ -189,7 +190,9 @@ class NIMEmulator:
         #: Recorded requests, oldest first (bounded: see ``max_recorded_requests``).
         self.requests: list[RecordedRequest] = []
         self._log = RequestLog(
-            self.requests, max_requests=max_recorded_requests, max_body_bytes=max_recorded_body_bytes
+            self.requests,
+            max_requests=max_recorded_requests,
+            max_body_bytes=max_recorded_body_bytes,
         )
         self._engine = Engine(
             catalog=build_catalog(
@@ -246,10 +249,8 @@ class NIMEmulator:
         if server is None:
             return
         self._engine.stopping.set()
-        try:  # wake the accept loop
+        with contextlib.suppress(OSError):  # wake the accept loop
             socket.create_connection(server.server_address[:2], timeout=1).close()
-        except OSError:
-            pass
         if self._thread is not None:
             self._thread.join(timeout=5)
             self._thread = None
@@ -287,8 +288,10 @@ class NIMEmulator:
             RuntimeError: Before :meth:`start`.
         """
         if self._server is None:
-            raise RuntimeError("NIMEmulator is not running; call start() or use it as a context manager")
-        host = "127.0.0.1" if self.host in ("", "0.0.0.0") else self.host
+            raise RuntimeError(
+                "NIMEmulator is not running; call start() or use it as a context manager"
+            )
+        host = "127.0.0.1" if self.host in ("", "0.0.0.0") else self.host  # noqa: S104 (a comparison)
         host = f"[{host}]" if ":" in host else host
         return f"http://{host}:{self.port}/v1"
 
@@ -360,7 +363,8 @@ class NIMEmulator:
 
     def __repr__(self) -> str:
         where = self.base_url if self.running else "stopped"
-        return f"NIMEmulator({where}, models={list(self.models)}, hosted={self._engine.gateway.hosted})"
+        hosted = self._engine.gateway.hosted
+        return f"NIMEmulator({where}, models={list(self.models)}, hosted={hosted})"
 
 
 def _check_policy(policy: Policy) -> None:

@@ -24,7 +24,7 @@ from nemotron_agents.testing.emulator.faults import Fault
 from nemotron_agents.testing.emulator.replies import Reply, ToolCall
 from nemotron_agents.testing.emulator.tokens import CHARS_PER_TOKEN, count_tokens
 
-__all__ = ["cut_output", "corrupt"]
+__all__ = ["corrupt", "cut_output"]
 
 
 def _apply_stop(reply: Reply, stop: str | list[str] | None, keep: bool) -> Reply:
@@ -59,7 +59,9 @@ def _apply_length(reply: Reply, max_tokens: int) -> Reply:
         room = left - count_tokens(call.name)
         if room > 0:  # the name fits: send the arguments generated so far
             kept.append(dataclasses.replace(call, arguments=args[: room * CHARS_PER_TOKEN]))
-        return dataclasses.replace(reply, tool_calls=tuple(kept), finish_reason="length", stop_reason=None)
+        return dataclasses.replace(
+            reply, tool_calls=tuple(kept), finish_reason="length", stop_reason=None
+        )
     return reply
 
 

@@ -33,7 +33,7 @@ from nemotron_agents.testing.emulator.replies import Reply
 from nemotron_agents.testing.emulator.responses import Completion, wire_tool_calls
 from nemotron_agents.testing.emulator.tokens import CHARS_PER_TOKEN, usage
 
-__all__ = ["ARGUMENT_FRAGMENT", "stream_chunks", "encode_event", "DONE"]
+__all__ = ["ARGUMENT_FRAGMENT", "DONE", "encode_event", "stream_chunks"]
 
 #: Characters of arguments JSON per incremental delta.
 ARGUMENT_FRAGMENT = 8
@@ -109,7 +109,9 @@ def stream_chunks(
 
     def so_far() -> dict[str, int]:
         # Rounded up per segment as count_tokens does, so the last equals done.usage().
-        return usage(done.prompt_tokens, sum(-(-chars // CHARS_PER_TOKEN) for chars in streamed.values()))
+        return usage(
+            done.prompt_tokens, sum(-(-chars // CHARS_PER_TOKEN) for chars in streamed.values())
+        )
 
     if done.empty_choices:
         chunk = _envelope(done, [])
@@ -127,7 +129,9 @@ def stream_chunks(
                     choice["stop_reason"] = reply.stop_reason
                 if done.logprobs is not None and texts:
                     choice["logprobs"] = {
-                        "content": [e for _, text in texts for e in token_logprobs(text, done.logprobs)]
+                        "content": [
+                            e for _, text in texts for e in token_logprobs(text, done.logprobs)
+                        ]
                     }
                 for segment, text in texts:
                     streamed[index, segment] = streamed.get((index, segment), 0) + len(text)

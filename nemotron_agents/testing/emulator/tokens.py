@@ -19,11 +19,11 @@ from typing import Any
 
 __all__ = [
     "CHARS_PER_TOKEN",
+    "IdSource",
+    "completion_tokens",
     "count_tokens",
     "prompt_tokens",
-    "completion_tokens",
     "usage",
-    "IdSource",
 ]
 
 #: Characters per token in the estimate.
@@ -45,7 +45,8 @@ def _content_text(content: Any) -> str:
         return content
     if isinstance(content, list):  # OpenAI content parts
         return "".join(
-            str(part.get("text", "")) if isinstance(part, Mapping) else str(part) for part in content
+            str(part.get("text", "")) if isinstance(part, Mapping) else str(part)
+            for part in content
         )
     return json.dumps(content, ensure_ascii=False)
 
@@ -77,7 +78,11 @@ def completion_tokens(content: str | None, tool_calls: Iterable[Mapping[str, Any
 
 def usage(prompt: int, completion: int) -> dict[str, int]:
     """The OpenAI ``usage`` object."""
-    return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
+    return {
+        "prompt_tokens": prompt,
+        "completion_tokens": completion,
+        "total_tokens": prompt + completion,
+    }
 
 
 class IdSource:
@@ -91,7 +96,7 @@ class IdSource:
     """
 
     def __init__(self, seed: int = 0) -> None:
-        self._rng = random.Random(seed)
+        self._rng = random.Random(seed)  # noqa: S311 (reproducible ids, not secrets)
         self._lock = threading.Lock()
 
     def tool_call_id(self) -> str:

@@ -31,7 +31,7 @@ from nemotron_agents.testing.emulator.envelopes import ApiError, vllm_error
 from nemotron_agents.testing.emulator.sampling_params import check_sampling_params
 from nemotron_agents.testing.emulator.tokens import prompt_tokens
 
-__all__ = ["ValidationOptions", "validate_chat_request", "prepare_mistral_messages"]
+__all__ = ["ValidationOptions", "prepare_mistral_messages", "validate_chat_request"]
 
 _MESSAGE_KEYS = {
     "system": ("role", "content"),
@@ -77,7 +77,9 @@ def _last9(value: Any) -> Any:
     return value[-9:] if isinstance(value, str) and len(value) > 9 else value
 
 
-def prepare_mistral_messages(messages: list[dict[str, Any]], *, truncate_ids: bool) -> list[dict[str, Any]]:
+def prepare_mistral_messages(
+    messages: list[dict[str, Any]], *, truncate_ids: bool
+) -> list[dict[str, Any]]:
     """OpenAI messages -> dicts mistral-common parses, the way vLLM converts them.
 
     Keys mistral-common does not know are dropped (vLLM's request parsing drops them too), so a
@@ -132,7 +134,9 @@ def _check_mistral(body: dict[str, Any], config: ModelConfig, options: Validatio
     from mistral_common.protocol.instruct.validator import ValidationMode, get_validator
     from mistral_common.tokens.tokenizers.base import TokenizerVersion
 
-    messages = prepare_mistral_messages(body["messages"], truncate_ids=options.truncate_tool_call_ids)
+    messages = prepare_mistral_messages(
+        body["messages"], truncate_ids=options.truncate_tool_call_ids
+    )
     validator = get_validator(TokenizerVersion(config.validator), ValidationMode(options.mode))
     try:
         request = ChatCompletionRequest.model_validate(
@@ -169,7 +173,9 @@ def _check_context(body: dict[str, Any], options: ValidationOptions) -> int:
     return window - used
 
 
-def validate_chat_request(body: dict[str, Any], config: ModelConfig, options: ValidationOptions) -> None:
+def validate_chat_request(
+    body: dict[str, Any], config: ModelConfig, options: ValidationOptions
+) -> None:
     """Refuse what the real endpoint refuses (schema already checked).
 
     Raises:

@@ -23,13 +23,13 @@ from nemotron_agents.tools.builtin.units import UnitError, convert
 
 __all__ = [
     "CALCULATOR_TOOLS",
-    "calculate",
-    "percentage",
-    "convert_units",
     "CalculatorError",
     "UnitError",
-    "evaluate",
-    "percent_of",
-    "percent_change",
+    "calculate",
     "convert",
+    "convert_units",
+    "evaluate",
+    "percent_change",
+    "percent_of",
+    "percentage",
 ]

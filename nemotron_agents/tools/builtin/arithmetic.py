@@ -25,23 +25,23 @@ from __future__ import annotations
 import ast
 import difflib
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
-from typing import Callable
 
 __all__ = [
+    "ALLOWED_CONSTANTS",
+    "ALLOWED_FUNCTIONS",
+    "ALLOWED_SUMMARY",
+    "MAX_DEPTH",
+    "MAX_DIGITS",
+    "MAX_EXPONENT",
+    "MAX_FACTORIAL",
+    "MAX_LENGTH",
     "CalculatorError",
     "evaluate",
-    "percent_of",
     "percent_change",
-    "ALLOWED_FUNCTIONS",
-    "ALLOWED_CONSTANTS",
-    "ALLOWED_SUMMARY",
-    "MAX_LENGTH",
-    "MAX_DEPTH",
-    "MAX_EXPONENT",
-    "MAX_DIGITS",
-    "MAX_FACTORIAL",
+    "percent_of",
 ]
 
 Number = int | float

@@ -21,7 +21,7 @@ from nemotron_agents.tools.builtin.arithmetic import (
 )
 from nemotron_agents.tools.builtin.units import UnitError, convert
 
-__all__ = ["calculate", "percentage", "convert_units", "CALCULATOR_TOOLS"]
+__all__ = ["CALCULATOR_TOOLS", "calculate", "convert_units", "percentage"]
 
 Number = int | float
 

@@ -22,7 +22,7 @@ from nemotron_agents.tools import Tool, tool
 from nemotron_agents.tools.builtin.folder import MAX_FILE_BYTES, FileAccessError, Folder
 from nemotron_agents.tools.builtin.text_index import TextIndex
 
-__all__ = ["file_tools", "MAX_LINES", "MAX_CHARS", "MAX_LINE_CHARS", "MAX_LISTED", "MAX_HITS"]
+__all__ = ["MAX_CHARS", "MAX_HITS", "MAX_LINES", "MAX_LINE_CHARS", "MAX_LISTED", "file_tools"]
 
 #: Most lines one ``read_file`` call returns.
 MAX_LINES = 200
@@ -67,13 +67,20 @@ def file_tools(
     @tool
     def list_files(
         subfolder: Annotated[
-            str, Field(description="Subfolder to list, relative to the root, e.g. 'docs'. Empty lists everything.")
+            str,
+            Field(
+                description=(
+                    "Subfolder to list, relative to the root, e.g. 'docs'. Empty lists everything."
+                )
+            ),
         ] = "",
         pattern: Annotated[
             str,
             Field(
                 max_length=200,
-                description="Glob on the relative path, e.g. '*.md' or 'policies/*'; '*' also matches '/'.",
+                description=(
+                    "Glob on the relative path, e.g. '*.md' or 'policies/*'; '*' also matches '/'."
+                ),
             ),
         ] = "*",
     ) -> str:
@@ -88,7 +95,9 @@ def file_tools(
         lines = [f"{len(entries)} file(s){where} matching {pattern!r}:"]
         lines += [f"{e.path} ({e.size:,} bytes)" for e in entries[:MAX_LISTED]]
         if len(entries) > MAX_LISTED:
-            lines.append(f"…[{len(entries) - MAX_LISTED} more not shown: narrow subfolder or pattern]")
+            lines.append(
+                f"…[{len(entries) - MAX_LISTED} more not shown: narrow subfolder or pattern]"
+            )
         return "\n".join(lines)
 
     @tool
@@ -99,13 +108,16 @@ def file_tools(
                 max_length=500,
                 description=(
                     "Words to look for, e.g. 'parental leave weeks'. Passages with more and rarer "
-                    'words rank first; "a quoted phrase" must match exactly; word* matches a prefix.'
-                )
+                    'words rank first; "a quoted phrase" must match exactly; word* matches a '
+                    "prefix."
+                ),
             ),
         ],
-        limit: Annotated[int, Field(ge=1, le=MAX_HITS, description=f"Most passages to return, 1 to {MAX_HITS}.")] = 8,
+        limit: Annotated[
+            int, Field(ge=1, le=MAX_HITS, description=f"Most passages to return, 1 to {MAX_HITS}.")
+        ] = 8,
     ) -> str:
-        """Search every file's text (full-text, best first); each hit is 'path:line (section): text'.
+        """Search all files' text (full-text, best first); each hit is 'path:line (section): text'.
 
         Cite a hit as path:line. Read around it with read_file for the full context.
         """
@@ -114,7 +126,10 @@ def file_tools(
         except FileAccessError as exc:
             raise ToolRetry(str(exc)) from exc
         if not hits:
-            return f"No passages match {query!r}. Try other or fewer words, or list_files to see the files."
+            return (
+                f"No passages match {query!r}. "
+                "Try other or fewer words, or list_files to see the files."
+            )
         lines = [f"{len(hits)} passage(s) for {query!r}, best first:"]
         for hit in hits:
             section = f" ({hit.heading})" if hit.heading else ""
@@ -123,15 +138,24 @@ def file_tools(
 
     @tool
     def read_file(
-        path: Annotated[str, Field(description="File path relative to the root, as list_files or search_files show it.")],
+        path: Annotated[
+            str,
+            Field(
+                description="File path relative to the root, as list_files or search_files show it."
+            ),
+        ],
         start_line: Annotated[int, Field(ge=1, description="First line to return (1-based).")] = 1,
         end_line: Annotated[
-            int | None, Field(ge=1, description=f"Last line to return; omit for up to {max_lines} lines.")
+            int | None,
+            Field(ge=1, description=f"Last line to return; omit for up to {max_lines} lines."),
         ] = None,
     ) -> str:
         """Read lines of a text file; each line comes with its number, to cite as path:line."""
         if end_line is not None and end_line < start_line:
-            raise ToolRetry(f"end_line ({end_line}) is before start_line ({start_line}); give end_line >= start_line.")
+            raise ToolRetry(
+                f"end_line ({end_line}) is before start_line ({start_line}); give end_line >= "
+                "start_line."
+            )
         try:
             rel, text = folder.read_text(path)
         except FileAccessError as exc:
@@ -140,7 +164,9 @@ def file_tools(
         if not lines:
             return f"{rel} is empty."
         if start_line > len(lines):
-            raise ToolRetry(f"{rel} has {len(lines)} lines; start_line must be between 1 and {len(lines)}.")
+            raise ToolRetry(
+                f"{rel} has {len(lines)} lines; start_line must be between 1 and {len(lines)}."
+            )
         last = min(len(lines), end_line or len(lines), start_line + max_lines - 1)
         body: list[str] = []
         used = 0
@@ -157,7 +183,9 @@ def file_tools(
         wanted = min(len(lines), end_line or len(lines))
         head = f"{rel}, lines {start_line}-{last} of {len(lines)}:"
         if last < wanted:
-            body.append(f"…[cut at line {last}: call read_file with start_line={last + 1} to read on]")
+            body.append(
+                f"…[cut at line {last}: call read_file with start_line={last + 1} to read on]"
+            )
         return "\n".join([head, *body])
 
     return [list_files, search_files, read_file]

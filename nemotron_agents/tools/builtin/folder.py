@@ -29,7 +29,7 @@ from pathlib import Path
 
 from nemotron_agents.errors import ConfigError
 
-__all__ = ["Folder", "FileAccessError", "FileEntry", "MAX_FILE_BYTES", "MAX_FILES"]
+__all__ = ["MAX_FILES", "MAX_FILE_BYTES", "FileAccessError", "FileEntry", "Folder"]
 
 #: Largest file read, in bytes.
 MAX_FILE_BYTES = 1_000_000
@@ -73,13 +73,22 @@ class Folder:
     """
 
     def __init__(
-        self, root: str | os.PathLike[str], *, max_file_bytes: int = MAX_FILE_BYTES, max_files: int = MAX_FILES
+        self,
+        root: str | os.PathLike[str],
+        *,
+        max_file_bytes: int = MAX_FILE_BYTES,
+        max_files: int = MAX_FILES,
     ) -> None:
         real = Path(os.path.realpath(os.fspath(root)))
         if not real.is_dir():
-            raise ConfigError(f"The folder {os.fspath(root)!r} does not exist or is not a directory")
+            raise ConfigError(
+                f"The folder {os.fspath(root)!r} does not exist or is not a directory"
+            )
         if max_file_bytes < 1 or max_files < 1:
-            raise ConfigError(f"max_file_bytes and max_files must be positive, got {max_file_bytes} and {max_files}")
+            raise ConfigError(
+                f"max_file_bytes and max_files must be positive, got {max_file_bytes} and "
+                f"{max_files}"
+            )
         self.root = real
         self.max_file_bytes = max_file_bytes
         self.max_files = max_files
@@ -126,7 +135,8 @@ class Folder:
         real = Path(os.path.realpath(self.root.joinpath(*rel.split("/")) if rel else self.root))
         if real != self.root and self.root not in real.parents:
             raise FileAccessError(
-                f"{rel!r} is not allowed: it is a symbolic link (or inside one) that points outside "
+                f"{rel!r} is not allowed: it is a symbolic link (or inside one) that points "
+                "outside "
                 "the folder. Only files inside the folder can be read."
             )
         return rel, real
@@ -150,14 +160,19 @@ class Folder:
         rel, real = self.resolve(under)
         if not real.is_dir():
             what = "is a file, not a folder" if real.exists() else "does not exist"
-            raise FileAccessError(f"{rel!r} {what}. Use list_files without a folder to see what there is.")
+            raise FileAccessError(
+                f"{rel!r} {what}. Use list_files without a folder to see what there is."
+            )
         prefix = os.path.join(str(self.root), "")
         seen = 0
         pending = [str(real)]
         while pending:  # depth first, in name order, as os.walk would go
             try:
                 with os.scandir(pending.pop()) as listing:
-                    items = sorted((item for item in listing if not item.name.startswith(".")), key=lambda i: i.name)
+                    items = sorted(
+                        (item for item in listing if not item.name.startswith(".")),
+                        key=lambda i: i.name,
+                    )
             except OSError:
                 continue  # unreadable or vanished folder
             folders = []
@@ -190,7 +205,9 @@ class Folder:
             return None  # vanished, or a dangling link
         if not stat.S_ISREG(info.st_mode):
             return None
-        return FileEntry(path=rel_path, size=info.st_size, mtime_ns=info.st_mtime_ns, inode=info.st_ino)
+        return FileEntry(
+            path=rel_path, size=info.st_size, mtime_ns=info.st_mtime_ns, inode=info.st_ino
+        )
 
     # --- reading ----------------------------------------------------------------------------
 
@@ -203,32 +220,41 @@ class Folder:
         """
         rel, real = self.resolve(path)
         if real.is_dir():
-            raise FileAccessError(f"{rel or '.'!r} is a folder; use list_files to see the files in it.")
+            raise FileAccessError(
+                f"{rel or '.'!r} is a folder; use list_files to see the files in it."
+            )
         if not real.exists():
             raise FileAccessError(f"There is no file {rel!r} in the folder.{self._suggest(rel)}")
         try:
             # O_NOFOLLOW: the real path was checked above; refuse it if it became a symlink since.
             # O_NONBLOCK: opening a FIFO must not hang (it is refused just below).
-            fd = os.open(real, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+            fd = os.open(
+                real, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+            )
         except OSError as exc:
             raise FileAccessError(f"{rel!r} cannot be opened: {exc.strerror}.") from None
         with os.fdopen(fd, "rb") as handle:
             self._check_opened(handle.fileno(), rel)
             info = os.fstat(handle.fileno())
             if not stat.S_ISREG(info.st_mode):
-                raise FileAccessError(f"{rel!r} is not a regular file (a device, pipe or socket); it cannot be read.")
+                raise FileAccessError(
+                    f"{rel!r} is not a regular file (a device, pipe or socket); it cannot be read."
+                )
             if info.st_size > self.max_file_bytes:
                 raise FileAccessError(self._too_large(rel, info.st_size))
             data = handle.read(self.max_file_bytes + 1)
         if len(data) > self.max_file_bytes:  # grew since fstat
             raise FileAccessError(self._too_large(rel, len(data)))
         if b"\x00" in data:
-            raise FileAccessError(f"{rel!r} is a binary file (it contains NUL bytes); only text files can be read.")
+            raise FileAccessError(
+                f"{rel!r} is a binary file (it contains NUL bytes); only text files can be read."
+            )
         try:
             return rel, data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise FileAccessError(
-                f"{rel!r} is not UTF-8 text (undecodable byte at offset {exc.start}); only text files can be read."
+                f"{rel!r} is not UTF-8 text (undecodable byte at offset {exc.start}); only text "
+                "files can be read."
             ) from None
 
     def _check_opened(self, fd: int, rel: str) -> None:
@@ -244,7 +270,8 @@ class Folder:
 
     def _too_large(self, rel: str, size: int) -> str:
         return (
-            f"{rel!r} is too large to read: {size:,} bytes, and files over {self.max_file_bytes:,} bytes "
+            f"{rel!r} is too large to read: {size:,} bytes, and files over {self.max_file_bytes:,} "
+            "bytes "
             "are refused. Use search_files to find the passages you need."
         )
 

@@ -21,7 +21,7 @@ from nemotron_agents.errors import ConfigError, ToolRetry
 from nemotron_agents.tools import Tool, tool
 from nemotron_agents.tools.builtin.sql_guard import GuardedConnection, QueryDenied, QueryTimeout
 
-__all__ = ["sql_tools", "format_table", "DEFAULT_MAX_ROWS", "DEFAULT_TIMEOUT_S"]
+__all__ = ["DEFAULT_MAX_ROWS", "DEFAULT_TIMEOUT_S", "format_table", "sql_tools"]
 
 DEFAULT_MAX_ROWS = 50
 DEFAULT_TIMEOUT_S = 5.0
@@ -201,10 +201,7 @@ def _cell(value: Any) -> str:
         return "NULL"
     if isinstance(value, bytes):
         return f"<blob, {len(value)} bytes>"
-    if isinstance(value, float):
-        text = f"{value:.12g}"
-    else:
-        text = str(value)
+    text = f"{value:.12g}" if isinstance(value, float) else str(value)
     text = text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", "\\n").replace("\r", "\\r")
     if len(text) > _MAX_CELL_CHARS:
         text = text[:_MAX_CELL_CHARS] + f"…[{len(text) - _MAX_CELL_CHARS} more chars]"
@@ -263,7 +260,8 @@ def _pragma(db: GuardedConnection, pragma: str, name: str) -> list[tuple]:
 def _count(db: GuardedConnection, table: str) -> int | str:
     try:
         with db.translate_errors():
-            return db.execute(f"SELECT count(*) FROM {_quote(table)}").fetchone()[0]
+            # names come from the schema and are quoted; the connection is read-only
+            return db.execute(f"SELECT count(*) FROM {_quote(table)}").fetchone()[0]  # noqa: S608
     except QueryTimeout:
         return "too many to count"
 
@@ -293,7 +291,7 @@ def _describe(db: GuardedConnection, table: str) -> str:
             parts.append(f"-- values: {', '.join(values)}")
         lines.append("- " + " ".join(parts))
     with db.translate_errors():
-        cursor = db.execute(f"SELECT * FROM {_quote(table)} LIMIT {_SAMPLE_ROWS}")
+        cursor = db.execute(f"SELECT * FROM {_quote(table)} LIMIT {_SAMPLE_ROWS}")  # noqa: S608
         sample = cursor.fetchall()
     lines.append(f"Sample rows (first {len(sample)}):")
     lines.append(_lines([d[0] for d in cursor.description], sample))
@@ -305,7 +303,7 @@ def _few_values(db: GuardedConnection, table: str, column: str) -> list[str] | N
     try:
         with db.translate_errors():
             rows = db.execute(
-                f"SELECT DISTINCT {_quote(column)} FROM {_quote(table)} "
+                f"SELECT DISTINCT {_quote(column)} FROM {_quote(table)} "  # noqa: S608
                 f"WHERE {_quote(column)} IS NOT NULL ORDER BY 1 LIMIT {_MAX_LISTED_VALUES + 1}"
             ).fetchall()
     except QueryTimeout:

@@ -32,35 +32,159 @@ __all__ = [
 #: Built-in SQLite functions a query may call: scalar, aggregate, window, date, math and JSON
 #: functions that compute from their arguments only (no files, no extensions, no huge buffers).
 SAFE_FUNCTIONS = frozenset(
-    """
-    abs char coalesce concat concat_ws format glob hex ifnull iif instr length like likelihood
-    likely lower ltrim max min nullif octet_length printf quote replace round rtrim sign soundex
-    substr substring trim typeof unhex unicode unlikely upper random
-    avg count group_concat string_agg sum total
-    row_number rank dense_rank percent_rank cume_dist ntile lag lead first_value last_value
-    nth_value
-    date time datetime julianday unixepoch strftime timediff current_date current_time
-    current_timestamp
-    acos acosh asin asinh atan atan2 atanh ceil ceiling cos cosh degrees exp floor ln log log10
-    log2 mod pi pow power radians sin sinh sqrt tan tanh trunc
-    json json_array json_array_length json_extract json_insert json_object json_patch
-    json_remove json_replace json_set json_type json_valid json_quote json_group_array
-    json_group_object -> ->>
-    sqlite_version
-    """.split()
+    [
+        "abs",
+        "char",
+        "coalesce",
+        "concat",
+        "concat_ws",
+        "format",
+        "glob",
+        "hex",
+        "ifnull",
+        "iif",
+        "instr",
+        "length",
+        "like",
+        "likelihood",
+        "likely",
+        "lower",
+        "ltrim",
+        "max",
+        "min",
+        "nullif",
+        "octet_length",
+        "printf",
+        "quote",
+        "replace",
+        "round",
+        "rtrim",
+        "sign",
+        "soundex",
+        "substr",
+        "substring",
+        "trim",
+        "typeof",
+        "unhex",
+        "unicode",
+        "unlikely",
+        "upper",
+        "random",
+        "avg",
+        "count",
+        "group_concat",
+        "string_agg",
+        "sum",
+        "total",
+        "row_number",
+        "rank",
+        "dense_rank",
+        "percent_rank",
+        "cume_dist",
+        "ntile",
+        "lag",
+        "lead",
+        "first_value",
+        "last_value",
+        "nth_value",
+        "date",
+        "time",
+        "datetime",
+        "julianday",
+        "unixepoch",
+        "strftime",
+        "timediff",
+        "current_date",
+        "current_time",
+        "current_timestamp",
+        "acos",
+        "acosh",
+        "asin",
+        "asinh",
+        "atan",
+        "atan2",
+        "atanh",
+        "ceil",
+        "ceiling",
+        "cos",
+        "cosh",
+        "degrees",
+        "exp",
+        "floor",
+        "ln",
+        "log",
+        "log10",
+        "log2",
+        "mod",
+        "pi",
+        "pow",
+        "power",
+        "radians",
+        "sin",
+        "sinh",
+        "sqrt",
+        "tan",
+        "tanh",
+        "trunc",
+        "json",
+        "json_array",
+        "json_array_length",
+        "json_extract",
+        "json_insert",
+        "json_object",
+        "json_patch",
+        "json_remove",
+        "json_replace",
+        "json_set",
+        "json_type",
+        "json_valid",
+        "json_quote",
+        "json_group_array",
+        "json_group_object",
+        "->",
+        "->>",
+        "sqlite_version",
+    ]
 )
 
 # Authorizer action code -> name, for messages (error codes share the numbers, so list them).
 _ACTIONS = {
     getattr(sqlite3, name): name.removeprefix("SQLITE_")
-    for name in """SQLITE_CREATE_INDEX SQLITE_CREATE_TABLE SQLITE_CREATE_TEMP_INDEX
-    SQLITE_CREATE_TEMP_TABLE SQLITE_CREATE_TEMP_TRIGGER SQLITE_CREATE_TEMP_VIEW
-    SQLITE_CREATE_TRIGGER SQLITE_CREATE_VIEW SQLITE_DELETE SQLITE_DROP_INDEX SQLITE_DROP_TABLE
-    SQLITE_DROP_TEMP_INDEX SQLITE_DROP_TEMP_TABLE SQLITE_DROP_TEMP_TRIGGER SQLITE_DROP_TEMP_VIEW
-    SQLITE_DROP_TRIGGER SQLITE_DROP_VIEW SQLITE_INSERT SQLITE_PRAGMA SQLITE_READ SQLITE_SELECT
-    SQLITE_TRANSACTION SQLITE_UPDATE SQLITE_ATTACH SQLITE_DETACH SQLITE_ALTER_TABLE
-    SQLITE_REINDEX SQLITE_ANALYZE SQLITE_CREATE_VTABLE SQLITE_DROP_VTABLE SQLITE_FUNCTION
-    SQLITE_SAVEPOINT SQLITE_RECURSIVE""".split()
+    for name in [
+        "SQLITE_CREATE_INDEX",
+        "SQLITE_CREATE_TABLE",
+        "SQLITE_CREATE_TEMP_INDEX",
+        "SQLITE_CREATE_TEMP_TABLE",
+        "SQLITE_CREATE_TEMP_TRIGGER",
+        "SQLITE_CREATE_TEMP_VIEW",
+        "SQLITE_CREATE_TRIGGER",
+        "SQLITE_CREATE_VIEW",
+        "SQLITE_DELETE",
+        "SQLITE_DROP_INDEX",
+        "SQLITE_DROP_TABLE",
+        "SQLITE_DROP_TEMP_INDEX",
+        "SQLITE_DROP_TEMP_TABLE",
+        "SQLITE_DROP_TEMP_TRIGGER",
+        "SQLITE_DROP_TEMP_VIEW",
+        "SQLITE_DROP_TRIGGER",
+        "SQLITE_DROP_VIEW",
+        "SQLITE_INSERT",
+        "SQLITE_PRAGMA",
+        "SQLITE_READ",
+        "SQLITE_SELECT",
+        "SQLITE_TRANSACTION",
+        "SQLITE_UPDATE",
+        "SQLITE_ATTACH",
+        "SQLITE_DETACH",
+        "SQLITE_ALTER_TABLE",
+        "SQLITE_REINDEX",
+        "SQLITE_ANALYZE",
+        "SQLITE_CREATE_VTABLE",
+        "SQLITE_DROP_VTABLE",
+        "SQLITE_FUNCTION",
+        "SQLITE_SAVEPOINT",
+        "SQLITE_RECURSIVE",
+    ]
 }
 _SCHEMA_TABLES = {"sqlite_master", "sqlite_schema", "sqlite_temp_master", "sqlite_temp_schema"}
 _ALWAYS_ALLOWED = {sqlite3.SQLITE_SELECT, sqlite3.SQLITE_READ, sqlite3.SQLITE_RECURSIVE}
@@ -111,7 +235,7 @@ class GuardedConnection:
             self.conn.close()
             raise
 
-    def __enter__(self) -> "GuardedConnection":
+    def __enter__(self) -> GuardedConnection:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -132,7 +256,7 @@ class GuardedConnection:
         with self.translate_errors():
             return self.conn.execute(sql, params)
 
-    def translate_errors(self) -> "_Translate":
+    def translate_errors(self) -> _Translate:
         """Context manager turning SQLite's interruption and denial errors into ours; wrap
         fetches from a cursor :meth:`execute` returned in it."""
         return _Translate(self)

@@ -31,7 +31,14 @@ from pathlib import Path
 
 from nemotron_agents.tools.builtin.folder import FileAccessError, Folder
 
-__all__ = ["TextIndex", "Hit", "RefreshStats", "match_expression", "default_cache_dir", "PASSAGE_LINES"]
+__all__ = [
+    "PASSAGE_LINES",
+    "Hit",
+    "RefreshStats",
+    "TextIndex",
+    "default_cache_dir",
+    "match_expression",
+]
 
 #: Most lines in one indexed passage.
 PASSAGE_LINES = 8
@@ -44,9 +51,60 @@ _MARK_OPEN, _MARK_CLOSE = "\x02", "\x03"
 _WEIGHTS = (0.0, 0.0, 2.0, 1.0, 1.0)
 _TOKEN_RE = re.compile(r'"([^"]*)"|(\w+)(\*?)')
 _STOP_WORDS = frozenset(
-    "a an and are as at be by can do does did for from has have how i in is it its me my of on or "
-    "our should so that the their them there they this to was we were what when where which who "
-    "why will with would you your".split()
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "by",
+        "can",
+        "do",
+        "does",
+        "did",
+        "for",
+        "from",
+        "has",
+        "have",
+        "how",
+        "i",
+        "in",
+        "is",
+        "it",
+        "its",
+        "me",
+        "my",
+        "of",
+        "on",
+        "or",
+        "our",
+        "should",
+        "so",
+        "that",
+        "the",
+        "their",
+        "them",
+        "there",
+        "they",
+        "this",
+        "to",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "who",
+        "why",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
+    ]
 )
 
 
@@ -115,7 +173,7 @@ def match_expression(query: str) -> str | None:
     content = [t for t in terms if t.strip('"*') not in _STOP_WORDS] or terms
     words = [word.lower() for phrase, word, _ in tokens if word][:MAX_TERMS]
     if len(words) > 1 and not any(phrase for phrase, _, _ in tokens):
-        # The words in their order, as one more phrase: passages that have them together rank higher.
+        # The words in order, as one more phrase: passages that have them together rank higher.
         content.append('"' + " ".join(words) + '"')
     return " OR ".join(dict.fromkeys(content))
 
@@ -144,7 +202,9 @@ def _passages(text: str) -> list[tuple[int, str, str]]:
         if heading:
             flush()
             level = len(heading.group(1))
-            headings = [(lvl, h) for lvl, h in headings if lvl < level] + [(level, heading.group(2).strip())]
+            headings = [(lvl, h) for lvl, h in headings if lvl < level] + [
+                (level, heading.group(2).strip())
+            ]
             continue
         if not line.strip():
             if len(block) * 2 >= PASSAGE_LINES:
@@ -164,7 +224,9 @@ def _passages(text: str) -> list[tuple[int, str, str]]:
 def _best_line(start: int, marked: str) -> tuple[int, str]:
     """The line of a highlighted passage with the most marked terms (the first on ties)."""
     lines = marked.split("\n")
-    best = max(range(len(lines)), key=lambda i: (lines[i].count(_MARK_OPEN), bool(lines[i].strip()), -i))
+    best = max(
+        range(len(lines)), key=lambda i: (lines[i].count(_MARK_OPEN), bool(lines[i].strip()), -i)
+    )
     return start + best, _shorten(lines[best])
 
 
@@ -187,7 +249,11 @@ class TextIndex:
     """
 
     def __init__(
-        self, folder: Folder, *, cache_dir: str | os.PathLike[str] | None = None, lock_timeout: float = 30.0
+        self,
+        folder: Folder,
+        *,
+        cache_dir: str | os.PathLike[str] | None = None,
+        lock_timeout: float = 30.0,
     ) -> None:
         self.folder = folder
         self.lock_timeout = lock_timeout
@@ -207,7 +273,9 @@ class TextIndex:
     def _writable_dir(self) -> Path:
         candidates = [self._cache_dir or default_cache_dir()]
         if self._cache_dir is None:
-            candidates.append(Path(tempfile.gettempdir()) / f"nemotron-agents-{os.getuid()}" / "file-index")
+            candidates.append(
+                Path(tempfile.gettempdir()) / f"nemotron-agents-{os.getuid()}" / "file-index"
+            )
         for directory in candidates:
             try:
                 directory.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -215,7 +283,9 @@ class TextIndex:
                     return directory
             except OSError:
                 continue
-        raise FileAccessError(f"No writable directory for the search index (tried {', '.join(map(str, candidates))}).")
+        raise FileAccessError(
+            f"No writable directory for the search index (tried {', '.join(map(str, candidates))})."
+        )
 
     def _connect(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, timeout=self.lock_timeout, isolation_level=None)
@@ -247,13 +317,17 @@ class TextIndex:
             try:
                 return self._open_and_sync(began)
             except sqlite3.OperationalError as exc:  # locked or unwritable: the file itself is fine
-                raise FileAccessError(f"The search index at {self.path} cannot be used now: {exc}.") from None
+                raise FileAccessError(
+                    f"The search index at {self.path} cannot be used now: {exc}."
+                ) from None
             except sqlite3.DatabaseError:
                 self._discard()  # not a database (corrupt, foreign): start over, once
             try:
                 return self._open_and_sync(began)
             except sqlite3.Error as exc:
-                raise FileAccessError(f"The search index at {self.path} cannot be used: {exc}.") from None
+                raise FileAccessError(
+                    f"The search index at {self.path} cannot be used: {exc}."
+                ) from None
 
     def _open_and_sync(self, began: float) -> RefreshStats:
         with closing(self._connect()) as db:
@@ -267,7 +341,10 @@ class TextIndex:
         db.execute("BEGIN IMMEDIATE")  # one writer at a time, across processes too
         try:
             current = {e.path: (e.size, e.mtime_ns, e.inode) for e in self.folder.walk()}
-            stored = {row[0]: tuple(row[1:]) for row in db.execute("SELECT path, size, mtime_ns, inode FROM files")}
+            stored = {
+                row[0]: tuple(row[1:])
+                for row in db.execute("SELECT path, size, mtime_ns, inode FROM files")
+            }
             gone = [p for p in stored if p not in current]
             changed = [p for p in current if p in stored and stored[p] != current[p]]
             added = [p for p in current if p not in stored]
@@ -315,18 +392,24 @@ class TextIndex:
         """
         expression = match_expression(query)
         if expression is None:
-            raise FileAccessError(f"The query {query!r} has no words to search for; give one or more words.")
+            raise FileAccessError(
+                f"The query {query!r} has no words to search for; give one or more words."
+            )
         self.refresh()
         weights = ", ".join(str(w) for w in _WEIGHTS)
+        # only the constant weights are formatted in; the user's query is a bound parameter
         sql = (
-            f"SELECT path, start_line, heading, highlight(passages, 3, ?, ?), bm25(passages, {weights}) AS score "
+            "SELECT path, start_line, heading, highlight(passages, 3, ?, ?), "  # noqa: S608
+            f"bm25(passages, {weights}) AS score "
             "FROM passages WHERE passages MATCH ? ORDER BY score, path, start_line LIMIT ?"
         )
         try:
             with closing(self._connect()) as db:
                 rows = db.execute(sql, (_MARK_OPEN, _MARK_CLOSE, expression, limit)).fetchall()
         except sqlite3.Error as exc:
-            raise FileAccessError(f"The search for {query!r} failed ({exc}); try plain words.") from None
+            raise FileAccessError(
+                f"The search for {query!r} failed ({exc}); try plain words."
+            ) from None
         hits = []
         for path, start, heading, marked, score in rows:
             line, text = _best_line(int(start), marked)

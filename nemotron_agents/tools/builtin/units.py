@@ -23,7 +23,7 @@ import math
 import re
 from dataclasses import dataclass
 
-__all__ = ["UnitError", "convert", "DIMENSIONS", "dimension_of", "find_dimension", "known_units"]
+__all__ = ["DIMENSIONS", "UnitError", "convert", "dimension_of", "find_dimension", "known_units"]
 
 
 class UnitError(ValueError):
@@ -77,8 +77,19 @@ _TABLE: dict[str, list[tuple[float, str, tuple[str, ...]]]] = {
         (31557600.0, "year", ("yr", "yrs")),  # Julian year, 365.25 days
     ],
     "volume": [
-        (1e-3, "ml", ("milliliter", "millilitre", "cm3", "cm^3", "cc", "cubic centimeter",
-                      "cubic centimetre")),
+        (
+            1e-3,
+            "ml",
+            (
+                "milliliter",
+                "millilitre",
+                "cm3",
+                "cm^3",
+                "cc",
+                "cubic centimeter",
+                "cubic centimetre",
+            ),
+        ),
         (1e-2, "cl", ("centiliter", "centilitre")),
         (1e-1, "dl", ("deciliter", "decilitre")),
         (1.0, "l", ("liter", "litre")),
@@ -176,7 +187,8 @@ def _build() -> dict[str, _Unit]:
             for spelling in (symbol, *others):
                 for variant in (spelling, *_plurals(spelling)):
                     key = _key(variant)
-                    assert index.get(key, unit) == unit, f"unit spelling {key!r} used twice"
+                    if index.get(key, unit) != unit:  # a mistake in _TABLE, caught at import
+                        raise ValueError(f"unit spelling {key!r} used twice")
                     index[key] = unit
     return index
 
@@ -298,8 +310,10 @@ def convert(value: float, from_unit: str, to_unit: str) -> float:
         # Ratio first, so converting to the same unit gives exactly the value back.
         result = value * (src.factor / dst.factor)
     if not math.isfinite(result):
-        instead = "a smaller value" if src.dimension == "temperature" else (
-            f"a smaller value or a larger unit than {dst.symbol}"
+        instead = (
+            "a smaller value"
+            if src.dimension == "temperature"
+            else (f"a smaller value or a larger unit than {dst.symbol}")
         )
         raise UnitError(
             f"{value:g} {src.symbol} in {dst.symbol} is too large: it overflows a floating-point "

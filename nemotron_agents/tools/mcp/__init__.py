@@ -19,10 +19,10 @@ from nemotron_agents.tools.mcp.config import (
 from nemotron_agents.tools.mcp.toolset import MCPToolset, shared_toolset
 
 __all__ = [
-    "MCPToolset",
-    "shared_toolset",
+    "MCP_CONFIG_ENV",
     "MCPConfig",
     "MCPServerConfig",
+    "MCPToolset",
     "load_mcp_config",
-    "MCP_CONFIG_ENV",
+    "shared_toolset",
 ]

@@ -32,7 +32,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from nemotron_agents.errors import ConfigError
 
-__all__ = ["MCPConfig", "MCPServerConfig", "load_mcp_config", "MCP_CONFIG_ENV", "TRANSPORTS"]
+__all__ = ["MCP_CONFIG_ENV", "TRANSPORTS", "MCPConfig", "MCPServerConfig", "load_mcp_config"]
 
 #: Environment variable naming the config file that graphs served by ``langgraph dev`` read.
 MCP_CONFIG_ENV = "NEMOTRON_MCP_CONFIG"

@@ -32,14 +32,14 @@ from nemotron_agents.tools.mcp.config import MCPServerConfig
 from nemotron_agents.tools.mcp.results import result_text
 
 __all__ = [
+    "CONNECTION_LOST",
+    "FAILED",
+    "REJECTED",
+    "START_FAILED",
+    "TIMED_OUT",
+    "TOOL_ERROR",
     "ServerConnection",
     "ServerStartError",
-    "START_FAILED",
-    "CONNECTION_LOST",
-    "TIMED_OUT",
-    "REJECTED",
-    "TOOL_ERROR",
-    "FAILED",
 ]
 
 logger = logging.getLogger(__name__)
@@ -148,7 +148,7 @@ class ServerConnection:
         if self.config.transport == "stdio":
             # stderr goes to a file: quoted when the server fails to start, never interleaved
             # with our output (reference servers log every failed call there).
-            self._stderr = tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace")
+            self._stderr = tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace")  # noqa: SIM115
         ready: asyncio.Future[Client] = asyncio.get_running_loop().create_future()
         self._keeper = asyncio.create_task(self._keep(ready, self._stop), name=f"mcp-{self.name}")
         try:
@@ -172,7 +172,7 @@ class ServerConnection:
             async with self._open() as client:
                 ready.set_result(client)
                 await stop.wait()
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 (handed to whoever waits on the connection)
             if not ready.done():
                 ready.set_exception(exc)
             else:  # the connection failed after the handshake; the next call sees it
@@ -270,7 +270,7 @@ class ServerConnection:
             if exc.code == types.REQUEST_TIMEOUT:
                 raise fail(TIMED_OUT, timeout=self.config.timeout) from None
             raise fail(REJECTED, message=self._reason(exc), code=exc.code) from None
-        except Exception as exc:  # a transport failure: the session cannot be trusted any more
+        except Exception as exc:  # noqa: BLE001 (a transport failure: the session is not trusted)
             self._broken = True
             raise fail(FAILED, reason=self._reason(exc)) from None
         if result.is_error:

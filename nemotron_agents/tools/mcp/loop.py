@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import threading
 from collections.abc import Coroutine
 from typing import Any, TypeVar
@@ -61,10 +62,9 @@ class LoopThread:
         """Cancel what still runs on the loop, stop it and join its thread. Idempotent."""
         if self._stopped:
             return
-        try:
+        # stop anyway on failure: the thread is a daemon
+        with contextlib.suppress(concurrent.futures.TimeoutError, RuntimeError):
             self.run(_cancel_others(), timeout)
-        except (concurrent.futures.TimeoutError, RuntimeError):
-            pass  # stop anyway: the thread is a daemon
         self._stopped = True
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout)

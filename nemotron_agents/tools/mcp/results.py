@@ -12,7 +12,7 @@ from typing import Any
 
 from mcp import types
 
-__all__ = ["result_text", "NO_OUTPUT"]
+__all__ = ["NO_OUTPUT", "result_text"]
 
 NO_OUTPUT = "(the tool returned no output)"
 

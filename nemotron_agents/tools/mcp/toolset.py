@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     from nemotron_agents.tools.mcp.connection import ServerConnection
     from nemotron_agents.tools.mcp.loop import LoopThread
 
-__all__ = ["MCPToolset", "shared_toolset", "MISSING_EXTRA", "CLOSED"]
+__all__ = ["CLOSED", "MISSING_EXTRA", "MCPToolset", "shared_toolset"]
 
 MISSING_EXTRA = "MCP support needs the optional 'mcp' package: pip install 'nemotron-agents[mcp]'"
 CLOSED = (

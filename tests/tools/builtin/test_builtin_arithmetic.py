@@ -215,8 +215,14 @@ def test_caret_is_refused_with_a_power_hint():
 
 @pytest.mark.parametrize(
     ("expression", "operator"),
-    [("6 & 3", "&"), ("6 | 3", "|"), ("1 << 10", "<<"), ("8 >> 1", ">>"), ("~5", "~"),
-     ("not 1", "not")],
+    [
+        ("6 & 3", "&"),
+        ("6 | 3", "|"),
+        ("1 << 10", "<<"),
+        ("8 >> 1", ">>"),
+        ("~5", "~"),
+        ("not 1", "not"),
+    ],
 )
 def test_bitwise_and_logical_operators_are_refused(expression, operator):
     _refuse(expression, match=f"Operator '{operator}'")
@@ -394,8 +400,14 @@ def test_percent_of_avoids_needless_float_error():
 
 @pytest.mark.parametrize(
     ("old", "new", "expected"),
-    [(50, 75, 50.0), (200, 150, -25.0), (80, 80, 0.0), (-100, -50, 50.0), (-100, -150, -50.0),
-     (0.5, 1.5, 200.0)],
+    [
+        (50, 75, 50.0),
+        (200, 150, -25.0),
+        (80, 80, 0.0),
+        (-100, -50, 50.0),
+        (-100, -150, -50.0),
+        (0.5, 1.5, 200.0),
+    ],
 )
 def test_percent_change(old, new, expected):
     assert percent_change(old, new) == pytest.approx(expected)

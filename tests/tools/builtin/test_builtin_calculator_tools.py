@@ -15,7 +15,7 @@ from nemotron_agents.tools.builtin import (
 def test_calculator_tools_are_the_three_tools():
     assert [t.name for t in CALCULATOR_TOOLS] == ["calculate", "percentage", "convert_units"]
     assert all(isinstance(t, Tool) for t in CALCULATOR_TOOLS)
-    assert CALCULATOR_TOOLS == [calculate, percentage, convert_units]
+    assert [calculate, percentage, convert_units] == CALCULATOR_TOOLS
 
 
 def test_tools_register_without_clashes():
@@ -160,9 +160,21 @@ async def test_tools_run_async():
         (convert_units, {"value": 1, "from_unit": "m", "to_unit": "kg"}, "Cannot convert length"),
         (convert_units, {"value": 1, "from_unit": "furlong", "to_unit": "m"}, "Unknown unit"),
         (convert_units, {"value": -300, "from_unit": "C", "to_unit": "K"}, "-300 C is below"),
-        (convert_units, {"value": 1e308, "from_unit": "km", "to_unit": "nm"}, "1e+308 km in nm is too large"),
-        (percentage, {"operation": "percent_of", "a": 1e308, "b": 1e308}, "1e+308% of 1e+308 is too large"),
-        (percentage, {"operation": "percent_change", "a": 1e-300, "b": 1e300}, "The change from 1e-300"),
+        (
+            convert_units,
+            {"value": 1e308, "from_unit": "km", "to_unit": "nm"},
+            "1e+308 km in nm is too large",
+        ),
+        (
+            percentage,
+            {"operation": "percent_of", "a": 1e308, "b": 1e308},
+            "1e+308% of 1e+308 is too large",
+        ),
+        (
+            percentage,
+            {"operation": "percent_change", "a": 1e-300, "b": 1e300},
+            "The change from 1e-300",
+        ),
     ],
 )
 def test_refusals_reach_the_model_as_plain_messages(tool, args, message):

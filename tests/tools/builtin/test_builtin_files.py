@@ -65,9 +65,9 @@ def test_list_files_lists_every_file_with_sizes(tools):
 
 
 def test_list_files_takes_a_subfolder_and_a_glob(tools):
-    assert tools.get("list_files").run({"subfolder": "policies"}).splitlines()[1:] == [
-        line for line in tools.get("list_files").run({"pattern": "policies/*"}).splitlines()[1:]
-    ]
+    assert tools.get("list_files").run({"subfolder": "policies"}).splitlines()[1:] == list(
+        tools.get("list_files").run({"pattern": "policies/*"}).splitlines()[1:]
+    )
     text = tools.get("list_files").run({"pattern": "*.txt"})
     assert "notes.txt" in text and ".md" not in text
     assert "No files" in tools.get("list_files").run({"pattern": "*.pdf"})
@@ -83,8 +83,17 @@ def test_read_file_numbers_lines_for_citations(tools):
 
 
 def test_read_file_accepts_harmless_spellings_of_a_relative_path(tools):
-    for spelling in ["./policies/leave.md", "policies//leave.md", "policies\\leave.md", " policies/leave.md "]:
-        assert tools.get("read_file").run({"path": spelling}).startswith("policies/leave.md, lines 1-4")
+    for spelling in [
+        "./policies/leave.md",
+        "policies//leave.md",
+        "policies\\leave.md",
+        " policies/leave.md ",
+    ]:
+        assert (
+            tools.get("read_file")
+            .run({"path": spelling})
+            .startswith("policies/leave.md, lines 1-4")
+        )
 
 
 def test_search_finds_across_files_with_line_numbers(tools):
@@ -92,7 +101,9 @@ def test_search_finds_across_files_with_line_numbers(tools):
     hits = re.findall(r"^([^:\s]+):(\d+)\b", text, re.M)
     assert ("people.md", "3") in hits and ("notes.txt", "1") in hits
     assert "people.md:3 (People): The Head of People is Priya Raman." in text.splitlines()
-    assert "notes.txt:1: Vacation requests over 10 days need the Head of People." in text.splitlines()
+    assert (
+        "notes.txt:1: Vacation requests over 10 days need the Head of People." in text.splitlines()
+    )
 
 
 def test_search_with_no_match_says_what_to_try(tools):
@@ -102,7 +113,9 @@ def test_search_with_no_match_says_what_to_try(tools):
 # --- attacks: each refused with a clear message -----------------------------------------------
 
 
-@pytest.mark.parametrize("path", ["../outside/secret.txt", "policies/../../outside/secret.txt", "..", "policies/.."])
+@pytest.mark.parametrize(
+    "path", ["../outside/secret.txt", "policies/../../outside/secret.txt", "..", "policies/.."]
+)
 def test_dot_dot_is_refused(tools, path):
     message = refused(tools, "read_file", {"path": path})
     assert "'..' may not appear in a path" in message and "list_files" in message
@@ -112,7 +125,9 @@ def test_dot_dot_is_refused_for_listing_too(tools):
     assert "'..' may not appear" in refused(tools, "list_files", {"subfolder": "../outside"})
 
 
-@pytest.mark.parametrize("path", ["/etc/passwd", "~/.ssh/id_rsa", "C:\\Windows\\win.ini", "\\\\server\\share\\x"])
+@pytest.mark.parametrize(
+    "path", ["/etc/passwd", "~/.ssh/id_rsa", "C:\\Windows\\win.ini", "\\\\server\\share\\x"]
+)
 def test_absolute_paths_are_refused(tools, path, outside):
     message = refused(tools, "read_file", {"path": path})
     assert "give a path relative to the folder" in message
@@ -130,7 +145,9 @@ def test_symlink_out_of_the_root_is_refused(tools, root, outside):
     assert "launch code" not in message
 
 
-def test_symlinked_folder_out_of_the_root_is_refused_listed_and_searched_never(tools, root, outside):
+def test_symlinked_folder_out_of_the_root_is_refused_listed_and_searched_never(
+    tools, root, outside
+):
     os.symlink(outside, root / "more")
     assert "outside the folder" in refused(tools, "read_file", {"path": "more/secret.txt"})
     assert "outside the folder" in refused(tools, "list_files", {"subfolder": "more"})
@@ -166,7 +183,11 @@ def test_hidden_files_are_refused_and_not_listed(tools, root):
     (root / ".env").write_text("NVIDIA_API_KEY=nvapi-secret\n")
     assert "hidden files" in refused(tools, "read_file", {"path": ".env"})
     assert ".env" not in tools.get("list_files").run({})
-    assert tools.get("search_files").run({"query": "NVIDIA_API_KEY nvapi"}).startswith("No passages match")
+    assert (
+        tools.get("search_files")
+        .run({"query": "NVIDIA_API_KEY nvapi"})
+        .startswith("No passages match")
+    )
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
@@ -197,7 +218,9 @@ def test_read_file_caps_lines_and_says_how_to_read_on(root, tmp_path):
     tools = ToolRegistry(file_tools(root, cache_dir=tmp_path / "c", max_lines=50))
     text = tools.get("read_file").run({"path": "long.txt"})
     assert text.splitlines()[0] == "long.txt, lines 1-50 of 500:"
-    assert text.splitlines()[-1] == "…[cut at line 50: call read_file with start_line=51 to read on]"
+    assert (
+        text.splitlines()[-1] == "…[cut at line 50: call read_file with start_line=51 to read on]"
+    )
     assert "51: line 51" not in text
 
 
@@ -224,8 +247,12 @@ def test_list_files_caps_the_listing(root, tmp_path):
 
 
 def test_bad_line_ranges_are_explained(tools):
-    assert "end_line (2) is before start_line (3)" in refused(tools, "read_file", {"path": "people.md", "start_line": 3, "end_line": 2})
-    assert "has 3 lines; start_line must be between 1 and 3" in refused(tools, "read_file", {"path": "people.md", "start_line": 9})
+    assert "end_line (2) is before start_line (3)" in refused(
+        tools, "read_file", {"path": "people.md", "start_line": 3, "end_line": 2}
+    )
+    assert "has 3 lines; start_line must be between 1 and 3" in refused(
+        tools, "read_file", {"path": "people.md", "start_line": 9}
+    )
     with pytest.raises(ToolArgumentsError, match="start_line"):
         tools.get("read_file").run({"path": "people.md", "start_line": 0})
 
@@ -249,7 +276,9 @@ def test_folder_errors_are_value_errors_for_plain_use(root):
     assert isinstance(info.value, ValueError)
 
 
-def test_a_path_swapped_for_an_outside_one_after_the_check_is_refused_when_opened(root, outside, monkeypatch):
+def test_a_path_swapped_for_an_outside_one_after_the_check_is_refused_when_opened(
+    root, outside, monkeypatch
+):
     folder = Folder(root)
     if not os.path.exists("/proc/self/fd"):
         pytest.skip("the post-open check needs /proc (Linux)")

@@ -223,7 +223,7 @@ def test_writes_and_escapes_are_refused(db, tools, unchanged, sql, refusal):
 )
 def test_several_statements_are_refused(db, tools, unchanged, sql):
     with pytest.raises(
-        ToolRetry, match="Refused: several statements in one call. Send one statement per call."
+        ToolRetry, match=r"Refused: several statements in one call. Send one statement per call."
     ):
         tools["run_query"](sql=sql)
     assert expected(db, "SELECT count(*) FROM orders")[0][0] > 0
@@ -264,7 +264,7 @@ def test_long_values_are_refused_by_sqlite_limits(tools):
 
 
 def test_bad_settings_are_clear_errors(tmp_path, db):
-    with pytest.raises(ConfigError, match="existing SQLite database file.*missing.db"):
+    with pytest.raises(ConfigError, match=r"existing SQLite database file.*missing.db"):
         sql_tools(tmp_path / "missing.db")
     with pytest.raises(ConfigError, match="max_rows must be at least 1, got 0"):
         sql_tools(db, max_rows=0)

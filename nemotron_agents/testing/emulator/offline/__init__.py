@@ -23,4 +23,4 @@ calculator tool does the arithmetic).
 from nemotron_agents.testing.emulator.offline.answers import DECLINE_HINT, EMULATOR
 from nemotron_agents.testing.emulator.offline.turns import message_text, offline_reply
 
-__all__ = ["offline_reply", "message_text", "DECLINE_HINT", "EMULATOR"]
+__all__ = ["DECLINE_HINT", "EMULATOR", "message_text", "offline_reply"]

@@ -31,12 +31,12 @@ __all__ = [
     "DECLINE_HINT",
     "EMULATOR",
     "Outcome",
-    "tidy",
-    "success",
-    "failure",
     "blocked",
     "declined",
+    "failure",
     "nothing_asked",
+    "success",
+    "tidy",
 ]
 
 #: How to get a real model; every declining answer ends with it.
@@ -47,10 +47,35 @@ DECLINE_HINT = (
 #: Who is answering, as the declining answers say it.
 EMULATOR = "the offline NIM emulator (rule-based, not a model)"
 _ACTION_VERBS = frozenset(
-    "book reserve send create add delete remove update set cancel schedule order buy post save "
-    "make start stop write register submit transfer pay".split()
+    [
+        "book",
+        "reserve",
+        "send",
+        "create",
+        "add",
+        "delete",
+        "remove",
+        "update",
+        "set",
+        "cancel",
+        "schedule",
+        "order",
+        "buy",
+        "post",
+        "save",
+        "make",
+        "start",
+        "stop",
+        "write",
+        "register",
+        "submit",
+        "transfer",
+        "pay",
+    ]
 )
-_NOUN_VERBS = frozenset("get fetch find lookup look compute calculate check retrieve".split())
+_NOUN_VERBS = frozenset(
+    ["get", "fetch", "find", "lookup", "look", "compute", "calculate", "check", "retrieve"]
+)
 _MAX_QUOTE = 300
 
 

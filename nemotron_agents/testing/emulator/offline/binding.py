@@ -30,9 +30,11 @@ from nemotron_agents.testing.emulator.offline.offered import Offered, Param
 from nemotron_agents.testing.emulator.offline.words import STOP_WORDS, content_words, similar, stem
 from nemotron_agents.tools.builtin.units import find_dimension
 
-__all__ = ["pick_tool", "bind_arguments", "Mention", "mentions"]
+__all__ = ["Mention", "bind_arguments", "mentions", "pick_tool"]
 
-_GENERIC_VERBS = frozenset("get fetch find lookup look compute calculate check retrieve".split())
+_GENERIC_VERBS = frozenset(
+    ["get", "fetch", "find", "lookup", "look", "compute", "calculate", "check", "retrieve"]
+)
 _GROUPS = [
     frozenset(g.split())
     for g in (
@@ -49,14 +51,56 @@ _ARTICLES = frozenset({"a", "an", "the"})
 _NAME_GLUE = frozenset({"de", "del", "la", "le", "du", "of", "&", "von", "van"})
 #: Description words that say nothing about what a parameter is for.
 _VAGUE = frozenset(
-    "default defaults value specified specify optional given type name data info information "
-    "number list string whether format example used use can set provided true false none "
-    "return returned result".split()
+    [
+        "default",
+        "defaults",
+        "value",
+        "specified",
+        "specify",
+        "optional",
+        "given",
+        "type",
+        "name",
+        "data",
+        "info",
+        "information",
+        "number",
+        "list",
+        "string",
+        "whether",
+        "format",
+        "example",
+        "used",
+        "use",
+        "can",
+        "set",
+        "provided",
+        "true",
+        "false",
+        "none",
+        "return",
+        "returned",
+        "result",
+    ]
 )
 _DATE_LAYOUT = re.compile(r"\b(Y{2,4}|MM|DD)([-/.])(Y{2,4}|MM|DD)(\2)(Y{2,4}|MM|DD)\b")
 _CITY_STATE = re.compile(r"(?i:city,\s*state|city and state)|\b[A-Z][a-z]+, [A-Z]{2}\b")
 _FREE_TEXT = frozenset(
-    "text note message content body query search prompt question topic comment keyword term".split()
+    [
+        "text",
+        "note",
+        "message",
+        "content",
+        "body",
+        "query",
+        "search",
+        "prompt",
+        "question",
+        "topic",
+        "comment",
+        "keyword",
+        "term",
+    ]
 )
 _QUALIFIERS = frozenset({",", "in", "at", "of", "near"})  # "Paris, France", "Chez Paul in Paris"
 _LEAD_INS = frozenset({"for", "about", "that", "saying", "to", ":", "-", "with", "on"})
@@ -270,11 +314,11 @@ def _assign(items: list[Mention], params: list[Param], *, all_used: bool) -> dic
             for targets in itertools.permutations(params, size):
                 if any(p not in targets for p in required):
                     continue
-                pairs = list(zip(chosen, targets))
+                pairs = list(zip(chosen, targets, strict=False))
                 if any(p.kind == "integer" and not _integral(m.value) for m, p in pairs):
                     continue
                 scores = [_score(m, vocab[p.name]) for m, p in pairs]
-                zeros = [(m, p) for s, (m, p) in zip(scores, pairs) if s == 0]
+                zeros = [(m, p) for s, (m, p) in zip(scores, pairs, strict=False) if s == 0]
                 # A number or a quoted phrase with no cue may fill one required parameter: the
                 # last one left when the others are bound by their cues, or the only one there
                 # is. A capitalised name needs a cue ("in Paris", "at Chez Paul").

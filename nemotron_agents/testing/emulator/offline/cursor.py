@@ -7,20 +7,109 @@ from functools import lru_cache
 
 from nemotron_agents.testing.emulator.offline.lexer import Token
 
-__all__ = ["Cursor", "IGNORABLE", "REF_NOUNS"]
+__all__ = ["IGNORABLE", "REF_NOUNS", "Cursor"]
 
 #: Words that carry no meaning for the offline policy: question frames, politeness, connectors.
 IGNORABLE = frozenset(
-    """
-    what what's whats is are was were be been the a an please pls can could would will you me
-    tell calculate compute work out find give get determine evaluate how much do does did i i'd
-    i'm im need want wanna to know let's lets us we quickly exactly hey hi hello thanks thank ok
-    okay so now also and then next finally just quick figure help my for like kindly equal equals
-    solve say show of value there here take first firstly finally lastly , ? . ! ; : = up
-    """.split()
+    [
+        "what",
+        "what's",
+        "whats",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "the",
+        "a",
+        "an",
+        "please",
+        "pls",
+        "can",
+        "could",
+        "would",
+        "will",
+        "you",
+        "me",
+        "tell",
+        "calculate",
+        "compute",
+        "work",
+        "out",
+        "find",
+        "give",
+        "get",
+        "determine",
+        "evaluate",
+        "how",
+        "much",
+        "do",
+        "does",
+        "did",
+        "i",
+        "i'd",
+        "i'm",
+        "im",
+        "need",
+        "want",
+        "wanna",
+        "to",
+        "know",
+        "let's",
+        "lets",
+        "us",
+        "we",
+        "quickly",
+        "exactly",
+        "hey",
+        "hi",
+        "hello",
+        "thanks",
+        "thank",
+        "ok",
+        "okay",
+        "so",
+        "now",
+        "also",
+        "and",
+        "then",
+        "next",
+        "finally",
+        "just",
+        "quick",
+        "figure",
+        "help",
+        "my",
+        "for",
+        "like",
+        "kindly",
+        "equal",
+        "equals",
+        "solve",
+        "say",
+        "show",
+        "of",
+        "value",
+        "there",
+        "here",
+        "take",
+        "first",
+        "firstly",
+        "finally",
+        "lastly",
+        ",",
+        "?",
+        ".",
+        "!",
+        ";",
+        ":",
+        "=",
+        "up",
+    ]
 )
 #: Nouns that, after "the", "that" or "this", mean the previous result ("the result").
-REF_NOUNS = frozenset("result answer number value total amount outcome".split())
+REF_NOUNS = frozenset(["result", "answer", "number", "value", "total", "amount", "outcome"])
 
 
 @lru_cache(maxsize=512)

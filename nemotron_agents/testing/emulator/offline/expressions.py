@@ -28,23 +28,38 @@ from nemotron_agents.testing.emulator.offline.cursor import Cursor
 from nemotron_agents.testing.emulator.offline.lexer import Token, number_text
 
 __all__ = [
+    "FUNCTIONS",
+    "Bin",
+    "Call",
     "Expr",
+    "Neg",
     "Num",
     "Ref",
-    "Bin",
-    "Neg",
-    "Call",
-    "render",
-    "parse_expression",
-    "parse_operand",
-    "parse_items",
     "has_ref",
-    "FUNCTIONS",
+    "parse_expression",
+    "parse_items",
+    "parse_operand",
+    "render",
 ]
 
 #: Functions written with parentheses ("sqrt(16)"); the calculator tool's set.
 FUNCTIONS = frozenset(
-    "abs ceil cos exp factorial floor log log10 max min round sin sqrt tan".split()
+    [
+        "abs",
+        "ceil",
+        "cos",
+        "exp",
+        "factorial",
+        "floor",
+        "log",
+        "log10",
+        "max",
+        "min",
+        "round",
+        "sin",
+        "sqrt",
+        "tan",
+    ]
 )
 _MAX_DEPTH = 40  # nesting the parser follows before it gives up (the calculator allows 50)
 
@@ -202,10 +217,8 @@ class _Parser:
             if self.ended_with_of:
                 raise _Ambiguous("an 'of' phrase followed by more arithmetic")
             self.c.i += width
-            if op == "**":  # right-associative; the exponent may carry a sign
-                right = self.expr(3)
-            else:
-                right = self.expr(prec + 1)
+            # ** is right-associative; the exponent may carry a sign
+            right = self.expr(3) if op == "**" else self.expr(prec + 1)
             left = Bin(op, left, right)
         self.depth -= 1
         return left
@@ -222,7 +235,7 @@ class _Parser:
         # "minus 3 squared": -9 by precedence, 9 to many readers. Not guessed.
         signed = start > 0 and self.c.tokens[start - 1].low in ("-", "minus", "negative")
         while True:
-            if signed and self.c.at("squared") or signed and self.c.at("cubed"):
+            if (signed and self.c.at("squared")) or (signed and self.c.at("cubed")):
                 raise _Ambiguous("a sign before a spoken power")
             if self.c.take("squared"):
                 expr = Bin("**", expr, Num("2", "2"))

@@ -8,14 +8,14 @@ from typing import Any
 from nemotron_agents.testing.emulator.offline.expressions import Expr, Num, Ref, has_ref
 
 __all__ = [
-    "Intent",
     "Arithmetic",
-    "PercentOf",
-    "PercentChange",
-    "WhatPercent",
-    "Scale",
     "Conversion",
+    "Intent",
+    "PercentChange",
+    "PercentOf",
+    "Scale",
     "ToolUse",
+    "WhatPercent",
     "uses_ref",
 ]
 

@@ -21,7 +21,7 @@ from typing import NamedTuple
 
 from nemotron_agents.testing.emulator.offline.spoken import SCALES, read_spoken
 
-__all__ = ["Token", "tokenize", "number_text"]
+__all__ = ["Token", "number_text", "tokenize"]
 
 _TOKEN_RE = re.compile(
     r"(?P<date>\d{4}-\d{1,2}-\d{1,2})(?!\d)"
@@ -63,8 +63,20 @@ _MONTHS = {
     for name in names
 }
 _RELATIVE_DAYS = frozenset(
-    "today tomorrow tonight yesterday monday tuesday wednesday thursday friday saturday sunday "
-    "weekend".split()
+    [
+        "today",
+        "tomorrow",
+        "tonight",
+        "yesterday",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "weekend",
+    ]
 )
 
 
@@ -168,8 +180,8 @@ def _raw_tokens(text: str) -> list[Token]:
         cap = kind == "word" and raw[0].isupper() and not sentence_start and raw != "I"
         tokens.append(Token(kind, raw, low, m.start(), m.end(), value, cap, spaced))
         # An opening quote or stray mark keeps a sentence start: '"Can you ...' starts one.
-        sentence_start = (
-            kind == "punct" and raw in ".?!:" or (kind in ("quote", "other") and sentence_start)
+        sentence_start = (kind == "punct" and raw in ".?!:") or (
+            kind in ("quote", "other") and sentence_start
         )
         spaced = False
     return tokens

@@ -9,7 +9,7 @@ from typing import Any
 from nemotron_agents.testing.emulator.offline.words import content_words
 from nemotron_agents.testing.emulator.schema_values import resolve_schema, schema_type
 
-__all__ = ["Param", "Offered", "read_tools"]
+__all__ = ["Offered", "Param", "read_tools"]
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,7 @@ class Param:
         if mode is None or f"'{mode}'" not in self.description:
             return self.description
         pieces = re.split(r"(?:(?:For|for|If|if|When|when)\s+)?'([^']+)'\s*:", self.description)
-        for value, text in zip(pieces[1::2], pieces[2::2]):
+        for value, text in zip(pieces[1::2], pieces[2::2], strict=False):
             if value == mode:
                 return text
         return self.description

@@ -33,7 +33,7 @@ from nemotron_agents.testing.emulator.offline.shapes import Previous, is_shaped,
 from nemotron_agents.testing.emulator.offline.words import content_words, similar
 from nemotron_agents.tools.builtin.units import find_dimension
 
-__all__ = ["Step", "understand", "MAX_STEPS"]
+__all__ = ["MAX_STEPS", "Step", "understand"]
 
 #: Most steps one request may have; a longer list of questions is declined as a whole.
 MAX_STEPS = 8

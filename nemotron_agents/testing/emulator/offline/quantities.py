@@ -8,7 +8,7 @@ from __future__ import annotations
 from nemotron_agents.testing.emulator.offline.cursor import Cursor
 from nemotron_agents.tools.builtin.units import UnitError, convert, find_dimension
 
-__all__ = ["take_unit", "same_unit"]
+__all__ = ["same_unit", "take_unit"]
 
 _MAX_WORDS = 4  # "miles per hour" is three tokens, "km / h" three, "degrees Fahrenheit" two
 _CONNECTORS = frozenset({"to", "into", "as", "in"})

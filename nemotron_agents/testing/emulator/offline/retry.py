@@ -15,7 +15,7 @@ from decimal import Decimal, InvalidOperation
 
 from nemotron_agents.testing.emulator.offline.shapes import Prepared
 
-__all__ = ["Fix", "correct", "looks_like_error", "as_number"]
+__all__ = ["Fix", "as_number", "correct", "looks_like_error"]
 
 _ERROR_START = re.compile(
     r"^\s*(?:error\b|failed\b|invalid\b|unknown\b|cannot\b|can't\b|could not\b|couldn't\b|"

@@ -36,7 +36,7 @@ from nemotron_agents.testing.emulator.offline.quantities import same_unit
 from nemotron_agents.testing.emulator.offline.words import stem
 from nemotron_agents.testing.emulator.schema_values import EXPR_FIELDS
 
-__all__ = ["Prepared", "Previous", "prepare", "expression_tool", "is_shaped"]
+__all__ = ["Prepared", "Previous", "expression_tool", "is_shaped", "prepare"]
 
 _EXPRESSION_NAMES = EXPR_FIELDS | {"calculation", "math", "arithmetic"}
 _ROLES = {

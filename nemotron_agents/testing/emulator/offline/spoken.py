@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-__all__ = ["read_spoken", "SCALES"]
+__all__ = ["SCALES", "read_spoken"]
 
 _SMALL = {
     "zero": 0,

@@ -35,7 +35,7 @@ from nemotron_agents.testing.emulator.offline.retry import Fix, as_number, corre
 from nemotron_agents.testing.emulator.offline.shapes import Prepared, Previous, prepare
 from nemotron_agents.testing.emulator.replies import Reply, ToolCall
 
-__all__ = ["offline_reply", "message_text"]
+__all__ = ["message_text", "offline_reply"]
 
 
 def message_text(content: Any) -> str:
@@ -93,7 +93,7 @@ class _Play:
             return self.unit(self.steps[step.after])
         return None
 
-    def previous(self, step: Step) -> Previous | None | bool:
+    def previous(self, step: Step) -> Previous | bool | None:
         """The result ``step`` uses, ``None`` when it uses none, ``False`` when it is not ready."""
         if step.after is None:
             return None
@@ -146,7 +146,9 @@ class _Play:
                 expected = self.next_calls()
                 if made != [(p.tool, p.args) for _, p, _, _ in expected]:
                     return False
-                for (step, prepared, previous, fix), call in zip(expected, message["tool_calls"]):
+                for (step, prepared, previous, fix), call in zip(
+                    expected, message["tool_calls"], strict=False
+                ):
                     attempt = _Attempt(prepared, str(call.get("id")), previous, fix)
                     self.attempts[step.index].append(attempt)
                     by_id[attempt.id] = attempt

@@ -12,16 +12,94 @@ import os
 import re
 from collections.abc import Iterable
 
-__all__ = ["STOP_WORDS", "content_words", "stem", "similar", "WordIndex"]
+__all__ = ["STOP_WORDS", "WordIndex", "content_words", "similar", "stem"]
 
 #: Words that say nothing about which tool is meant.
 STOP_WORDS = frozenset(
-    """
-    a an the and or but if then of to in on at by for from with about as is are was were be been
-    it its this that these those i you he she we they me my your our their what which who whom
-    whose when where why how do does did can could would should will shall may might must please
-    tell give get set use call run tool function s t just now current currently some any all
-    """.split()
+    [
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "but",
+        "if",
+        "then",
+        "of",
+        "to",
+        "in",
+        "on",
+        "at",
+        "by",
+        "for",
+        "from",
+        "with",
+        "about",
+        "as",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "it",
+        "its",
+        "this",
+        "that",
+        "these",
+        "those",
+        "i",
+        "you",
+        "he",
+        "she",
+        "we",
+        "they",
+        "me",
+        "my",
+        "your",
+        "our",
+        "their",
+        "what",
+        "which",
+        "who",
+        "whom",
+        "whose",
+        "when",
+        "where",
+        "why",
+        "how",
+        "do",
+        "does",
+        "did",
+        "can",
+        "could",
+        "would",
+        "should",
+        "will",
+        "shall",
+        "may",
+        "might",
+        "must",
+        "please",
+        "tell",
+        "give",
+        "get",
+        "set",
+        "use",
+        "call",
+        "run",
+        "tool",
+        "function",
+        "s",
+        "t",
+        "just",
+        "now",
+        "current",
+        "currently",
+        "some",
+        "any",
+        "all",
+    ]
 )
 _WORD_RE = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 _PREFIX = 6
@@ -50,7 +128,7 @@ def content_words(text: str) -> list[str]:
 
 
 def _close(a: str, b: str) -> bool:
-    shared = len(os.path.commonprefix([a, b]))
+    shared = len(os.path.commonprefix([a, b]))  # noqa: RUF071 (letters, not path parts)
     return shared >= _PREFIX and shared >= 0.75 * min(len(a), len(b))
 
 
