@@ -21,8 +21,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from nemotron_agents.graphs.research import BUNDLED_DIR
+from nemotron_agents.tools.builtin._text_index import TextIndex
 from nemotron_agents.tools.builtin.folder import Folder
-from nemotron_agents.tools.builtin.text_index import TextIndex
 
 _WORDS = [
     "leave",

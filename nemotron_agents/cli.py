@@ -41,6 +41,7 @@ from langgraph.types import Command
 from rich.console import Console
 from rich.markup import escape
 
+from nemotron_agents._cli_output import OutConsole, RunView, plural, show_action, show_usage
 from nemotron_agents.agents.approval import (
     ActionRequest,
     ApprovalRequest,
@@ -50,7 +51,6 @@ from nemotron_agents.agents.approval import (
     parse_answer,
 )
 from nemotron_agents.agents.state import merge_usage
-from nemotron_agents.cli_output import OutConsole, RunView, plural, show_action, show_usage
 from nemotron_agents.errors import (
     ApprovalAnswerError,
     ConfigError,

@@ -27,10 +27,10 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.types import Send
 from pydantic import BaseModel
 
+from nemotron_agents.agents._model_node import make_model_node, steps_so_far
+from nemotron_agents.agents._run_models import ChainSelector
 from nemotron_agents.agents.context import AgentContext, recursion_backstop, run_context
 from nemotron_agents.agents.finish import make_finish_node
-from nemotron_agents.agents.model_node import make_model_node, steps_so_far
-from nemotron_agents.agents.run_models import ChainSelector
 from nemotron_agents.agents.state import AgentState, InputState, OutputState
 from nemotron_agents.agents.summarize import (
     MIN_HISTORY_TOKENS,
@@ -45,9 +45,9 @@ from nemotron_agents.models.factory import primary_model
 from nemotron_agents.models.fallback import ModelChain
 from nemotron_agents.settings import Settings
 from nemotron_agents.tools import ToolRegistry
-from nemotron_agents.tools.execution import MAX_TOOL_THREADS
+from nemotron_agents.tools._execution import MAX_TOOL_THREADS
+from nemotron_agents.tools._output import DEFAULT_MAX_OUTPUT_CHARS
 from nemotron_agents.tools.names import NAME_PATTERN
-from nemotron_agents.tools.output import DEFAULT_MAX_OUTPUT_CHARS
 
 __all__ = ["build_agent"]
 

@@ -7,8 +7,8 @@ from typing import Any
 from langchain_core.messages import AIMessage, ToolMessage
 from langchain_core.runnables import Runnable
 
+from nemotron_agents.agents._node import node
 from nemotron_agents.agents.context import run_context
-from nemotron_agents.agents.node import node
 from nemotron_agents.agents.state import AgentState
 
 __all__ = ["STOPPED_TEMPLATE", "make_finish_node"]

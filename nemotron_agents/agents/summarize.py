@@ -35,12 +35,12 @@ from langchain_core.messages.utils import count_tokens_approximately
 from langchain_core.runnables import Runnable, RunnableConfig
 from langgraph.graph.message import REMOVE_ALL_MESSAGES
 
+from nemotron_agents.agents._node import node
+from nemotron_agents.agents._run_models import pick_chain
 from nemotron_agents.agents.context import AgentContext
-from nemotron_agents.agents.node import node
-from nemotron_agents.agents.run_models import pick_chain
 from nemotron_agents.agents.state import AgentState
+from nemotron_agents.models._prefix import MessageMemo
 from nemotron_agents.models.fallback import CallOutcome, ModelChain
-from nemotron_agents.models.prefix import MessageMemo
 
 __all__ = [
     "BUDGET_CUT_MARKER",

@@ -42,11 +42,11 @@ from langgraph.graph import StateGraph
 from langgraph.types import Command, Send
 from pydantic import BaseModel, ValidationError
 
+from nemotron_agents.agents._node import node
 from nemotron_agents.agents.approval import review_calls
-from nemotron_agents.agents.node import node
 from nemotron_agents.agents.state import AgentState
 from nemotron_agents.errors import ToolArgumentsError, ToolCallError, UnknownToolError
-from nemotron_agents.tools.output import DEFAULT_MAX_OUTPUT_CHARS
+from nemotron_agents.tools._output import DEFAULT_MAX_OUTPUT_CHARS
 
 __all__ = [
     "APPROVAL",

@@ -3,7 +3,7 @@
 The request goes through Mistral hygiene (:func:`~nemotron_agents.models.hygiene.prepare_messages`)
 and a :class:`~nemotron_agents.models.fallback.ModelChain` (retries, ``Retry-After``, fallback);
 the answer comes back with the state updates every graph records: ``usage`` per model and one
-``turns`` entry, as ``agents/model_node.py`` writes them. Shared by the report and router graphs.
+``turns`` entry, as ``agents/_model_node.py`` writes them. Shared by the report and router graphs.
 """
 
 from __future__ import annotations
@@ -14,15 +14,15 @@ from typing import Any
 from langchain_core.messages import BaseMessage
 from langchain_core.runnables import RunnableConfig
 
+from nemotron_agents.agents._run_models import pick_chain
 from nemotron_agents.agents.context import AgentContext
-from nemotron_agents.agents.run_models import pick_chain
 from nemotron_agents.errors import ModelCallError, ModelUnavailableError
 from nemotron_agents.models.fallback import CallOutcome, ModelChain
 from nemotron_agents.models.hygiene import prepare_messages
 
 __all__ = ["Chain", "acall_model", "call_model", "failed_turn", "recorded", "text_of"]
 
-#: A chain, or a selector picking one from the run's context (``agents/run_models.py``).
+#: A chain, or a selector picking one from the run's context (``agents/_run_models.py``).
 Chain = ModelChain | Callable[[AgentContext], ModelChain]
 
 

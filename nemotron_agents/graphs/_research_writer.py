@@ -146,7 +146,7 @@ def make_write_node(chain: Chain, *, folder: Folder) -> RunnableLambda:
 
     Args:
         chain: The writer model (unbound, no tools) with its retries, or a function picking it
-            from the run's context (see ``agents/run_models.py``).
+            from the run's context (see ``agents/_run_models.py``).
         folder: The folder the notes came from, to check the answer's citations.
 
     Returns:

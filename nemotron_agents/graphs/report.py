@@ -33,8 +33,8 @@ from pydantic import BaseModel, Field
 from typing_extensions import TypedDict
 
 from nemotron_agents.agents import build_agent
+from nemotron_agents.agents._run_models import ChainSelector
 from nemotron_agents.agents.context import AgentContext, recursion_backstop
-from nemotron_agents.agents.run_models import ChainSelector
 from nemotron_agents.agents.state import AgentState, InputState, OutputState
 from nemotron_agents.errors import ModelCallError
 from nemotron_agents.graphs._model_calls import (

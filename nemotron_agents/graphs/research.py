@@ -33,8 +33,8 @@ from langgraph.graph.message import add_messages
 from typing_extensions import TypedDict
 
 from nemotron_agents.agents import build_agent
+from nemotron_agents.agents._run_models import ChainSelector
 from nemotron_agents.agents.context import AgentContext, recursion_backstop
-from nemotron_agents.agents.run_models import ChainSelector
 from nemotron_agents.agents.state import InputState, ModelTurn, add_turns, merge_usage
 from nemotron_agents.errors import ConfigError
 from nemotron_agents.graphs._research_writer import Citation, make_write_node

@@ -42,8 +42,8 @@ from pydantic import BaseModel, Field, ValidationError
 from typing_extensions import TypedDict
 
 from nemotron_agents.agents import build_agent
+from nemotron_agents.agents._run_models import ChainSelector
 from nemotron_agents.agents.context import AgentContext, recursion_backstop, run_context
-from nemotron_agents.agents.run_models import ChainSelector
 from nemotron_agents.agents.state import AgentState, InputState, OutputState, merge_usage
 from nemotron_agents.errors import ModelCallError
 from nemotron_agents.graphs._cost import CostReport, Price, estimate_cost

@@ -1,7 +1,30 @@
 """The model layer: ``ChatNVIDIA`` built from settings, and what every request to it goes through.
 
-``factory`` builds Mistral-Nemotron and Mistral-NeMo 12B (with the client-side rate limit);
-``hygiene`` and ``wire_cache`` make any history acceptable to a Mistral server, once per message;
-``failures`` sorts errors into retryable and not; ``fallback`` retries (honouring ``Retry-After``)
-and falls back from one model to the next. Nothing here knows about agents or graphs.
+* :func:`build_chat_model`, :func:`primary_model`, :func:`fallback_model` build Mistral-Nemotron
+  and Mistral-NeMo 12B from :class:`~nemotron_agents.Settings` (with the client-side rate limit).
+* :func:`prepare_messages` / :class:`Hygiene` make any history acceptable to a Mistral server
+  (9-character tool-call ids, every call answered, roles in an order it accepts); the agent keeps
+  the result per message, so a request converts only what is new.
+* :func:`classify` sorts errors into retryable and not.
+* :class:`ModelChain` retries (honouring ``Retry-After``) and falls back from one model to the next.
+
+Nothing here knows about agents or graphs.
 """
+
+from nemotron_agents.models.factory import build_chat_model, fallback_model, primary_model
+from nemotron_agents.models.failures import classify, is_retryable
+from nemotron_agents.models.fallback import CallOutcome, EmptyResponseError, ModelChain
+from nemotron_agents.models.hygiene import Hygiene, prepare_messages
+
+__all__ = [
+    "CallOutcome",
+    "EmptyResponseError",
+    "Hygiene",
+    "ModelChain",
+    "build_chat_model",
+    "classify",
+    "fallback_model",
+    "is_retryable",
+    "prepare_messages",
+    "primary_model",
+]

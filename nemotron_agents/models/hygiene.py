@@ -156,7 +156,7 @@ class Hygiene:
 
     ``feed(a); feed(b)`` gives the result of ``prepare_messages(a + b)``, unless ``b`` answers a
     call of ``a`` that ``a`` left without a result: :meth:`feed` then returns ``False`` and the
-    caller starts over (see :class:`~nemotron_agents.models.wire_cache.WireCache`).
+    caller starts over (see :class:`~nemotron_agents.models._wire_cache.WireCache`).
     """
 
     def __init__(self) -> None:

@@ -17,22 +17,22 @@ from typing import Any
 from pydantic import BaseModel
 
 from nemotron_agents.errors import ToolDefinitionError, ToolExecutionError
-from nemotron_agents.tools.arguments import parse_arguments
-from nemotron_agents.tools.execution import (
+from nemotron_agents.tools._arguments import parse_arguments
+from nemotron_agents.tools._execution import (
     in_daemon_thread,
     in_worker_thread,
     run_async,
     run_blocking,
     run_sync,
 )
-from nemotron_agents.tools.names import check_name
-from nemotron_agents.tools.output import (
+from nemotron_agents.tools._output import (
     DEFAULT_MAX_OUTPUT_CHARS,
     NON_FINITE_TEMPLATE,
     find_non_finite,
     format_output,
 )
-from nemotron_agents.tools.wire import model_parameters
+from nemotron_agents.tools._wire import model_parameters
+from nemotron_agents.tools.names import check_name
 
 __all__ = ["NO_IMPLEMENTATION_TEMPLATE", "Tool"]
 

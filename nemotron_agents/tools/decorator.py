@@ -32,10 +32,10 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
 from nemotron_agents.errors import ToolDefinitionError
+from nemotron_agents.tools._docstrings import Docstring, parse_docstring
+from nemotron_agents.tools._wire import model_parameters
 from nemotron_agents.tools.base import Tool
-from nemotron_agents.tools.docstrings import Docstring, parse_docstring
 from nemotron_agents.tools.names import NAME_PATTERN, NAME_RULE, field_name
-from nemotron_agents.tools.wire import model_parameters
 
 __all__ = ["tool"]
 

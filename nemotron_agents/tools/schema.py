@@ -24,9 +24,9 @@ from typing import Annotated, Any, Literal, Optional, Union
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from nemotron_agents.errors import ToolDefinitionError
+from nemotron_agents.tools._wire import allows_extra, clean_schema
 from nemotron_agents.tools.base import Tool
 from nemotron_agents.tools.names import field_name, wire_name
-from nemotron_agents.tools.wire import allows_extra, clean_schema
 
 __all__ = ["DIALECTS", "from_json_schema", "from_openai_tool", "schema_model"]
 

@@ -14,8 +14,8 @@ from nemotron_agents.graphs import get_spec
 from nemotron_agents.mcp_server import make_server, running_http_server
 from nemotron_agents.tools import ToolRegistry, tool
 from nemotron_agents.tools.mcp import MCPToolset
-from nemotron_agents.tools.mcp.connection import ServerConnection
-from nemotron_agents.tools.mcp.loop import LoopThread
+from nemotron_agents.tools.mcp._connection import ServerConnection
+from nemotron_agents.tools.mcp._loop import LoopThread
 from nemotron_agents.tools.names import NAME_PATTERN
 
 
@@ -223,7 +223,7 @@ def test_not_open_and_missing_extra_are_clear(monkeypatch, servers):
     with pytest.raises(ConfigError, match="Open the MCPToolset first"):
         toolset.tools()
     monkeypatch.setitem(sys.modules, "mcp", None)
-    monkeypatch.delitem(sys.modules, "nemotron_agents.tools.mcp.connection", raising=False)
+    monkeypatch.delitem(sys.modules, "nemotron_agents.tools.mcp._connection", raising=False)
     with pytest.raises(ConfigError, match=r"pip install 'nemotron-agents\[mcp\]'"):
         toolset.open()
 

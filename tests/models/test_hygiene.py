@@ -202,8 +202,8 @@ def test_random_histories_pass_mistral_validation(validator):
 
 # --- incremental: the per-conversation cache gives exactly what prepare_messages gives -------
 
+from nemotron_agents.models._wire_cache import WireCache  # noqa: E402
 from nemotron_agents.models.hygiene import Hygiene  # noqa: E402
-from nemotron_agents.models.wire_cache import WireCache  # noqa: E402
 
 
 def test_cache_grown_step_by_step_equals_prepare_messages_on_the_whole_history():

@@ -16,7 +16,7 @@ from nemotron_agents.errors import (
     UnknownToolError,
 )
 from nemotron_agents.tools import tool
-from nemotron_agents.tools.output import DEFAULT_MAX_OUTPUT_CHARS
+from nemotron_agents.tools._output import DEFAULT_MAX_OUTPUT_CHARS
 
 Seconds = Annotated[float, Field(description="How long to take.")]
 

@@ -19,8 +19,8 @@ from pydantic import Field
 
 from nemotron_agents.errors import ToolRetry
 from nemotron_agents.tools import Tool, tool
+from nemotron_agents.tools.builtin._text_index import TextIndex
 from nemotron_agents.tools.builtin.folder import MAX_FILE_BYTES, FileAccessError, Folder
-from nemotron_agents.tools.builtin.text_index import TextIndex
 
 __all__ = ["MAX_CHARS", "MAX_HITS", "MAX_LINES", "MAX_LINE_CHARS", "MAX_LISTED", "file_tools"]
 

@@ -19,7 +19,7 @@ from pydantic import Field
 
 from nemotron_agents.errors import ConfigError, ToolRetry
 from nemotron_agents.tools import Tool, tool
-from nemotron_agents.tools.builtin.sql_guard import GuardedConnection, QueryDenied, QueryTimeout
+from nemotron_agents.tools.builtin._sql_guard import GuardedConnection, QueryDenied, QueryTimeout
 
 __all__ = ["DEFAULT_MAX_ROWS", "DEFAULT_TIMEOUT_S", "format_table", "sql_tools"]
 

@@ -42,8 +42,8 @@ from nemotron_agents.tools.schema import schema_model
 if TYPE_CHECKING:
     from mcp import types
 
-    from nemotron_agents.tools.mcp.connection import ServerConnection
-    from nemotron_agents.tools.mcp.loop import LoopThread
+    from nemotron_agents.tools.mcp._connection import ServerConnection
+    from nemotron_agents.tools.mcp._loop import LoopThread
 
 __all__ = ["CLOSED", "MISSING_EXTRA", "MCPToolset", "shared_toolset"]
 
@@ -104,8 +104,8 @@ class MCPToolset:
             if self._loop is not None:
                 return self
             try:
-                from nemotron_agents.tools.mcp.connection import ServerConnection
-                from nemotron_agents.tools.mcp.loop import LoopThread
+                from nemotron_agents.tools.mcp._connection import ServerConnection
+                from nemotron_agents.tools.mcp._loop import LoopThread
             except ImportError as exc:
                 raise ConfigError(f"{MISSING_EXTRA} ({exc}).") from None
             self.errors, self._listed, self._built = {}, {}, {}
@@ -123,7 +123,7 @@ class MCPToolset:
         return self
 
     async def _discover(self) -> None:
-        from nemotron_agents.tools.mcp.connection import ServerStartError
+        from nemotron_agents.tools.mcp._connection import ServerStartError
 
         async def one(connection: ServerConnection) -> None:
             try:

@@ -10,8 +10,8 @@ import pytest
 
 from nemotron_agents.errors import ConfigError, ToolRetry
 from nemotron_agents.graphs.shop_db import build_shop_db
+from nemotron_agents.tools.builtin._sql_guard import GuardedConnection, QueryDenied
 from nemotron_agents.tools.builtin.sql import MAX_COUNTED_ROWS, format_table, sql_tools
-from nemotron_agents.tools.builtin.sql_guard import GuardedConnection, QueryDenied
 
 ALLOWED_HINT = "Allowed: one read-only SELECT"
 

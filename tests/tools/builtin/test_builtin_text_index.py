@@ -6,8 +6,8 @@ import threading
 
 import pytest
 
+from nemotron_agents.tools.builtin._text_index import TextIndex, default_cache_dir, match_expression
 from nemotron_agents.tools.builtin.folder import FileAccessError, Folder
-from nemotron_agents.tools.builtin.text_index import TextIndex, default_cache_dir, match_expression
 
 
 @pytest.fixture
@@ -229,7 +229,7 @@ def test_concurrent_searches_share_one_index_safely(index):
 
 
 def test_a_long_query_uses_at_most_max_terms_terms():
-    from nemotron_agents.tools.builtin.text_index import MAX_TERMS
+    from nemotron_agents.tools.builtin._text_index import MAX_TERMS
 
     expression = match_expression(" ".join(f"word{n}" for n in range(500)))
     terms = expression.split(" OR ")

@@ -11,12 +11,12 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMe
 from langchain_core.runnables import Runnable, RunnableConfig
 from langgraph.types import Command
 
+from nemotron_agents.agents._node import node
+from nemotron_agents.agents._run_models import pick_chain
 from nemotron_agents.agents.context import AgentContext
-from nemotron_agents.agents.node import node
-from nemotron_agents.agents.run_models import pick_chain
 from nemotron_agents.agents.state import AgentState
+from nemotron_agents.models._wire_cache import WireCache
 from nemotron_agents.models.fallback import CallOutcome, ModelChain
-from nemotron_agents.models.wire_cache import WireCache
 
 __all__ = ["CUT_OFF_CALL", "STRUCTURED_NUDGE", "make_model_node", "steps_so_far"]
 
@@ -91,7 +91,7 @@ def make_model_node(
 
     Args:
         chain: Models (bound to the tools) in order of preference, with retry settings; or a
-            function picking them from the run's context (see ``agents/run_models.py``).
+            function picking them from the run's context (see ``agents/_run_models.py``).
         system_prompt: Prepended to every request; never stored in state.
         response_tool: Name of the structured-output tool, when ``response_format`` is set.
         after_tools: When the last message is a tool result, where the run goes instead of

@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from nemotron_agents.errors import ToolArgumentsError
-from nemotron_agents.tools.wire import (
+from nemotron_agents.tools._wire import (
     allowed_values,
     allows_extra,
     describe,

@@ -8,7 +8,7 @@ it, a run resumed from disk, a fork), or when a new message changes earlier outp
 for a call that had none).
 
 The check that the history still starts with the cached messages compares object identity
-(:mod:`~nemotron_agents.models.prefix`), so a request costs the new messages' hygiene plus one
+(:mod:`~nemotron_agents.models._prefix`), so a request costs the new messages' hygiene plus one
 list of references.
 """
 
@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 
 from langchain_core.messages import BaseMessage, SystemMessage
 
+from nemotron_agents.models._prefix import conversation_key, shared_prefix
 from nemotron_agents.models.hygiene import Hygiene
-from nemotron_agents.models.prefix import conversation_key, shared_prefix
 
 __all__ = ["WireCache"]
 

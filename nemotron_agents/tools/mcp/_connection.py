@@ -1,6 +1,6 @@
 """``ServerConnection``: one MCP server's session, started on demand, restarted after a crash.
 
-Everything here runs on the toolset's :class:`~nemotron_agents.tools.mcp.loop.LoopThread`. A
+Everything here runs on the toolset's :class:`~nemotron_agents.tools.mcp._loop.LoopThread`. A
 *keeper* task opens the SDK's ``Client`` (transport, then session), hands it over and waits for
 the stop signal, so the session is opened and closed by one task as anyio requires; calls come
 from other tasks on the same loop.
@@ -28,8 +28,8 @@ from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
 
 from nemotron_agents.errors import ToolExecutionError
+from nemotron_agents.tools.mcp._results import result_text
 from nemotron_agents.tools.mcp.config import MCPServerConfig
-from nemotron_agents.tools.mcp.results import result_text
 
 __all__ = [
     "CONNECTION_LOST",
