@@ -9,7 +9,7 @@ from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
 from langchain_core.runnables import Runnable, RunnableConfig
-from langgraph.types import Command
+from langgraph.types import Command, Send
 
 from nemotron_agents.agents._node import node
 from nemotron_agents.agents._run_models import pick_chain
@@ -86,6 +86,7 @@ def make_model_node(
     system_prompt: str | None = None,
     response_tool: str | None = None,
     after_tools: Callable[[AgentState], str | None] | None = None,
+    route: Callable[[list[BaseMessage], int], str | list[Send]] | None = None,
 ) -> Runnable:
     """Build the node that asks the model for the next step.
 
@@ -96,6 +97,10 @@ def make_model_node(
         response_tool: Name of the structured-output tool, when ``response_format`` is set.
         after_tools: When the last message is a tool result, where the run goes instead of
             asking the model (a node name), or ``None`` to ask it.
+        route: Where the run goes after the model's answer, from the messages the node adds
+            and the run's step count; the node returns it as a ``Command``. Decided here rather
+            than on a conditional edge, which would read the whole state back (LangGraph merges
+            the history once more per step to give an edge a fresh view).
 
     Returns:
         A runnable with sync and async paths, usable as a LangGraph node.
@@ -106,7 +111,7 @@ def make_model_node(
     def _request(state: AgentState) -> list[BaseMessage]:
         return wire.prepare(system_prompt, state["messages"])
 
-    def _update(state: AgentState, outcome: CallOutcome) -> dict[str, Any]:
+    def _update(state: AgentState, outcome: CallOutcome) -> dict[str, Any] | Command:
         message = _with_unique_ids(_cut_calls_are_malformed(outcome.message))
         message.response_metadata = {
             **message.response_metadata,
@@ -129,7 +134,9 @@ def make_model_node(
         }
         if response_tool and steps_so_far(state) == 0:
             update["structured_response"] = None  # a new run must not return the last run's answer
-        return update
+        if route is None:
+            return update
+        return Command(update=update, goto=route(new, update["steps"]))
 
     def elsewhere(state: AgentState) -> Command | None:
         if after_tools is None or not isinstance(state["messages"][-1], ToolMessage):

@@ -21,7 +21,7 @@ from collections.abc import Collection, Sequence
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from langgraph.graph import END, START, StateGraph
 from langgraph.types import Send
@@ -226,13 +226,13 @@ def build_agent(
 
     step = ToolStep(registry, response_tool=response_tool, max_output_chars=max_output_chars)
 
-    def route_after_agent(state: AgentState) -> str | list[Send]:
-        last = state["messages"][-1]
+    def route_after_model(new: list[BaseMessage], steps: int) -> str | list[Send]:
+        last = new[-1]
         if isinstance(last, HumanMessage):  # structured-output nudge
-            return "finish" if steps_so_far(state) >= steps_limit() else "agent"
+            return "finish" if steps >= steps_limit() else "agent"
         if isinstance(last, AIMessage) and (last.tool_calls or last.invalid_tool_calls):
             return step.route(last)
-        return END  # a final answer; or the agent node already chose where to go (a Command)
+        return END  # a final answer
 
     def after_tools(state: AgentState) -> str | None:
         """Where the run goes once every call of a turn has its result; ``None``: the model.
@@ -258,8 +258,11 @@ def build_agent(
         system_prompt=system_prompt,
         response_tool=response_tool and response_tool.name,
         after_tools=after_tools,
+        route=route_after_model,
     )
-    graph.add_node("agent", agent)
+    # The agent node routes with a Command; destinations only draw its edges.
+    destinations = (*step.destinations, "agent", "finish", "summarize", END)
+    graph.add_node("agent", agent, destinations=destinations)
     step.add_to(graph, then="agent")
     graph.add_node("finish", make_finish_node(max_steps=max_steps))
     graph.add_node("summarize", make_summarize_node(summaries, max_history_tokens=budget))
@@ -267,8 +270,6 @@ def build_agent(
         START, lambda s: "summarize" if over_budget(s) else "agent", ["summarize", "agent"]
     )
     graph.add_edge("summarize", "agent")
-    destinations = [*step.destinations, "agent", "finish", "summarize", END]
-    graph.add_conditional_edges("agent", route_after_agent, destinations)
     graph.add_edge("finish", END)
     compiled = graph.compile(checkpointer=checkpointer, name=name)
     # Our own step limit ends runs; LangGraph's recursion limit is only a backstop above it
