@@ -9,6 +9,7 @@ never stale.
 
 from __future__ import annotations
 
+import operator
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Generic, TypeVar
@@ -22,10 +23,11 @@ T = TypeVar("T")
 
 def shared_prefix(seen: Sequence[object], messages: Sequence[object]) -> int:
     """How many leading ``messages`` are the very objects of ``seen``."""
-    done, limit = 0, min(len(seen), len(messages))
-    while done < limit and seen[done] is messages[done]:
-        done += 1
-    return done
+    # Run once per request over the whole history: compared in C (map over operator.is_), and
+    # the usual answer, "all of seen", is confirmed without building a list.
+    if all(map(operator.is_, seen, messages)):
+        return min(len(seen), len(messages))
+    return list(map(operator.is_, seen, messages)).index(False)
 
 
 def conversation_key(messages: Sequence[BaseMessage]) -> str:
