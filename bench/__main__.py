@@ -5,7 +5,9 @@ Side by side in one run, arms interleaved, medians: our ``build_agent`` against 
 made on the fly) and the same tool, for N = 1, 10, 100, 400 tool calls, ``astream`` and
 ``invoke``, with and without ``InMemorySaver``; every arm must run exactly N tool calls or the
 bench fails. Then: over HTTP against the NIM emulator (per-step client overhead, 50 concurrent
-runs), 8 parallel 0.2 s tools, peak memory at N=400, checkpoint bytes per step.
+runs), 8 parallel 0.2 s tools, peak memory at N=400, checkpoint bytes per step; and, with a
+saver, the history bounded by a summariser (ours, and ``create_agent`` with LangChain's
+``SummarizationMiddleware``), since a saver writes the whole list at every step.
 
 Writes ``bench/results/latest.md`` (the table), ``results.jsonl`` (every run) and PNG plots.
 Needs the ``bench`` extra (``langchain`` for ``create_agent``, ``matplotlib``).
@@ -34,13 +36,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--only",
-        choices=["loops", "http", "parallel", "memory", "checkpoints"],
+        choices=["loops", "bounded", "http", "parallel", "memory", "checkpoints"],
         action="append",
         help="run only these parts (repeatable)",
     )
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
-    parts = args.only or ["loops", "http", "parallel", "memory", "checkpoints"]
+    parts = args.only or ["loops", "bounded", "http", "parallel", "memory", "checkpoints"]
     result: dict = {
         "time": time.strftime("%Y-%m-%dT%H:%M:%S"),
         "machine": machine(),
@@ -53,6 +55,15 @@ def main(argv: list[str] | None = None) -> int:
         print("loops (ms per step: build_agent, create_agent, create_react_agent)", flush=True)
         result["loops"] = measure_loops(
             sizes, quick=args.quick, progress=lambda line: print(line, flush=True)
+        )
+    if "bounded" in parts:
+        from bench.loops import measure_bounded
+
+        print("with a saver and the summariser (build_agent, create_agent)", flush=True)
+        result["bounded"] = measure_bounded(
+            [n for n in sizes if n in (10, max(sizes))],
+            quick=args.quick,
+            progress=lambda line: print(line, flush=True),
         )
     if "http" in parts:
         from bench.http import measure_http

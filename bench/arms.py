@@ -17,7 +17,7 @@ from langchain_core.messages import HumanMessage, ToolMessage
 from nemotron_agents import build_agent
 from nemotron_agents.testing import ScriptedChatModel, tool_call
 
-__all__ = ["ARMS", "BenchError", "Run", "make_run"]
+__all__ = ["ARMS", "SUMMARY", "BenchError", "Run", "make_run"]
 
 ARMS = ("build_agent", "create_agent", "create_react_agent")
 
@@ -71,14 +71,36 @@ def counting_add(executed: list[int]) -> Callable[..., int]:
     return add
 
 
-def make_run(arm: str, n: int, *, checkpointer: Any = None, thread: str = "bench") -> Run:
-    """Build ``arm`` for an ``n``-call run (untimed)."""
+#: What the bench's summariser model writes, whatever it is asked.
+SUMMARY = "Summary: the user asked for additions; all went well."
+
+
+def make_run(
+    arm: str,
+    n: int,
+    *,
+    checkpointer: Any = None,
+    thread: str = "bench",
+    summarise_at: int | None = None,
+) -> Run:
+    """Build ``arm`` for an ``n``-call run (untimed).
+
+    ``summarise_at``: a history budget in tokens, past which older messages become a summary
+    (``max_history_tokens`` for ours, LangChain's ``SummarizationMiddleware`` for
+    ``create_agent``; ``create_react_agent`` has none).
+    """
+    if summarise_at is not None and arm == "create_react_agent":
+        raise ValueError(
+            "create_react_agent has no summariser; arms with one: build_agent, create_agent"
+        )
     executed = [0]
     add = counting_add(executed)
     model = scripted_model(n)
     # The peers need LangGraph's recursion limit raised for long runs; ours sets its own from
     # max_steps (a config value here would override it).
-    config: dict[str, Any] = {} if arm == "build_agent" else {"recursion_limit": 2 * n + 20}
+    # (A summarising middleware adds a superstep to every turn.)
+    per_turn = 3 if summarise_at is not None else 2
+    config: dict[str, Any] = {} if arm == "build_agent" else {"recursion_limit": per_turn * n + 20}
     if checkpointer is not None:
         config["configurable"] = {"thread_id": thread}
     with warnings.catch_warnings():
@@ -90,11 +112,24 @@ def make_run(arm: str, n: int, *, checkpointer: Any = None, thread: str = "bench
                 fallback_model=False,
                 max_steps=n + 5,
                 checkpointer=checkpointer,
+                max_history_tokens=summarise_at,
+                summarizer=ScriptedChatModel(lambda m, t: SUMMARY) if summarise_at else None,
             )
         elif arm == "create_agent":
             from langchain.agents import create_agent
 
-            graph = create_agent(model, [add], checkpointer=checkpointer)
+            middleware: list[Any] = []
+            if summarise_at is not None:
+                from langchain.agents.middleware import SummarizationMiddleware
+
+                middleware.append(
+                    SummarizationMiddleware(
+                        ScriptedChatModel(lambda m, t: SUMMARY),
+                        trigger=("tokens", summarise_at),
+                        keep=("messages", 20),
+                    )
+                )
+            graph = create_agent(model, [add], checkpointer=checkpointer, middleware=middleware)
         elif arm == "create_react_agent":
             from langgraph.prebuilt import create_react_agent
 

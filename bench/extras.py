@@ -120,25 +120,10 @@ def _growth(arm: str, n: int, budget: int | None) -> dict[str, float]:
     """
     from langgraph.checkpoint.sqlite import SqliteSaver
 
-    from bench.arms import counting_add, scripted_model
-
     with tempfile.TemporaryDirectory() as tmp:
         conn = sqlite3.connect(Path(tmp) / "bench.db", check_same_thread=False)
         saver = SqliteSaver(conn)
-        run = make_run(arm, n, checkpointer=saver)
-        if budget is not None:
-            summarizer = ScriptedChatModel(
-                lambda m, t: "Summary: the user asked for additions; all went well."
-            )
-            run.graph = build_agent(
-                model=scripted_model(n),
-                tools=[counting_add(run.executed)],
-                fallback_model=False,
-                max_steps=n + 5,
-                max_history_tokens=budget,
-                summarizer=summarizer,
-                checkpointer=saver,
-            )
+        run = make_run(arm, n, checkpointer=saver, summarise_at=budget)
         run.graph.invoke(run.inputs, run.config)
         run.check()
         sizes = [
@@ -161,4 +146,5 @@ def measure_checkpoints(n: int = 400) -> dict[str, dict[str, float]]:
         "build_agent": _growth("build_agent", n, None),
         "build_agent + summariser (2,000 tokens)": _growth("build_agent", n, 2000),
         "create_agent": _growth("create_agent", n, None),
+        "create_agent + SummarizationMiddleware (2,000 tokens)": _growth("create_agent", n, 2000),
     }

@@ -72,12 +72,27 @@ async def _bare(chat: Any, n: int) -> None:
         raise BenchError(f"bare ChatNVIDIA ran {executed[0]} tool calls, expected {n}")
 
 
-async def _arm_run(arm: str, chat: Any, n: int) -> None:
-    executed = [0]
-    graph = _graph(arm, chat, executed)
-    await graph.ainvoke({"messages": [HumanMessage(f"add {n} times")]}, {"recursion_limit": 100})
-    if executed[0] != n:
-        raise BenchError(f"{arm} over HTTP ran {executed[0]} tool calls, expected {n}")
+class _ArmRun:
+    """One run of an arm, its graph built before the clock starts (building is not a step)."""
+
+    def __init__(self, arm: str, chat: Any, n: int) -> None:
+        self.arm, self.n, self.executed = arm, n, [0]
+        self.graph = _graph(arm, chat, self.executed)
+
+    async def __call__(self) -> None:
+        await self.graph.ainvoke(
+            {"messages": [HumanMessage(f"add {self.n} times")]}, {"recursion_limit": 100}
+        )
+        if self.executed[0] != self.n:
+            raise BenchError(
+                f"{self.arm} over HTTP ran {self.executed[0]} tool calls, expected {self.n}"
+            )
+
+
+def _build_time(arm: str, chat: Any) -> float:
+    start = time.perf_counter()
+    _graph(arm, chat, [0])
+    return time.perf_counter() - start
 
 
 def measure_http(*, steps: int = 10, repeats: int = 7, concurrent: int = 50) -> dict[str, Any]:
@@ -88,23 +103,25 @@ def measure_http(*, steps: int = 10, repeats: int = 7, concurrent: int = 50) -> 
         chat = _chat(emu.base_url)
         asyncio.run(_bare(chat, steps))  # warm the client
         samples: dict[str, list[float]] = {"bare": [], **{arm: [] for arm in HTTP_ARMS}}
+        builds: dict[str, list[float]] = {arm: [] for arm in HTTP_ARMS}
         for _ in range(repeats):
             start = time.perf_counter()
             asyncio.run(_bare(chat, steps))
             samples["bare"].append(time.perf_counter() - start)
             for arm in HTTP_ARMS:
+                run = _ArmRun(arm, chat, steps)
                 start = time.perf_counter()
-                asyncio.run(_arm_run(arm, chat, steps))
+                asyncio.run(run())
                 samples[arm].append(time.perf_counter() - start)
+                builds[arm].append(_build_time(arm, chat))
         medians = {k: statistics.median(v) for k, v in samples.items()}
         per_call = steps + 1
         overhead = {arm: (medians[arm] - medians["bare"]) * 1e3 / per_call for arm in HTTP_ARMS}
 
         async def crowd(arm: str) -> tuple[float, int]:
+            runs = [_ArmRun(arm, chat, steps) for _ in range(concurrent)]
             start = time.perf_counter()
-            results = await asyncio.gather(
-                *(_arm_run(arm, chat, steps) for _ in range(concurrent)), return_exceptions=True
-            )
+            results = await asyncio.gather(*(run() for run in runs), return_exceptions=True)
             return time.perf_counter() - start, sum(isinstance(r, BaseException) for r in results)
 
         crowds = {arm: asyncio.run(crowd(arm)) for arm in HTTP_ARMS}
@@ -112,6 +129,7 @@ def measure_http(*, steps: int = 10, repeats: int = 7, concurrent: int = 50) -> 
         "steps": steps,
         "bare_ms_per_call": medians["bare"] * 1e3 / per_call,
         "overhead_ms_per_step": overhead,
+        "build_ms": {arm: statistics.median(builds[arm]) * 1e3 for arm in HTTP_ARMS},
         "concurrent": concurrent,
         "concurrent_s": {arm: crowds[arm][0] for arm in HTTP_ARMS},
         "concurrent_errors": {arm: crowds[arm][1] for arm in HTTP_ARMS},

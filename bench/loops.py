@@ -15,7 +15,7 @@ from langgraph.checkpoint.memory import InMemorySaver
 
 from bench.arms import ARMS, make_run
 
-__all__ = ["measure_loops", "repeats_for"]
+__all__ = ["BOUNDED_ARMS", "SUMMARY_BUDGET", "measure_bounded", "measure_loops", "repeats_for"]
 
 
 def repeats_for(n: int, quick: bool) -> int:
@@ -29,8 +29,15 @@ async def _astream(run: Any) -> None:
         pass
 
 
-def _timed_run(arm: str, n: int, mode: str, saver: bool) -> float:
-    run = make_run(arm, n, checkpointer=InMemorySaver() if saver else None)
+#: The arms that can keep a history bounded by summarising it, and the budget they get.
+BOUNDED_ARMS = ("build_agent", "create_agent")
+SUMMARY_BUDGET = 2000
+
+
+def _timed_run(arm: str, n: int, mode: str, saver: bool, summarise_at: int | None = None) -> float:
+    run = make_run(
+        arm, n, checkpointer=InMemorySaver() if saver else None, summarise_at=summarise_at
+    )
     start = time.perf_counter()
     if mode == "invoke":
         run.graph.invoke(run.inputs, run.config)
@@ -64,4 +71,33 @@ def measure_loops(
                         f"{arm} {statistics.median(samples[arm]) * 1e3 / n:6.2f}" for arm in ARMS
                     )
                 )
+    return rows
+
+
+def measure_bounded(
+    sizes: list[int], *, quick: bool = False, progress: Any = print
+) -> list[dict[str, Any]]:
+    """With a saver, the history kept bounded by a summariser (ours, LangChain's middleware).
+
+    A saver writes the whole message list at every step, so with an unbounded history every arm's
+    step costs O(history); a summariser is how a long thread stays cheap. One row per
+    (N, mode, arm), like :func:`measure_loops`.
+    """
+    rows = []
+    for n in sizes:
+        for mode in ("astream", "invoke"):
+            samples: dict[str, list[float]] = {arm: [] for arm in BOUNDED_ARMS}
+            for _ in range(repeats_for(n, quick)):
+                for arm in BOUNDED_ARMS:
+                    samples[arm].append(_timed_run(arm, n, mode, True, SUMMARY_BUDGET))
+            for arm in BOUNDED_ARMS:
+                ms = statistics.median(samples[arm]) * 1e3 / n
+                rows.append({"n": n, "mode": mode, "arm": arm, "ms_per_step": ms})
+            progress(
+                f"  N={n:<4} {mode:<7} saver+summariser  "
+                + "  ".join(
+                    f"{arm} {statistics.median(samples[arm]) * 1e3 / n:6.2f}"
+                    for arm in BOUNDED_ARMS
+                )
+            )
     return rows
