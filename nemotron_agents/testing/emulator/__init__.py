@@ -8,15 +8,15 @@ bodies), streams both tool-call delta styles, and injects faults on demand. Poin
 Needs the ``emulator`` extra (``mistral-common``) for Mistral's conversation rules.
 """
 
-from nemotron_agents.testing.emulator.catalog import (
+from nemotron_agents.testing.emulator._model.catalog import (
     DEFAULT_MODELS,
     MISTRAL_NEMO_12B,
     MISTRAL_NEMOTRON,
     ModelConfig,
 )
+from nemotron_agents.testing.emulator._model.replies import Reply, ReplyLike, ToolCall
 from nemotron_agents.testing.emulator.faults import FAULT_KINDS, Fault
 from nemotron_agents.testing.emulator.recording import RecordedRequest
-from nemotron_agents.testing.emulator.replies import Reply, ReplyLike, ToolCall
 from nemotron_agents.testing.emulator.serve import run_emulator
 from nemotron_agents.testing.emulator.server import NIMEmulator
 

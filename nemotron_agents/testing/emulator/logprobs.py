@@ -14,7 +14,7 @@ from __future__ import annotations
 import zlib
 from typing import Any
 
-from nemotron_agents.testing.emulator.replies import Reply
+from nemotron_agents.testing.emulator._model.replies import Reply
 from nemotron_agents.testing.emulator.tokens import CHARS_PER_TOKEN
 
 __all__ = ["MAX_LOGPROBS", "VOCAB_SIZE", "choice_logprobs", "generated_texts", "token_logprobs"]

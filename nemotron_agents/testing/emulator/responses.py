@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from nemotron_agents.testing.emulator._model.replies import Reply
 from nemotron_agents.testing.emulator.logprobs import choice_logprobs
-from nemotron_agents.testing.emulator.replies import Reply
 from nemotron_agents.testing.emulator.tokens import completion_tokens, usage
 
 __all__ = ["Completion", "completion_body", "wire_tool_calls"]

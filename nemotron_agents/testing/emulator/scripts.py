@@ -6,7 +6,7 @@ import threading
 from collections import deque
 from collections.abc import Iterable
 
-from nemotron_agents.testing.emulator.replies import Reply, ReplyLike, coerce_reply
+from nemotron_agents.testing.emulator._model.replies import Reply, ReplyLike, coerce_reply
 
 __all__ = ["ScriptBook"]
 

@@ -10,23 +10,23 @@ from http.server import ThreadingHTTPServer
 from typing import Any, Self
 
 from nemotron_agents.models.sampling import CONTEXT_WINDOW
-from nemotron_agents.testing.emulator.catalog import (
+from nemotron_agents.testing.emulator._http import EmulatorHandler
+from nemotron_agents.testing.emulator._model.catalog import (
     DEFAULT_MODELS,
     ModelConfig,
     StreamStyle,
     build_catalog,
 )
-from nemotron_agents.testing.emulator.engine import Engine
+from nemotron_agents.testing.emulator._model.engine import Engine
+from nemotron_agents.testing.emulator._model.policies import Policy
+from nemotron_agents.testing.emulator._model.replies import ReplyLike
 from nemotron_agents.testing.emulator.faults import Fault
-from nemotron_agents.testing.emulator.handler import EmulatorHandler
-from nemotron_agents.testing.emulator.policies import Policy
 from nemotron_agents.testing.emulator.recording import (
     DEFAULT_MAX_RECORDED_BODY_BYTES,
     DEFAULT_MAX_RECORDED_REQUESTS,
     RecordedRequest,
     RequestLog,
 )
-from nemotron_agents.testing.emulator.replies import ReplyLike
 from nemotron_agents.testing.emulator.validation import ValidationOptions
 
 __all__ = ["DEFAULT_MAX_BODY_BYTES", "DEFAULT_SOCKET_TIMEOUT", "NIMEmulator"]

@@ -20,8 +20,8 @@ import dataclasses
 from collections.abc import Callable
 from typing import Any
 
+from nemotron_agents.testing.emulator._model.replies import Reply, ToolCall
 from nemotron_agents.testing.emulator.faults import Fault
-from nemotron_agents.testing.emulator.replies import Reply, ToolCall
 from nemotron_agents.testing.emulator.tokens import CHARS_PER_TOKEN, count_tokens
 
 __all__ = ["corrupt", "cut_output"]

@@ -26,7 +26,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from nemotron_agents.models.sampling import CONTEXT_WINDOW
-from nemotron_agents.testing.emulator.catalog import ModelConfig
+from nemotron_agents.testing.emulator._model.catalog import ModelConfig
 from nemotron_agents.testing.emulator.envelopes import ApiError, vllm_error
 from nemotron_agents.testing.emulator.sampling_params import check_sampling_params
 from nemotron_agents.testing.emulator.tokens import prompt_tokens

@@ -6,8 +6,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from nemotron_agents.testing.emulator._model.schema_values import resolve_schema, schema_type
 from nemotron_agents.testing.emulator.offline.words import content_words
-from nemotron_agents.testing.emulator.schema_values import resolve_schema, schema_type
 
 __all__ = ["Offered", "Param", "read_tools"]
 

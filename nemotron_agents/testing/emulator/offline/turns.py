@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from nemotron_agents.testing.emulator._model.replies import Reply, ToolCall
 from nemotron_agents.testing.emulator.offline import answers
 from nemotron_agents.testing.emulator.offline.expressions import Bin, Call, Num, Ref
 from nemotron_agents.testing.emulator.offline.intents import (
@@ -33,7 +34,6 @@ from nemotron_agents.testing.emulator.offline.offered import Offered, read_tools
 from nemotron_agents.testing.emulator.offline.parts import Step, understand
 from nemotron_agents.testing.emulator.offline.retry import Fix, as_number, correct, looks_like_error
 from nemotron_agents.testing.emulator.offline.shapes import Prepared, Previous, prepare
-from nemotron_agents.testing.emulator.replies import Reply, ToolCall
 
 __all__ = ["message_text", "offline_reply"]
 

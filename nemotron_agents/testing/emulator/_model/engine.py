@@ -13,7 +13,11 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
-from nemotron_agents.testing.emulator.catalog import ModelConfig
+from nemotron_agents.testing.emulator._model.catalog import ModelConfig
+from nemotron_agents.testing.emulator._model.policies import Policy, auto_reply
+from nemotron_agents.testing.emulator._model.replies import Reply, coerce_reply
+from nemotron_agents.testing.emulator._model.schema_values import GenerationLimitError
+from nemotron_agents.testing.emulator._request_rules import check_chat_request, parse_body
 from nemotron_agents.testing.emulator.envelopes import (
     ApiError,
     ErrorReply,
@@ -23,12 +27,8 @@ from nemotron_agents.testing.emulator.envelopes import (
 from nemotron_agents.testing.emulator.faults import Fault, FaultBook
 from nemotron_agents.testing.emulator.gateway import Gateway
 from nemotron_agents.testing.emulator.logprobs import generated_texts
-from nemotron_agents.testing.emulator.policies import Policy, auto_reply
-from nemotron_agents.testing.emulator.protocol import check_chat_request, parse_body
 from nemotron_agents.testing.emulator.recording import RecordedRequest
-from nemotron_agents.testing.emulator.replies import Reply, coerce_reply
 from nemotron_agents.testing.emulator.responses import Completion
-from nemotron_agents.testing.emulator.schema_values import GenerationLimitError
 from nemotron_agents.testing.emulator.scripts import ScriptBook
 from nemotron_agents.testing.emulator.shaping import corrupt, cut_output
 from nemotron_agents.testing.emulator.tokens import IdSource, prompt_tokens

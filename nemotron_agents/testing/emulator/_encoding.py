@@ -28,8 +28,8 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from nemotron_agents.testing.emulator._model.replies import Reply
 from nemotron_agents.testing.emulator.logprobs import token_logprobs
-from nemotron_agents.testing.emulator.replies import Reply
 from nemotron_agents.testing.emulator.responses import Completion, wire_tool_calls
 from nemotron_agents.testing.emulator.tokens import CHARS_PER_TOKEN, usage
 

@@ -21,12 +21,12 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import urlsplit
 
-from nemotron_agents.testing.emulator.engine import Engine, Outcome
+from nemotron_agents.testing.emulator._encoding import DONE, encode_event, stream_chunks
+from nemotron_agents.testing.emulator._model.engine import Engine, Outcome
+from nemotron_agents.testing.emulator._request_rules import loads_or_none
 from nemotron_agents.testing.emulator.envelopes import ApiError, ErrorReply, vllm_error
-from nemotron_agents.testing.emulator.protocol import loads_or_none
 from nemotron_agents.testing.emulator.recording import RecordedRequest
 from nemotron_agents.testing.emulator.responses import completion_body
-from nemotron_agents.testing.emulator.sse import DONE, encode_event, stream_chunks
 
 __all__ = ["EmulatorHandler"]
 
