@@ -17,14 +17,14 @@ from nemotron_agents.testing.emulator import (
     Reply,
     ToolCall,
 )
-from nemotron_agents.testing.emulator._model.policies import auto_reply, relevance
-from nemotron_agents.testing.emulator._model.replies import coerce_reply
-from nemotron_agents.testing.emulator._model.schema_values import TextHints, make_value
-from nemotron_agents.testing.emulator.tokens import (
+from nemotron_agents.testing.emulator._encoding import (
     IdSource,
     count_tokens,
     prompt_tokens,
 )
+from nemotron_agents.testing.emulator._model.policies import auto_reply, relevance
+from nemotron_agents.testing.emulator._model.replies import coerce_reply
+from nemotron_agents.testing.emulator._model.schema_values import TextHints, make_value
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*deprecated.*")
 

@@ -1,29 +1,83 @@
-"""Request-schema checks of ``POST /v1/chat/completions``, as vLLM's pydantic model makes them.
+"""Where a request is parsed and validated: what a vLLM-served Mistral NIM refuses in a chat
+request, in the order it checks, each refusal a 400 in vLLM's error body. (The key is checked
+before any of this, by :class:`~._model.engine.Gateway`.)
 
-Only shapes are checked here (types, required fields, ``tool_choice`` consistency); value ranges,
-the context window and Mistral's conversation rules are in :mod:`.validation`. Unknown fields
-(``nvext``, ``guided_json``, ``chat_template_kwargs``...) are accepted, as vLLM accepts them.
-Every problem found is reported at once in vLLM's ``"N validation errors:"`` 400.
+1. **The body** (:func:`parse_body`): bodies that are not JSON, JSON nested deeper than
+   :data:`MAX_JSON_DEPTH`, and strings holding lone surrogates (``"\\udcff"`` escapes, which no
+   UTF-8 tokenizer can encode) are refused: the client's error, a 400, never a 500 it would
+   retry.
+2. **The request schema** (:func:`check_chat_request`), as vLLM's pydantic model checks it:
+   shapes only (types, required fields, ``tool_choice`` consistency). Unknown fields
+   (``nvext``, ``guided_json``, ``chat_template_kwargs``...) are accepted, as vLLM accepts them.
+   Every problem found is reported at once in vLLM's ``"N validation errors:"`` 400.
+3. **Mistral conversation rules** (:func:`validate_chat_request`), by mistral-common's own
+   request validator for the model's tokenizer version (``"v3"`` for Mistral-NeMo 12B,
+   configurable for Mistral-Nemotron). The messages are prepared as vLLM prepares them before
+   validating (``make_mistral_chat_completion_request``): list content of assistant/tool turns
+   flattened to text, a trailing assistant turn marked ``prefix`` (a continuation), tool
+   ``parameters`` defaulted to ``{}``, and (by default, as vLLM does) ids longer than nine
+   characters cut to their last nine (``truncate_tool_call_ids``). vLLM builds its tokenizer in
+   mistral-common's ``test`` mode, so that is the default mode here; ``serving`` mode
+   additionally insists every tool call is answered by the end of the history.
+4. **user right after tool**: mistral-common releases deployed in NIM containers reject it
+   (``Unexpected role 'user' after role 'tool'``, seen from hosted NIM); current releases allow
+   it, so the emulator adds the check itself unless told not to.
+5. **Context window**: estimated prompt tokens (see :mod:`._encoding`) plus ``max_tokens`` must
+   fit.
+6. **Sampling parameters** (:func:`check_sampling_params`), with vLLM's ranges and messages.
+   vLLM turns a chat request into ``SamplingParams`` and checks them in this order
+   (``SamplingParams._verify_args``, then the greedy-sampling check, then the engine's
+   ``--max-logprobs`` limit): ``n``, ``presence_penalty``, ``frequency_penalty``,
+   ``repetition_penalty``, ``temperature``, ``top_p``, ``top_k``, ``min_p``, ``max_tokens``,
+   ``min_tokens``, ``stop``. Unset values take vLLM's defaults (temperature 1, top_p 1...).
+   Ranges, as vLLM has them: temperature in [0, 2] and finite, top_p in (0, 1], penalties in
+   [-2, 2], repetition_penalty > 0, top_k 0 / -1 (off) or >= 1, min_p in [0, 1], max_tokens >=
+   1, n in [1, 16384] (and 1 when temperature is 0). ``seed`` may be any int64, -1 included;
+   its range is a schema check.
 
-Before any of that, :func:`parse_body` refuses bodies that are not JSON, JSON nested deeper
-than :data:`MAX_JSON_DEPTH`, and strings holding lone surrogates (``"\\udcff"`` escapes, which
-no UTF-8 tokenizer can encode): the client's error, a 400, never a 500 it would retry.
+From step 3 on, each refusal is a 400 ``BadRequestError`` in vLLM's envelope whose ``message``
+is the validator's text verbatim. Sampling checks vLLM raises with a parameter name append
+``" (parameter=<name>, value=<value>)"`` to the message and set ``param``, as vLLM's
+``VLLMValidationError`` does; the others have ``param: null``.
 """
 
 from __future__ import annotations
 
+import copy
+import itertools
 import json
+import math
 import re
 from typing import Any
 
-from nemotron_agents.testing.emulator.envelopes import (
+from pydantic import ValidationError
+
+from nemotron_agents.models.sampling import CONTEXT_WINDOW
+from nemotron_agents.testing.emulator._encoding import (
+    MAX_LOGPROBS,
+    VOCAB_SIZE,
     ApiError,
     ErrorReply,
+    prompt_tokens,
     schema_error,
     vllm_error,
 )
+from nemotron_agents.testing.emulator._model.catalog import ModelConfig
 
-__all__ = ["MAX_JSON_DEPTH", "check_chat_request", "loads_or_none", "parse_body"]
+__all__ = [
+    "MAX_JSON_DEPTH",
+    "MAX_N",
+    "ValidationOptions",
+    "check_chat_request",
+    "check_sampling_params",
+    "loads_or_none",
+    "parse_body",
+    "prepare_mistral_messages",
+    "validate_chat_request",
+]
+
+
+# --- the body and its schema --------------------------------------------------------------
 
 #: Deepest nesting of arrays and objects accepted in a request body. Deeper bodies are refused
 #: with a 400 before anything recurses into them.
@@ -284,3 +338,260 @@ def check_chat_request(body: Any) -> dict[str, Any]:
     if problems:
         raise ApiError(schema_error(problems))
     return body
+
+
+# --- Mistral's conversation rules and the context window ----------------------------------
+
+_MESSAGE_KEYS = {
+    "system": ("role", "content"),
+    "user": ("role", "content"),
+    "assistant": ("role", "content", "tool_calls", "prefix"),
+    "tool": ("role", "content", "tool_call_id", "name"),
+}
+
+
+class ValidationOptions:
+    """How strictly requests are checked.
+
+    Args:
+        mode: mistral-common validation mode, ``"test"`` (what vLLM uses) or ``"serving"``.
+        truncate_tool_call_ids: Cut ids longer than nine characters to their last nine first.
+        reject_user_after_tool: Refuse a ``user`` message right after a ``tool`` message.
+        context_window: Tokens the prompt plus ``max_tokens`` may use.
+    """
+
+    def __init__(
+        self,
+        *,
+        mode: str = "test",
+        truncate_tool_call_ids: bool = True,
+        reject_user_after_tool: bool = True,
+        context_window: int = CONTEXT_WINDOW,
+    ) -> None:
+        if mode not in ("test", "serving"):
+            raise ValueError(f"mode must be 'test' or 'serving', got {mode!r}")
+        self.mode = mode
+        self.truncate_tool_call_ids = truncate_tool_call_ids
+        self.reject_user_after_tool = reject_user_after_tool
+        self.context_window = context_window
+
+
+def _text(content: Any) -> Any:
+    if isinstance(content, list):
+        return "\n".join(str(c.get("text", "")) for c in content if isinstance(c, dict))
+    return content
+
+
+def _last9(value: Any) -> Any:
+    return value[-9:] if isinstance(value, str) and len(value) > 9 else value
+
+
+def prepare_mistral_messages(
+    messages: list[dict[str, Any]], *, truncate_ids: bool
+) -> list[dict[str, Any]]:
+    """OpenAI messages -> dicts mistral-common parses, the way vLLM converts them.
+
+    Keys mistral-common does not know are dropped (vLLM's request parsing drops them too), so a
+    tool call echoed back with its stream ``index`` is not an error.
+    """
+    prepared = []
+    for message in copy.deepcopy(messages):
+        role = message.get("role")
+        keys = _MESSAGE_KEYS.get(role)
+        if keys is not None:
+            message = {k: message[k] for k in keys if k in message}
+        if role in ("assistant", "tool"):
+            message["content"] = _text(message.get("content"))
+        if role == "tool":
+            message.setdefault("tool_call_id", None)
+            if truncate_ids:
+                message["tool_call_id"] = _last9(message["tool_call_id"])
+        for call in message.get("tool_calls") or []:
+            if isinstance(call, dict):
+                for extra in [k for k in call if k not in ("id", "type", "function")]:
+                    del call[extra]
+                if truncate_ids:
+                    call["id"] = _last9(call.get("id"))
+        prepared.append(message)
+    if prepared and prepared[-1].get("role") == "assistant":
+        prepared[-1]["prefix"] = True  # vLLM treats a trailing assistant turn as a continuation
+    return prepared
+
+
+def _prepare_tools(tools: list[dict[str, Any]] | None) -> list[dict[str, Any]] | None:
+    if not tools:
+        return None
+    prepared = []
+    for tool in tools:
+        fn = tool.get("function", {})
+        prepared.append(
+            {
+                "type": "function",
+                "function": {
+                    "name": fn.get("name"),
+                    "description": fn.get("description") or "",
+                    "parameters": fn.get("parameters") or {},
+                },
+            }
+        )
+    return prepared
+
+
+def _check_mistral(body: dict[str, Any], config: ModelConfig, options: ValidationOptions) -> None:
+    from mistral_common.exceptions import MistralCommonException
+    from mistral_common.protocol.instruct.request import ChatCompletionRequest
+    from mistral_common.protocol.instruct.validator import ValidationMode, get_validator
+    from mistral_common.tokens.tokenizers.base import TokenizerVersion
+
+    messages = prepare_mistral_messages(
+        body["messages"], truncate_ids=options.truncate_tool_call_ids
+    )
+    validator = get_validator(TokenizerVersion(config.validator), ValidationMode(options.mode))
+    try:
+        request = ChatCompletionRequest.model_validate(
+            {"messages": messages, "tools": _prepare_tools(body.get("tools")), "model": config.id}
+        )
+        validator.validate_request(request)
+    except (MistralCommonException, ValidationError, ValueError, TypeError) as exc:
+        raise ApiError(vllm_error(str(exc))) from None
+    if options.reject_user_after_tool:
+        roles = [m.get("role") for m in messages]
+        for prev, cur in itertools.pairwise(roles):
+            if prev == "tool" and cur == "user":
+                raise ApiError(vllm_error("Unexpected role 'user' after role 'tool'"))
+
+
+def _check_context(body: dict[str, Any], options: ValidationOptions) -> int:
+    """Refuse prompts (plus ``max_tokens``) over the window; return the tokens left."""
+    window = options.context_window
+    used = prompt_tokens(body["messages"], body.get("tools"))
+    if used >= window:
+        message = (
+            f"This model's maximum context length is {window} tokens. However, your request has "
+            f"{used} input tokens. Please reduce the length of the input messages."
+        )
+        raise ApiError(vllm_error(message, param="input_tokens"))
+    max_tokens = body.get("max_completion_tokens") or body.get("max_tokens")
+    if max_tokens is not None and used + max_tokens > window:
+        message = (
+            f"'max_tokens' or 'max_completion_tokens' is too large: {max_tokens}. This model's "
+            f"maximum context length is {window} tokens and your request has {used} input tokens "
+            f"({max_tokens} > {window} - {used})."
+        )
+        raise ApiError(vllm_error(message, param="max_tokens"))
+    return window - used
+
+
+def validate_chat_request(
+    body: dict[str, Any], config: ModelConfig, options: ValidationOptions
+) -> None:
+    """Refuse what the real endpoint refuses (schema already checked).
+
+    Raises:
+        ApiError: 400 with the first problem found, in vLLM's order: conversation rules, then
+            context length, then sampling parameters.
+    """
+    if config.validator is not None:
+        _check_mistral(body, config, options)
+    room = _check_context(body, options)
+    check_sampling_params(body, room=room)
+
+
+# --- sampling parameters ------------------------------------------------------------------
+
+#: vLLM's default ``VLLM_MAX_N_SEQUENCES``: the most choices one request may ask for.
+MAX_N = 16_384
+# Below this temperature vLLM samples greedily.
+_GREEDY = 1e-5
+
+
+def _refuse(message: str, parameter: str | None = None, value: Any = None) -> ApiError:
+    extras = [f"parameter={parameter}"] if parameter is not None else []
+    if value is not None:
+        extras.append(f"value={value}")
+    if extras:
+        message = f"{message} ({', '.join(extras)})"
+    return ApiError(vllm_error(message, param=parameter))
+
+
+def _float(body: dict[str, Any], name: str, default: float) -> float:
+    value = body.get(name)
+    return default if value is None else float(value)  # vLLM's pydantic fields hold floats
+
+
+def _check_ranges(body: dict[str, Any], n: int, max_tokens: int) -> None:
+    if n < 1:
+        raise _refuse(f"n must be at least 1, got {n}.")
+    if n > MAX_N:
+        raise _refuse(
+            f"n must be at most {MAX_N}, got {n}. To increase this limit, set the "
+            "VLLM_MAX_N_SEQUENCES environment variable."
+        )
+    for name in ("presence_penalty", "frequency_penalty"):
+        if not -2.0 <= (value := _float(body, name, 0.0)) <= 2.0:
+            raise _refuse(f"{name} must be in [-2, 2], got {value}.")
+    repetition = _float(body, "repetition_penalty", 1.0)
+    if not math.isfinite(repetition):
+        raise _refuse(f"repetition_penalty must be a finite number, got {repetition}.")
+    if repetition <= 0.0:
+        raise _refuse(f"repetition_penalty must be greater than zero, got {repetition}.")
+    temperature = _float(body, "temperature", 1.0)
+    if not math.isfinite(temperature):
+        raise _refuse(
+            f"temperature must be a finite number, got {temperature}.", "temperature", temperature
+        )
+    if temperature < 0.0:
+        raise _refuse(
+            f"temperature must be non-negative, got {temperature}.", "temperature", temperature
+        )
+    if temperature > 2.0:
+        raise _refuse(
+            f"temperature must be in [0, 2], got {temperature}.", "temperature", temperature
+        )
+    if not 0.0 < (top_p := _float(body, "top_p", 1.0)) <= 1.0:
+        raise _refuse(f"top_p must be in (0, 1], got {top_p}.", "top_p", top_p)
+    top_k = body.get("top_k")
+    if top_k is not None and top_k < -1:
+        raise _refuse(f"top_k must be 0 (disable), or at least 1, got {top_k}.")
+    if not 0.0 <= (min_p := _float(body, "min_p", 0.0)) <= 1.0:
+        raise _refuse(f"min_p must be in [0, 1], got {min_p}.")
+    if max_tokens < 1:
+        raise _refuse(f"max_tokens must be at least 1, got {max_tokens}.", "max_tokens", max_tokens)
+    min_tokens = body.get("min_tokens") or 0
+    if min_tokens < 0:
+        raise _refuse(f"min_tokens must be greater than or equal to 0, got {min_tokens}.")
+    if min_tokens > max_tokens:
+        raise _refuse(
+            f"min_tokens must be less than or equal to max_tokens={max_tokens}, got {min_tokens}."
+        )
+    stop = body.get("stop")
+    if any(s == "" for s in ([stop] if isinstance(stop, str) else stop or [])):
+        raise _refuse("stop cannot contain an empty string.")
+    if temperature < _GREEDY and n > 1:
+        raise _refuse(f"n must be 1 when using greedy sampling, got {n}.")
+
+
+def check_sampling_params(body: dict[str, Any], *, room: int) -> None:
+    """Refuse sampling parameters vLLM refuses (body schema already checked).
+
+    Args:
+        body: The request body.
+        room: Tokens left in the context window after the prompt: vLLM's ``max_tokens`` when
+            the request sets none.
+
+    Raises:
+        ApiError: 400 naming the first parameter out of range, in vLLM's words.
+    """
+    n = body.get("n")
+    requested = body.get("max_completion_tokens") or body.get("max_tokens")  # 0 counts as unset
+    _check_ranges(body, 1 if n is None else n, room if requested is None else min(requested, room))
+    top = body.get("top_logprobs") or 0
+    if body.get("logprobs") and top:
+        wanted = VOCAB_SIZE if top == -1 else top
+        if wanted > MAX_LOGPROBS:
+            raise _refuse(
+                f"Requested sample logprobs of {wanted}, which is greater than max allowed: "
+                f"{MAX_LOGPROBS}",
+                "logprobs",
+                wanted,
+            )
