@@ -199,7 +199,7 @@ def _content_text(content: Any) -> str:
     return json.dumps(content, ensure_ascii=False)
 
 
-def prompt_tokens(messages: Iterable[Mapping[str, Any]], tools: Any = None) -> int:
+def prompt_tokens(messages: Iterable[object], tools: Any = None) -> int:
     """Estimated prompt tokens of a chat request (see the module docstring)."""
     total = 0
     for message in messages:

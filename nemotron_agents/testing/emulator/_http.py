@@ -107,18 +107,21 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
 
 
 class EmulatorHandler(BaseHTTPRequestHandler):
-    """Serves one connection; ``self.server`` carries ``engine``, ``log``, ``socket_timeout``
-    and ``max_body_bytes``."""
+    """Serves one connection of an :class:`EmulatorHTTPServer`."""
+
+    server: EmulatorHTTPServer
 
     protocol_version = "HTTP/1.1"
     server_version = "nim-emulator"
     sys_version = ""
 
     def setup(self) -> None:
-        # StreamRequestHandler applies ``timeout`` to the socket: reads and writes that stall
-        # longer raise, so a half-sent request or a client that stopped reading frees the thread.
-        self.timeout = self.server.socket_timeout  # type: ignore[attr-defined]
         super().setup()
+        # Reads and writes that stall longer raise, so a half-sent request or a client that
+        # stopped reading frees the thread. (Set on the socket, as StreamRequestHandler does with
+        # its class-wide ``timeout``; this one is per server.)
+        if self.server.socket_timeout is not None:
+            self.connection.settimeout(self.server.socket_timeout)
 
     def log_message(self, format: str, *args: Any) -> None:
         """Silence the per-request stderr lines."""
@@ -155,8 +158,7 @@ class EmulatorHandler(BaseHTTPRequestHandler):
     do_PUT = do_DELETE = do_PATCH = do_GET
 
     def _dispatch(self) -> None:
-        engine: Engine = self.server.engine  # type: ignore[attr-defined]
-        log = self.server.log  # type: ignore[attr-defined]
+        engine, log = self.server.engine, self.server.log
         headers = dict(self.headers.items())
         record = RecordedRequest(self.command, urlsplit(self.path).path, headers)
         try:
@@ -201,7 +203,7 @@ class EmulatorHandler(BaseHTTPRequestHandler):
     # --- reading -----------------------------------------------------------------------------
 
     def _read_body(self) -> bytes:
-        limit: int = self.server.max_body_bytes  # type: ignore[attr-defined]
+        limit = self.server.max_body_bytes
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
             return self._read_chunked(limit)
         text = self.headers.get("Content-Length")
@@ -295,8 +297,7 @@ class EmulatorHandler(BaseHTTPRequestHandler):
 
     def _pause(self, seconds: float) -> None:
         """Wait as a model generating would; a stop() meanwhile drops the connection."""
-        engine: Engine = self.server.engine  # type: ignore[attr-defined]
-        if seconds > 0 and engine.stopping.wait(seconds):
+        if seconds > 0 and self.server.engine.stopping.wait(seconds):
             self._drop()
 
     def _send_outcome(self, outcome: Outcome, record: RecordedRequest) -> None:

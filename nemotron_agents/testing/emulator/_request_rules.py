@@ -397,7 +397,7 @@ def prepare_mistral_messages(
     prepared = []
     for message in copy.deepcopy(messages):
         role = message.get("role")
-        keys = _MESSAGE_KEYS.get(role)
+        keys = _MESSAGE_KEYS.get(role) if isinstance(role, str) else None
         if keys is not None:
             message = {k: message[k] for k in keys if k in message}
         if role in ("assistant", "tool"):
@@ -437,7 +437,9 @@ def _prepare_tools(tools: list[dict[str, Any]] | None) -> list[dict[str, Any]] |
     return prepared
 
 
-def _check_mistral(body: dict[str, Any], config: ModelConfig, options: ValidationOptions) -> None:
+def _check_mistral(
+    body: dict[str, Any], options: ValidationOptions, *, model: str, version: str
+) -> None:
     from mistral_common.exceptions import MistralCommonException
     from mistral_common.protocol.instruct.request import ChatCompletionRequest
     from mistral_common.protocol.instruct.validator import ValidationMode, get_validator
@@ -446,10 +448,10 @@ def _check_mistral(body: dict[str, Any], config: ModelConfig, options: Validatio
     messages = prepare_mistral_messages(
         body["messages"], truncate_ids=options.truncate_tool_call_ids
     )
-    validator = get_validator(TokenizerVersion(config.validator), ValidationMode(options.mode))
+    validator = get_validator(TokenizerVersion(version), ValidationMode(options.mode))
     try:
-        request = ChatCompletionRequest.model_validate(
-            {"messages": messages, "tools": _prepare_tools(body.get("tools")), "model": config.id}
+        request: ChatCompletionRequest[Any] = ChatCompletionRequest.model_validate(
+            {"messages": messages, "tools": _prepare_tools(body.get("tools")), "model": model}
         )
         validator.validate_request(request)
     except (MistralCommonException, ValidationError, ValueError, TypeError) as exc:
@@ -492,7 +494,7 @@ def validate_chat_request(
             context length, then sampling parameters.
     """
     if config.validator is not None:
-        _check_mistral(body, config, options)
+        _check_mistral(body, options, model=config.id, version=config.validator)
     room = _check_context(body, options)
     check_sampling_params(body, room=room)
 

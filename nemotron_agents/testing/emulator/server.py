@@ -214,8 +214,10 @@ class NIMEmulator:
         if server is None:
             return
         self._engine.stopping.set()
+        host, port = server.server_address[:2]
+        assert isinstance(host, str)  # an AF_INET or AF_INET6 address: (host, port, ...)
         with contextlib.suppress(OSError):  # wake the accept loop
-            socket.create_connection(server.server_address[:2], timeout=1).close()
+            socket.create_connection((host, port), timeout=1).close()
         if self._thread is not None:
             self._thread.join(timeout=5)
             self._thread = None

@@ -135,7 +135,8 @@ class Engine:
         time_to_first_token: float = 0.0,
         inter_chunk_delay: float = 0.0,
     ) -> None:
-        pacing = {
+        # Checked as objects: callers without a type checker pass anything.
+        pacing: dict[str, object] = {
             "time_to_first_token": time_to_first_token,
             "inter_chunk_delay": inter_chunk_delay,
         }
@@ -220,7 +221,8 @@ class Engine:
                 )
                 raise ApiError(vllm_error(message, type="EmulatorScriptExhausted"))
             return reply
-        spec = policy(body)  # type: ignore[operator]
+        assert callable(policy)  # the emulator admits only "auto", "scripted" or a callable
+        spec = policy(body)
         if spec is None:
             return auto_reply(
                 body, ids=self.ids.tool_call_id, honour_guided_json=self.honour_guided_json
@@ -323,6 +325,9 @@ class Engine:
             keep_stop=bool(body.get("include_stop_str_in_output")),
         )
         kind = reply_fault.kind if reply_fault is not None else None
+        drop_after = None
+        if reply_fault is not None and kind == "disconnect_mid_stream":
+            drop_after = int(reply_fault.get("after_chunks", 2))
         completion = Completion(
             replies=self._choices(reply, body.get("n") or 1),
             model=config.id,
@@ -339,9 +344,7 @@ class Engine:
             include_usage=bool(options.get("include_usage")),
             continuous_usage=bool(options.get("continuous_usage_stats")),
             style=config.stream_style,
-            drop_after=int(reply_fault.get("after_chunks", 2))
-            if kind == "disconnect_mid_stream"
-            else None,
+            drop_after=drop_after,
             first_delay=self.time_to_first_token,
             chunk_delay=self.inter_chunk_delay,
         )

@@ -65,7 +65,15 @@ class Reply:
 
 #: Anything :func:`coerce_reply` accepts: ``str`` (text), :class:`ToolCall`, ``(name, args)``,
 #: ``{"name", "arguments"|"args"}``, a list of calls (parallel), :class:`Reply` or :class:`Fault`.
-ReplyLike = str | ToolCall | tuple | Mapping[str, Any] | Sequence[Any] | Reply | Fault
+ReplyLike = (
+    str
+    | ToolCall
+    | tuple[str, Mapping[str, Any] | str]
+    | Mapping[str, Any]
+    | Sequence[Any]
+    | Reply
+    | Fault
+)
 
 
 def _coerce_call(item: Any) -> ToolCall:
