@@ -43,8 +43,10 @@ from nemotron_agents.models._prefix import MessageMemo
 
 __all__ = ["ScriptExhaustedError", "ScriptFunction", "ScriptedChatModel", "Turn", "tool_call"]
 
-ScriptFunction = Callable[[list[BaseMessage], list[dict[str, Any]]], AIMessage | str | list]
-Turn = AIMessage | str | list | ScriptFunction | BaseException
+ScriptFunction = Callable[
+    [list[BaseMessage], list[dict[str, Any]]], AIMessage | str | list[ToolCall]
+]
+Turn = AIMessage | str | list[ToolCall] | ScriptFunction | BaseException
 
 
 class ScriptExhaustedError(AssertionError):

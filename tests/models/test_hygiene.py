@@ -149,8 +149,8 @@ import random  # noqa: E402
 
 import pytest  # noqa: E402
 
-from nemotron_agents.testing.emulator.catalog import ModelConfig  # noqa: E402
-from nemotron_agents.testing.emulator.validation import ValidationOptions, validate_chat_request  # noqa: E402
+from nemotron_agents.testing.emulator._model.catalog import ModelConfig  # noqa: E402
+from nemotron_agents.testing.emulator._request_rules import ValidationOptions, validate_chat_request  # noqa: E402
 
 BAD_IDS = ["call_{}", "toolu_0{}XYZ", "{}", "c-{}", "AbC123xY{}", ""]
 

@@ -17,14 +17,14 @@ from nemotron_agents.testing.emulator import (
     Reply,
     ToolCall,
 )
-from nemotron_agents.testing.emulator.policies import auto_reply, relevance
-from nemotron_agents.testing.emulator.replies import coerce_reply
-from nemotron_agents.testing.emulator.schema_values import TextHints, make_value
-from nemotron_agents.testing.emulator.tokens import (
+from nemotron_agents.testing.emulator._encoding import (
     IdSource,
     count_tokens,
     prompt_tokens,
 )
+from nemotron_agents.testing.emulator._model.policies import auto_reply, relevance
+from nemotron_agents.testing.emulator._model.replies import coerce_reply
+from nemotron_agents.testing.emulator._model.schema_values import TextHints, make_value
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*deprecated.*")
 
@@ -397,7 +397,7 @@ def test_auto_fills_expressions_and_several_strings_from_the_text(text, name, ar
 
 
 def test_find_expression_needs_an_operator():
-    from nemotron_agents.testing.emulator.schema_values import find_expression
+    from nemotron_agents.testing.emulator._model.schema_values import find_expression
 
     assert find_expression("what is (1 + 2) * 3 today") == "(1 + 2) * 3"
     assert find_expression("15% of 240") is None

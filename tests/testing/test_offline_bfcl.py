@@ -11,8 +11,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from nemotron_agents.testing.emulator.policies import auto_reply
-from nemotron_agents.testing.emulator.tokens import IdSource
+from nemotron_agents.testing.emulator._encoding import IdSource
+from nemotron_agents.testing.emulator._model.policies import auto_reply
 from nemotron_agents.tools import from_json_schema
 
 DATA = Path(__file__).parents[1] / "data" / "bfcl"

@@ -6,19 +6,38 @@ bodies), streams both tool-call delta styles, and injects faults on demand. Poin
 ``ChatNVIDIA(base_url=emu.base_url, ...)`` or ``openai.OpenAI(base_url=emu.base_url, ...)`` at it.
 
 Needs the ``emulator`` extra (``mistral-common``) for Mistral's conversation rules.
+
+The modules, in the order a request goes through them:
+
+* :mod:`.server`: :class:`NIMEmulator` (start, stop, script, inject) and :func:`run_emulator`
+  (``python -m`` and ``nemotron-agents emulator``).
+* :mod:`._http`: the threaded HTTP server and its handler: reads the request, records it,
+  routes it, writes the JSON or SSE answer, drops connections on purpose.
+* :mod:`._model.engine`: the endpoint without HTTP, in a real endpoint's order: the key and
+  gateway errors, pending faults, then the rules, the model's reply and its last touches
+  (``stop``, ``max_tokens``, reply faults).
+* :mod:`._request_rules`: what the endpoint refuses: body, schema, Mistral's conversation rules,
+  context window, sampling parameters.
+* :mod:`._model`: what the model answers: :mod:`._model.catalog` (the served models),
+  :mod:`._model.policies` (``"auto"``, ``"scripted"``, callables), :mod:`._model.replies`
+  (:class:`Reply`, :class:`ToolCall`, queued scripts), :mod:`._model.schema_values` (JSON values
+  for a schema), and :mod:`.offline`, the offline policy's reader of requests.
+* :mod:`._encoding`: how the answer is written: error envelopes, token counts and ids,
+  log-probabilities, the ``chat.completion`` body and SSE chunks.
+* :mod:`.faults` (what :meth:`NIMEmulator.inject` can do) and :mod:`.recording` (what
+  :attr:`NIMEmulator.requests` holds).
 """
 
-from nemotron_agents.testing.emulator.catalog import (
+from nemotron_agents.testing.emulator._model.catalog import (
     DEFAULT_MODELS,
     MISTRAL_NEMO_12B,
     MISTRAL_NEMOTRON,
     ModelConfig,
 )
+from nemotron_agents.testing.emulator._model.replies import Reply, ReplyLike, ToolCall
 from nemotron_agents.testing.emulator.faults import FAULT_KINDS, Fault
 from nemotron_agents.testing.emulator.recording import RecordedRequest
-from nemotron_agents.testing.emulator.replies import Reply, ReplyLike, ToolCall
-from nemotron_agents.testing.emulator.serve import run_emulator
-from nemotron_agents.testing.emulator.server import NIMEmulator
+from nemotron_agents.testing.emulator.server import NIMEmulator, run_emulator
 
 __all__ = [
     "DEFAULT_MODELS",

@@ -1,5 +1,5 @@
 """``python -m nemotron_agents.testing.emulator``."""
 
-from nemotron_agents.testing.emulator.serve import main
+from nemotron_agents.testing.emulator.server import main
 
 main()

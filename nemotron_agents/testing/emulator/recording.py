@@ -60,9 +60,8 @@ class RecordedRequest:
     @property
     def messages(self) -> list[dict[str, Any]]:
         """``messages`` of a chat request (empty list otherwise)."""
-        if isinstance(self.body, dict) and isinstance(self.body.get("messages"), list):
-            return self.body["messages"]
-        return []
+        messages = self.body.get("messages") if isinstance(self.body, dict) else None
+        return messages if isinstance(messages, list) else []
 
 
 class RequestLog:
@@ -81,7 +80,9 @@ class RequestLog:
         max_requests: int | None = DEFAULT_MAX_RECORDED_REQUESTS,
         max_body_bytes: int | None = DEFAULT_MAX_RECORDED_BODY_BYTES,
     ) -> None:
-        for name, value in (("max_requests", max_requests), ("max_body_bytes", max_body_bytes)):
+        # Checked as objects: callers without a type checker pass anything.
+        limits: dict[str, object] = {"max_requests": max_requests, "max_body_bytes": max_body_bytes}
+        for name, value in limits.items():
             if value is not None and (
                 isinstance(value, bool) or not isinstance(value, int) or value < 0
             ):

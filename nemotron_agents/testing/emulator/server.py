@@ -1,86 +1,51 @@
-"""``NIMEmulator``: a loopback HTTP server that answers like a Mistral NIM."""
+"""Where a request is received: :class:`NIMEmulator`, a loopback HTTP server that answers like
+a Mistral NIM, and :func:`run_emulator`, which serves one in the foreground (for
+``nemotron-agents emulator`` and ``python -m nemotron_agents.testing.emulator``).
+
+The socket work is in :mod:`._http`; everything after it in :mod:`._model.engine`.
+"""
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import socket
 import threading
-from collections.abc import Collection, Iterable
-from http.server import ThreadingHTTPServer
+from collections.abc import Collection, Iterable, Sequence
 from typing import Any, Self
 
 from nemotron_agents.models.sampling import CONTEXT_WINDOW
-from nemotron_agents.testing.emulator.catalog import (
+from nemotron_agents.testing.emulator._http import EmulatorHTTPServer
+from nemotron_agents.testing.emulator._model.catalog import (
     DEFAULT_MODELS,
     ModelConfig,
     StreamStyle,
     build_catalog,
 )
-from nemotron_agents.testing.emulator.engine import Engine
+from nemotron_agents.testing.emulator._model.engine import Engine
+from nemotron_agents.testing.emulator._model.policies import Policy
+from nemotron_agents.testing.emulator._model.replies import ReplyLike
+from nemotron_agents.testing.emulator._request_rules import ValidationOptions
 from nemotron_agents.testing.emulator.faults import Fault
-from nemotron_agents.testing.emulator.handler import EmulatorHandler
-from nemotron_agents.testing.emulator.policies import Policy
 from nemotron_agents.testing.emulator.recording import (
     DEFAULT_MAX_RECORDED_BODY_BYTES,
     DEFAULT_MAX_RECORDED_REQUESTS,
     RecordedRequest,
     RequestLog,
 )
-from nemotron_agents.testing.emulator.replies import ReplyLike
-from nemotron_agents.testing.emulator.validation import ValidationOptions
 
-__all__ = ["DEFAULT_MAX_BODY_BYTES", "DEFAULT_SOCKET_TIMEOUT", "NIMEmulator"]
+__all__ = [
+    "DEFAULT_MAX_BODY_BYTES",
+    "DEFAULT_SOCKET_TIMEOUT",
+    "NIMEmulator",
+    "main",
+    "run_emulator",
+]
 
 #: Seconds a connection may stall (mid-request, or idle between keep-alive requests).
 DEFAULT_SOCKET_TIMEOUT = 30.0
 #: Largest request body accepted (larger ones get 413).
 DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False
-    # Listen backlog: hundreds of clients connecting at once wait in the queue instead of
-    # having their SYNs dropped (and retried seconds later) or their connections reset.
-    request_queue_size = 1024
-
-    def __init__(
-        self,
-        address: tuple[str, int],
-        engine: Engine,
-        log: RequestLog,
-        *,
-        socket_timeout: float | None,
-        max_body_bytes: int,
-    ) -> None:
-        self.engine = engine
-        self.log = log
-        self.socket_timeout = socket_timeout
-        self.max_body_bytes = max_body_bytes
-        self.open_sockets: set[socket.socket] = set()
-        self._sockets_lock = threading.Lock()
-        if ":" in address[0]:
-            self.address_family = socket.AF_INET6
-        super().__init__(address, EmulatorHandler)
-
-    def get_request(self) -> tuple[socket.socket, Any]:
-        conn, addr = super().get_request()
-        with self._sockets_lock:
-            self.open_sockets.add(conn)
-        return conn, addr
-
-    def shutdown_request(self, request: Any) -> None:
-        with self._sockets_lock:
-            self.open_sockets.discard(request)
-        super().shutdown_request(request)
-
-    def close_open_sockets(self) -> None:
-        # Idle keep-alive connections would otherwise hold handler threads after stop().
-        with self._sockets_lock:
-            sockets = list(self.open_sockets)
-        for conn in sockets:
-            with contextlib.suppress(OSError):
-                conn.shutdown(socket.SHUT_RDWR)
 
 
 class NIMEmulator:
@@ -212,7 +177,7 @@ class NIMEmulator:
             time_to_first_token=time_to_first_token,
             inter_chunk_delay=inter_chunk_delay,
         )
-        self._server: _Server | None = None
+        self._server: EmulatorHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
     # --- lifecycle -------------------------------------------------------------------------
@@ -222,7 +187,7 @@ class NIMEmulator:
         if self._server is not None:
             return self
         self._engine.stopping.clear()
-        self._server = _Server(
+        self._server = EmulatorHTTPServer(
             (self.host, self._requested_port),
             self._engine,
             self._log,
@@ -236,7 +201,7 @@ class NIMEmulator:
         self._thread.start()
         return self
 
-    def _serve(self, server: _Server) -> None:
+    def _serve(self, server: EmulatorHTTPServer) -> None:
         # handle_request() instead of serve_forever(): stop() wakes it with a connection, so
         # stopping takes no poll interval (it adds up over hundreds of tests).
         server.timeout = 1.0
@@ -249,8 +214,10 @@ class NIMEmulator:
         if server is None:
             return
         self._engine.stopping.set()
+        host, port = server.server_address[:2]
+        assert isinstance(host, str)  # an AF_INET or AF_INET6 address: (host, port, ...)
         with contextlib.suppress(OSError):  # wake the accept loop
-            socket.create_connection(server.server_address[:2], timeout=1).close()
+            socket.create_connection((host, port), timeout=1).close()
         if self._thread is not None:
             self._thread.join(timeout=5)
             self._thread = None
@@ -370,3 +337,47 @@ class NIMEmulator:
 def _check_policy(policy: Policy) -> None:
     if not (policy in ("auto", "scripted") or callable(policy)):
         raise ValueError(f"policy must be 'auto', 'scripted' or a callable, got {policy!r}")
+
+
+# --- serving in the foreground -----------------------------------------------------------
+
+_CLI_DESCRIPTION = (
+    "Run an emulator in the foreground (for ``nemotron-agents emulator`` and ``python -m``)."
+)
+
+
+def run_emulator(*, port: int = 8000, hosted: bool = False, host: str = "127.0.0.1") -> None:
+    """Serve until Ctrl-C, printing the base URL first.
+
+    Args:
+        port: Port to bind (0: any free port).
+        hosted: Answer like NVIDIA's hosted API (bearer key required, NVCF error shapes).
+        host: Address to bind; the loopback default keeps it private to this machine.
+    """
+    with NIMEmulator(host=host, port=port, hosted=hosted) as emu:
+        mode = "hosted (API key required)" if hosted else "local NIM (any key)"
+        print(
+            f"NIM emulator serving {', '.join(emu.models)} at {emu.base_url} [{mode}]", flush=True
+        )
+        print(f"  export NVIDIA_BASE_URL={emu.base_url}", flush=True)
+        print("Press Ctrl-C to stop.", flush=True)
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            print("\nstopped", flush=True)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """``python -m nemotron_agents.testing.emulator [--port N] [--hosted] [--host H]``."""
+    parser = argparse.ArgumentParser(
+        prog="python -m nemotron_agents.testing.emulator", description=_CLI_DESCRIPTION
+    )
+    parser.add_argument(
+        "--port", type=int, default=8000, help="port to bind (default 8000; 0 = any free)"
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    parser.add_argument(
+        "--hosted", action="store_true", help="require an API key, NVCF error shapes"
+    )
+    args = parser.parse_args(argv)
+    run_emulator(port=args.port, hosted=args.hosted, host=args.host)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from nemotron_agents.testing.emulator.offline.expressions import Call, Ref, render
+from nemotron_agents.testing.emulator.offline.expressions import Call, Num, Ref, render
 from nemotron_agents.testing.emulator.offline.intents import (
     Arithmetic,
     Conversion,
@@ -122,8 +122,8 @@ def _with_unit(text: str, unit: str | None) -> str:
     return f"{text} {unit}" if unit else text
 
 
-def _operand(value: Any, previous: Previous | None) -> str:
-    if hasattr(value, "shown"):
+def _operand(value: Num | Ref, previous: Previous | None) -> str:
+    if isinstance(value, Num):
         return value.shown
     return _with_unit(tidy(previous.text), previous.unit) if previous else "the previous result"
 
@@ -216,12 +216,12 @@ def success(intent: Intent, outcome: Outcome, unit: str | None) -> str:
         return f"{base} {way} by {intent.percent.shown}% is {_with_unit(result, unit)}."
     if isinstance(intent, Conversion):
         source, target = _units(intent, outcome)
-        value = (
+        amount = (
             intent.value.shown
-            if hasattr(intent.value, "shown")
+            if isinstance(intent.value, Num)
             else tidy(previous.text if previous else "")
         )
-        text = f"{value} {source} is {result} {target}"
+        text = f"{amount} {source} is {result} {target}"
         if outcome.fix is not None:
             fix, tool = outcome.fix, outcome.call.tool
             text += f" (I used '{fix.new}' for '{fix.old}', as {tool} suggested)"

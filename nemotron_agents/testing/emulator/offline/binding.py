@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -152,7 +153,7 @@ def _cue(tok: Token | None, weight: int, cues: dict[str, int]) -> None:
         cues[key] = max(cues.get(key, 0), weight)
 
 
-def _plain(words: list[Token], tool_words: set[str]) -> bool:
+def _plain(words: list[Token], tool_words: AbstractSet[str]) -> bool:
     # "Can" opening a quoted question, "Whole Foods" in whole_foods.find: not argument values.
     return all(
         t.low in IGNORABLE or t.low in STOP_WORDS or stem(t.low) in tool_words for t in words
@@ -177,7 +178,8 @@ def mentions(tokens: list[Token], tool_words: frozenset[str] = frozenset()) -> l
                 after = tokens[i + 1] if i + 1 < len(tokens) else None
                 _cue(after, 2, cues)
                 value = tok.value
-                shown = tok.text if not tok.spoken else number_text(value)  # type: ignore[arg-type]
+                assert isinstance(value, Decimal)  # a number token's value is its Decimal
+                shown = tok.text if not tok.spoken else number_text(value)
                 percent = after is not None and after.low in ("%", "percent", "per")
                 found.append(
                     Mention("number", value, shown, cues, tok.start, tok.end, percent=percent)

@@ -21,6 +21,7 @@ Readings, with examples:
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 
 from nemotron_agents.testing.emulator.offline.cursor import IGNORABLE, Cursor
 from nemotron_agents.testing.emulator.offline.expressions import (
@@ -108,7 +109,7 @@ def _number(c: Cursor) -> Num | None:
     d = c.copy()
     sign = (
         "-"
-        if (d.low() == "-" and d.peek(1) is not None and not d.peek(1).spaced)
+        if (d.low() == "-" and (after := d.peek(1)) is not None and not after.spaced)
         or d.take_any("minus", "negative")
         else ""
     )
@@ -117,9 +118,10 @@ def _number(c: Cursor) -> Num | None:
     tok = d.number()
     if tok is None:
         return None
+    assert isinstance(tok.value, Decimal)  # Cursor.number() takes only tokens holding one
     c.i = d.i
-    text = number_text(tok.value)  # type: ignore[arg-type]
-    shown = number_text(tok.value) if tok.spoken else tok.text  # type: ignore[arg-type]
+    text = number_text(tok.value)
+    shown = number_text(tok.value) if tok.spoken else tok.text
     return Num(sign + text if text != "0" else text, sign + shown)
 
 
@@ -280,7 +282,7 @@ def percent_change(c: Cursor, has_prev: bool) -> Intent | None:
         for _ in range(4):  # "did the price", "did the population of the town"
             if c.take_any(*_CHANGE_VERBS) is not None:
                 break
-            if c.peek() is None or c.peek().kind != "word":
+            if (tok := c.peek()) is None or tok.kind != "word":
                 return None
             c.i += 1
         else:
@@ -334,12 +336,13 @@ def scale(c: Cursor, has_prev: bool) -> Intent | None:
     base = _amount(c, has_prev)
     if base is None:
         return None
+    said_up: bool | None
     if c.take_any("plus", "+") is not None:
-        up: bool | None = True
+        said_up = True
     elif c.take_any("minus", "-", "less", "without") is not None:
-        up = False
+        said_up = False
     elif c.take_any("after", "with") is not None:
-        up = None  # the noun after the percentage says which way
+        said_up = None  # the noun after the percentage says which way
     else:
         return None
     c.take_any("a", "an")
@@ -347,13 +350,13 @@ def scale(c: Cursor, has_prev: bool) -> Intent | None:
     if percent is None:
         return None
     noun = c.take_any(*_UP_NOUNS, *_DOWN_NOUNS)
-    if up is None:
+    if said_up is None:
         if noun is None:
             return None
-        up = noun in _UP_NOUNS
-    elif noun is not None and (noun in _UP_NOUNS) != up:
+        said_up = noun in _UP_NOUNS
+    elif noun is not None and (noun in _UP_NOUNS) != said_up:
         return None  # "80 plus 10% discount": contradicts itself
-    return Scale(base, percent, up)
+    return Scale(base, percent, said_up)
 
 
 def percent_of(c: Cursor, has_prev: bool) -> Intent | None:

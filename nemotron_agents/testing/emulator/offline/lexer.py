@@ -165,7 +165,9 @@ def _raw_tokens(text: str) -> list[Token]:
                 value = _date(year, first, second)
         elif kind == "clock":
             kind = "time"
-            hour, minute, meridiem = _CLOCK_RE.match(raw).groups()  # type: ignore[union-attr]
+            clock = _CLOCK_RE.match(raw)
+            assert clock is not None  # the clock group's text always fits _CLOCK_RE
+            hour, minute, meridiem = clock.groups()
             value = _clock(int(hour), int(minute), meridiem, written_24h=raw.startswith("0"))
         elif kind == "hour":
             kind = "time"
@@ -204,11 +206,20 @@ def _merge(text: str, tokens: list[Token]) -> list[Token]:
 
 
 def _span(
-    text: str, tokens: list[Token], i: int, j: int, kind: str, value: object, **extra: object
+    text: str,
+    tokens: list[Token],
+    i: int,
+    j: int,
+    kind: str,
+    value: Decimal | str | None,
+    *,
+    spoken: bool = False,
 ) -> Token:
     first, last = tokens[i], tokens[j - 1]
     raw = text[first.start : last.end]
-    return Token(kind, raw, raw.lower(), first.start, last.end, value, spaced=first.spaced, **extra)  # type: ignore[arg-type]
+    return Token(
+        kind, raw, raw.lower(), first.start, last.end, value, spaced=first.spaced, spoken=spoken
+    )
 
 
 def _int_at(tokens: list[Token], i: int, low: int, high: int) -> int | None:
@@ -240,6 +251,8 @@ def _merge_at(text: str, tokens: list[Token], lows: list[str], i: int) -> tuple[
             return _span(text, tokens, i, end, "num", value, spoken=True), end
         return None
     if tok.kind == "num":
+        number = tok.value
+        assert isinstance(number, Decimal)  # a number token's value is its Decimal
         day = _int_at(tokens, i, 1, 31)
         j = i + 1 + (i + 1 < len(tokens) and tokens[i + 1].low == "of")
         if (
@@ -251,14 +264,14 @@ def _merge_at(text: str, tokens: list[Token], lows: list[str], i: int) -> tuple[
             month = _MONTHS[tokens[j].low]
             year = _int_at(tokens, j + 1, 1900, 2200)
             end = j + 2 if year is not None else j + 1
-            value = _date(year, month, day) if year is not None else None
-            return _span(text, tokens, i, end, "date", value), end
+            date = _date(year, month, day) if year is not None else None
+            return _span(text, tokens, i, end, "date", date), end
         nxt = lows[i + 1] if i + 1 < len(tokens) else ""
         if nxt in SCALES or nxt == "dozen":
             factor = SCALES.get(nxt, 12)
-            return _span(text, tokens, i, i + 2, "num", tok.value * factor), i + 2  # type: ignore[operator]
+            return _span(text, tokens, i, i + 2, "num", number * factor), i + 2
         if tuple(lows[i + 1 : i + 4]) == ("and", "a", "half"):
-            return _span(text, tokens, i, i + 4, "num", tok.value + Decimal("0.5")), i + 4  # type: ignore[operator]
+            return _span(text, tokens, i, i + 4, "num", number + Decimal("0.5")), i + 4
     return None
 
 

@@ -6,8 +6,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from nemotron_agents.testing.emulator._model.schema_values import resolve_schema, schema_type
 from nemotron_agents.testing.emulator.offline.words import content_words
-from nemotron_agents.testing.emulator.schema_values import resolve_schema, schema_type
 
 __all__ = ["Offered", "Param", "read_tools"]
 
@@ -70,7 +70,8 @@ def read_tools(body: dict[str, Any]) -> list[Offered]:
         fn = entry.get("function") if isinstance(entry, dict) else None
         if not isinstance(fn, dict) or not isinstance(fn.get("name"), str):
             continue
-        root = fn.get("parameters") if isinstance(fn.get("parameters"), dict) else {}
+        declared = fn.get("parameters")
+        root = declared if isinstance(declared, dict) else {}
         schema = resolve_schema(root, root)
         required = set(schema.get("required") or [])
         params = []

@@ -54,8 +54,9 @@ def take_unit(c: Cursor) -> str | None:
     for text, width in _spans(c):
         if find_dimension(text) is None:
             continue
+        after = c.peek(1)
         if text.lower() == "in" and not (
-            c.peek(1) is None or c.low(1) in _CONNECTORS or c.peek(1).kind == "punct"
+            after is None or c.low(1) in _CONNECTORS or after.kind == "punct"
         ):
             continue
         c.i += width

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from nemotron_agents.testing.emulator._model.schema_values import EXPR_FIELDS
 from nemotron_agents.testing.emulator.offline.expressions import Bin, Neg, Num, Ref, render
 from nemotron_agents.testing.emulator.offline.intents import (
     Arithmetic,
@@ -34,7 +35,6 @@ from nemotron_agents.testing.emulator.offline.intents import (
 from nemotron_agents.testing.emulator.offline.offered import Offered, Param
 from nemotron_agents.testing.emulator.offline.quantities import same_unit
 from nemotron_agents.testing.emulator.offline.words import stem
-from nemotron_agents.testing.emulator.schema_values import EXPR_FIELDS
 
 __all__ = ["Prepared", "Previous", "expression_tool", "is_shaped", "prepare"]
 

@@ -18,8 +18,9 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
+from nemotron_agents.testing.emulator._model.replies import Reply, ToolCall
 from nemotron_agents.testing.emulator.offline import answers
 from nemotron_agents.testing.emulator.offline.expressions import Bin, Call, Num, Ref
 from nemotron_agents.testing.emulator.offline.intents import (
@@ -33,7 +34,6 @@ from nemotron_agents.testing.emulator.offline.offered import Offered, read_tools
 from nemotron_agents.testing.emulator.offline.parts import Step, understand
 from nemotron_agents.testing.emulator.offline.retry import Fix, as_number, correct, looks_like_error
 from nemotron_agents.testing.emulator.offline.shapes import Prepared, Previous, prepare
-from nemotron_agents.testing.emulator.replies import Reply, ToolCall
 
 __all__ = ["message_text", "offline_reply"]
 
@@ -93,7 +93,7 @@ class _Play:
             return self.unit(self.steps[step.after])
         return None
 
-    def previous(self, step: Step) -> Previous | bool | None:
+    def previous(self, step: Step) -> Previous | Literal[False] | None:
         """The result ``step`` uses, ``None`` when it uses none, ``False`` when it is not ready."""
         if step.after is None:
             return None
@@ -113,7 +113,7 @@ class _Play:
         return prepare(step.intent, self.tools, previous)
 
     def next_calls(self) -> list[tuple[Step, Prepared, Previous | None, Fix | None]]:
-        calls = []
+        calls: list[tuple[Step, Prepared, Previous | None, Fix | None]] = []
         for step in self.steps:
             if step.intent is None:
                 continue
@@ -153,10 +153,10 @@ class _Play:
                     self.attempts[step.index].append(attempt)
                     by_id[attempt.id] = attempt
             elif role == "tool":
-                attempt = by_id.get(str(message.get("tool_call_id")))
-                if attempt is None:
+                answered = by_id.get(str(message.get("tool_call_id")))
+                if answered is None:
                     return False
-                attempt.result = message_text(message.get("content"))
+                answered.result = message_text(message.get("content"))
         return True
 
     # --- the answer -----------------------------------------------------------------------
@@ -169,10 +169,10 @@ class _Play:
                 declined.append((step.text, step.reason))
                 continue
             attempts = self.attempts[step.index]
-            if not attempts or attempts[-1].result is None:
+            last = attempts[-1] if attempts else None
+            if last is None or last.result is None:
                 sentences.append(answers.blocked(step.text, self._why_not_called(step)))
                 continue
-            last = attempts[-1]
             outcome = answers.Outcome(last.call, last.result, last.previous, last.fix)
             if self.succeeded(step):
                 sentences.append(answers.success(step.intent, outcome, self.unit(step)))
@@ -213,7 +213,7 @@ def _keeps_unit(expr: object) -> bool:
     )
 
 
-def _call_of(call: dict[str, Any]) -> tuple[str, Any]:
+def _call_of(call: dict[str, Any]) -> tuple[object, object]:
     fn = call.get("function") or {}
     raw = fn.get("arguments")
     try:

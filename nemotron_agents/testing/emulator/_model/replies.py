@@ -1,15 +1,18 @@
-"""What a model answers: text, tool calls, or a fault, and the shorthand tests may use."""
+"""What a model replies: text, tool calls, or a fault; the shorthand tests may use for one; and
+the replies a test queues per model for the ``"scripted"`` policy."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+import threading
+from collections import deque
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from nemotron_agents.testing.emulator.faults import Fault
 
-__all__ = ["Reply", "ReplyLike", "ToolCall", "coerce_reply"]
+__all__ = ["Reply", "ReplyLike", "ScriptBook", "ToolCall", "coerce_reply"]
 
 
 @dataclass(frozen=True)
@@ -62,7 +65,15 @@ class Reply:
 
 #: Anything :func:`coerce_reply` accepts: ``str`` (text), :class:`ToolCall`, ``(name, args)``,
 #: ``{"name", "arguments"|"args"}``, a list of calls (parallel), :class:`Reply` or :class:`Fault`.
-ReplyLike = str | ToolCall | tuple | Mapping[str, Any] | Sequence[Any] | Reply | Fault
+ReplyLike = (
+    str
+    | ToolCall
+    | tuple[str, Mapping[str, Any] | str]
+    | Mapping[str, Any]
+    | Sequence[Any]
+    | Reply
+    | Fault
+)
 
 
 def _coerce_call(item: Any) -> ToolCall:
@@ -91,3 +102,37 @@ def coerce_reply(spec: Any) -> Reply:
     if isinstance(spec, list):
         return Reply(tool_calls=tuple(_coerce_call(item) for item in spec))
     return Reply(tool_calls=(_coerce_call(spec),))
+
+
+class ScriptBook:
+    """Queued replies per model (``None``: for any model); thread-safe."""
+
+    def __init__(self) -> None:
+        self._queues: dict[str | None, deque[Reply]] = {}
+        self._lock = threading.Lock()
+
+    def add(self, model: str | None, replies: Iterable[ReplyLike]) -> None:
+        """Append replies for ``model``; each is checked now, so a typo fails in the test."""
+        coerced = [coerce_reply(r) for r in replies]
+        with self._lock:
+            self._queues.setdefault(model, deque()).extend(coerced)
+
+    def pop(self, model: str | None) -> Reply | None:
+        """The next reply for ``model`` (its own queue first, then the any-model one)."""
+        with self._lock:
+            for key in (model, None):
+                queue = self._queues.get(key)
+                if queue:
+                    return queue.popleft()
+        return None
+
+    def remaining(self, model: str | None = None) -> int:
+        """Replies left for ``model`` (own queue plus the any-model one)."""
+        with self._lock:
+            own = len(self._queues.get(model, ())) if model is not None else 0
+            return own + len(self._queues.get(None, ()))
+
+    def clear(self) -> None:
+        """Drop every queued reply."""
+        with self._lock:
+            self._queues.clear()

@@ -1,13 +1,15 @@
-"""HTTP/1.1 socket work: routing, recording, writing bodies and SSE, dropping connections.
+"""Where a request is received on the socket: the threaded HTTP/1.1 server and the handler that
+routes, records, reads bodies, writes JSON and SSE, and drops connections.
 
 Streams use chunked transfer encoding, so a connection dropped mid-stream is a protocol error
 for the client (``ChunkedEncodingError`` / ``ClientPayloadError``), as with a real server,
 rather than a quiet end of stream.
 
 Hardening for a long-running endpoint: every socket has a timeout (a client that stops half-way
-through a request frees its thread), the body size is bounded, and a request the handler cannot
-even frame (a bad ``Content-Length``, a broken chunked body) gets a 400 in the OpenAI error
-envelope and the connection is closed, since the next request's start is unknown.
+through a request frees its thread), the body size is bounded, the listen backlog is deep, and
+a request the handler cannot even frame (a bad ``Content-Length``, a broken chunked body) gets a
+400 in the OpenAI error envelope and the connection is closed, since the next request's start
+is unknown. What to answer is decided by :class:`~._model.engine.Engine`, without HTTP.
 """
 
 from __future__ import annotations
@@ -15,20 +17,27 @@ from __future__ import annotations
 import contextlib
 import json
 import socket
+import threading
 import traceback
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
-from nemotron_agents.testing.emulator.engine import Engine, Outcome
-from nemotron_agents.testing.emulator.envelopes import ApiError, ErrorReply, vllm_error
-from nemotron_agents.testing.emulator.protocol import loads_or_none
-from nemotron_agents.testing.emulator.recording import RecordedRequest
-from nemotron_agents.testing.emulator.responses import completion_body
-from nemotron_agents.testing.emulator.sse import DONE, encode_event, stream_chunks
+from nemotron_agents.testing.emulator._encoding import (
+    DONE,
+    ApiError,
+    ErrorReply,
+    completion_body,
+    encode_event,
+    stream_chunks,
+    vllm_error,
+)
+from nemotron_agents.testing.emulator._model.engine import Engine, Outcome
+from nemotron_agents.testing.emulator._request_rules import loads_or_none
+from nemotron_agents.testing.emulator.recording import RecordedRequest, RequestLog
 
-__all__ = ["EmulatorHandler"]
+__all__ = ["EmulatorHTTPServer", "EmulatorHandler"]
 
 _CHAT = "/v1/chat/completions"
 _MODELS = "/v1/models"
@@ -48,19 +57,71 @@ class _Unframed(Exception):
         self.reply = reply
 
 
+class EmulatorHTTPServer(ThreadingHTTPServer):
+    """The listening socket: one :class:`EmulatorHandler` thread per connection, sharing the
+    emulator's ``engine`` and request ``log``."""
+
+    daemon_threads = True
+    block_on_close = False
+    # Listen backlog: hundreds of clients connecting at once wait in the queue instead of
+    # having their SYNs dropped (and retried seconds later) or their connections reset.
+    request_queue_size = 1024
+
+    def __init__(
+        self,
+        address: tuple[str, int],
+        engine: Engine,
+        log: RequestLog,
+        *,
+        socket_timeout: float | None,
+        max_body_bytes: int,
+    ) -> None:
+        self.engine = engine
+        self.log = log
+        self.socket_timeout = socket_timeout
+        self.max_body_bytes = max_body_bytes
+        self.open_sockets: set[socket.socket] = set()
+        self._sockets_lock = threading.Lock()
+        if ":" in address[0]:
+            self.address_family = socket.AF_INET6
+        super().__init__(address, EmulatorHandler)
+
+    def get_request(self) -> tuple[socket.socket, Any]:
+        conn, addr = super().get_request()
+        with self._sockets_lock:
+            self.open_sockets.add(conn)
+        return conn, addr
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._sockets_lock:
+            self.open_sockets.discard(request)
+        super().shutdown_request(request)
+
+    def close_open_sockets(self) -> None:
+        # Idle keep-alive connections would otherwise hold handler threads after stop().
+        with self._sockets_lock:
+            sockets = list(self.open_sockets)
+        for conn in sockets:
+            with contextlib.suppress(OSError):
+                conn.shutdown(socket.SHUT_RDWR)
+
+
 class EmulatorHandler(BaseHTTPRequestHandler):
-    """Serves one connection; ``self.server`` carries ``engine``, ``log``, ``socket_timeout``
-    and ``max_body_bytes``."""
+    """Serves one connection of an :class:`EmulatorHTTPServer`."""
+
+    server: EmulatorHTTPServer
 
     protocol_version = "HTTP/1.1"
     server_version = "nim-emulator"
     sys_version = ""
 
     def setup(self) -> None:
-        # StreamRequestHandler applies ``timeout`` to the socket: reads and writes that stall
-        # longer raise, so a half-sent request or a client that stopped reading frees the thread.
-        self.timeout = self.server.socket_timeout  # type: ignore[attr-defined]
         super().setup()
+        # Reads and writes that stall longer raise, so a half-sent request or a client that
+        # stopped reading frees the thread. (Set on the socket, as StreamRequestHandler does with
+        # its class-wide ``timeout``; this one is per server.)
+        if self.server.socket_timeout is not None:
+            self.connection.settimeout(self.server.socket_timeout)
 
     def log_message(self, format: str, *args: Any) -> None:
         """Silence the per-request stderr lines."""
@@ -97,8 +158,7 @@ class EmulatorHandler(BaseHTTPRequestHandler):
     do_PUT = do_DELETE = do_PATCH = do_GET
 
     def _dispatch(self) -> None:
-        engine: Engine = self.server.engine  # type: ignore[attr-defined]
-        log = self.server.log  # type: ignore[attr-defined]
+        engine, log = self.server.engine, self.server.log
         headers = dict(self.headers.items())
         record = RecordedRequest(self.command, urlsplit(self.path).path, headers)
         try:
@@ -143,7 +203,7 @@ class EmulatorHandler(BaseHTTPRequestHandler):
     # --- reading -----------------------------------------------------------------------------
 
     def _read_body(self) -> bytes:
-        limit: int = self.server.max_body_bytes  # type: ignore[attr-defined]
+        limit = self.server.max_body_bytes
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
             return self._read_chunked(limit)
         text = self.headers.get("Content-Length")
@@ -237,8 +297,7 @@ class EmulatorHandler(BaseHTTPRequestHandler):
 
     def _pause(self, seconds: float) -> None:
         """Wait as a model generating would; a stop() meanwhile drops the connection."""
-        engine: Engine = self.server.engine  # type: ignore[attr-defined]
-        if seconds > 0 and engine.stopping.wait(seconds):
+        if seconds > 0 and self.server.engine.stopping.wait(seconds):
             self._drop()
 
     def _send_outcome(self, outcome: Outcome, record: RecordedRequest) -> None:

@@ -1,7 +1,25 @@
-"""The emulated endpoint without HTTP: authorise, validate, decide, shape.
+"""Where a request is answered: the emulated endpoint without HTTP, in a real endpoint's order.
 
 :class:`Engine` turns a request into an :class:`Outcome` (an error reply, a dropped connection,
-or a completion to send whole or streamed); :mod:`.handler` only does the socket work.
+or a completion to send whole or streamed); :mod:`._http` only does the socket work. For each
+``POST /v1/chat/completions`` it checks the key (:class:`Gateway`, what stands in front of the
+model), takes the pending gateway faults, checks the body (:mod:`._request_rules`), asks the
+model's policy for a reply (:mod:`.policies`, or the queued replies of :mod:`.replies`), then
+gives the reply its last touches (:func:`cut_output`, :func:`corrupt`) and wraps it in a
+:class:`~._encoding.Completion`.
+
+Last touches, as on a model generating the text in order (content, then each tool call's name
+and arguments; see :mod:`._encoding` for the token estimate):
+
+* ``stop``: the content is cut before the first stop string, which is not included (unless
+  vLLM's ``include_stop_str_in_output`` is set), as vLLM does; ``finish_reason`` is ``"stop"``
+  and ``stop_reason`` names the string. Nothing after it is generated, so no tool calls
+  follow. Stop strings are looked for in the content only.
+* ``max_tokens``: generation ends after that many tokens, in the content or in a tool call;
+  ``finish_reason`` is ``"length"``. A call cut short keeps its name and a prefix of its
+  arguments, which is not valid JSON; calls not begun are dropped. This is what OpenAI-style
+  servers send for a cut-off call (vLLM's Mistral parser may instead return the raw text).
+* reply faults (``malformed_arguments``, ``unknown_tool``) corrupt the first tool call.
 """
 
 from __future__ import annotations
@@ -9,35 +27,51 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
+from http import HTTPStatus
 from typing import Any
 
-from nemotron_agents.testing.emulator.catalog import ModelConfig
-from nemotron_agents.testing.emulator.envelopes import (
+from nemotron_agents.testing.emulator._encoding import (
+    CHARS_PER_TOKEN,
+    WWW_AUTHENTICATE,
     ApiError,
+    Completion,
     ErrorReply,
+    IdSource,
+    count_tokens,
+    generated_texts,
     nvcf_error,
+    prompt_tokens,
     vllm_error,
 )
-from nemotron_agents.testing.emulator.faults import Fault, FaultBook
-from nemotron_agents.testing.emulator.gateway import Gateway
-from nemotron_agents.testing.emulator.logprobs import generated_texts
-from nemotron_agents.testing.emulator.policies import Policy, auto_reply
-from nemotron_agents.testing.emulator.protocol import check_chat_request, parse_body
-from nemotron_agents.testing.emulator.recording import RecordedRequest
-from nemotron_agents.testing.emulator.replies import Reply, coerce_reply
-from nemotron_agents.testing.emulator.responses import Completion
-from nemotron_agents.testing.emulator.schema_values import GenerationLimitError
-from nemotron_agents.testing.emulator.scripts import ScriptBook
-from nemotron_agents.testing.emulator.shaping import corrupt, cut_output
-from nemotron_agents.testing.emulator.tokens import IdSource, prompt_tokens
-from nemotron_agents.testing.emulator.validation import (
+from nemotron_agents.testing.emulator._model.catalog import ModelConfig
+from nemotron_agents.testing.emulator._model.policies import Policy, auto_reply
+from nemotron_agents.testing.emulator._model.replies import (
+    Reply,
+    ScriptBook,
+    ToolCall,
+    coerce_reply,
+)
+from nemotron_agents.testing.emulator._model.schema_values import GenerationLimitError
+from nemotron_agents.testing.emulator._request_rules import (
     ValidationOptions,
+    check_chat_request,
+    parse_body,
     validate_chat_request,
 )
+from nemotron_agents.testing.emulator.faults import Fault, FaultBook
+from nemotron_agents.testing.emulator.recording import RecordedRequest
 
-__all__ = ["MAX_RESPONSE_CHARS", "Engine", "Outcome"]
+__all__ = [
+    "MAX_RESPONSE_CHARS",
+    "NO_KEY_PLACEHOLDER",
+    "Engine",
+    "Gateway",
+    "Outcome",
+    "corrupt",
+    "cut_output",
+]
 
 #: Most characters of generated text in one response, over all ``n`` choices.
 MAX_RESPONSE_CHARS = 4_000_000
@@ -101,7 +135,8 @@ class Engine:
         time_to_first_token: float = 0.0,
         inter_chunk_delay: float = 0.0,
     ) -> None:
-        pacing = {
+        # Checked as objects: callers without a type checker pass anything.
+        pacing: dict[str, object] = {
             "time_to_first_token": time_to_first_token,
             "inter_chunk_delay": inter_chunk_delay,
         }
@@ -186,7 +221,8 @@ class Engine:
                 )
                 raise ApiError(vllm_error(message, type="EmulatorScriptExhausted"))
             return reply
-        spec = policy(body)  # type: ignore[operator]
+        assert callable(policy)  # the emulator admits only "auto", "scripted" or a callable
+        spec = policy(body)
         if spec is None:
             return auto_reply(
                 body, ids=self.ids.tool_call_id, honour_guided_json=self.honour_guided_json
@@ -289,6 +325,9 @@ class Engine:
             keep_stop=bool(body.get("include_stop_str_in_output")),
         )
         kind = reply_fault.kind if reply_fault is not None else None
+        drop_after = None
+        if reply_fault is not None and kind == "disconnect_mid_stream":
+            drop_after = int(reply_fault.get("after_chunks", 2))
         completion = Completion(
             replies=self._choices(reply, body.get("n") or 1),
             model=config.id,
@@ -305,9 +344,148 @@ class Engine:
             include_usage=bool(options.get("include_usage")),
             continuous_usage=bool(options.get("continuous_usage_stats")),
             style=config.stream_style,
-            drop_after=int(reply_fault.get("after_chunks", 2))
-            if kind == "disconnect_mid_stream"
-            else None,
+            drop_after=drop_after,
             first_delay=self.time_to_first_token,
             chunk_delay=self.inter_chunk_delay,
         )
+
+
+# --- the key and gateway errors: what stands in front of the model ------------------------
+
+#: What ChatNVIDIA sends as the key when it has none (its header template, unfilled).
+NO_KEY_PLACEHOLDER = "**********"
+
+
+class Gateway:
+    """Key check and error bodies of a local NIM (vLLM) or NVIDIA's hosted API (NVCF).
+
+    Args:
+        hosted: NVCF behaviour: a bearer key is required, errors are ``{status, title, detail}``
+            and a missing key gets 401 with an empty body and ``WWW-Authenticate``.
+        api_keys: Keys accepted; ``None`` accepts any (and, when not hosted, none).
+    """
+
+    def __init__(self, *, hosted: bool, api_keys: Collection[str] | None) -> None:
+        self.hosted = hosted
+        self.api_keys = None if api_keys is None else frozenset(api_keys)
+
+    def error(
+        self, status: int, message: str | None = None, headers: dict[str, str] | None = None
+    ) -> ErrorReply:
+        """A gateway-level error (auth, rate limit, server trouble) in this endpoint's shape."""
+        if status == 401:
+            if self.hosted:
+                return ErrorReply(
+                    401, b"", {"WWW-Authenticate": WWW_AUTHENTICATE, **(headers or {})}
+                )
+            # vLLM started with --api-key
+            return ErrorReply(
+                401, b'{"error": "Unauthorized"}', {"Content-Type": "application/json"}
+            )
+        if self.hosted:
+            return nvcf_error(status, message, headers=headers)
+        phrase = HTTPStatus(status).phrase
+        kind = {500: "InternalServerError", 404: "NotFoundError"}.get(status, phrase)
+        return vllm_error(message or phrase, status=status, type=kind, headers=headers)
+
+    def authorize(self, headers: dict[str, str]) -> None:
+        """Refuse missing or wrong keys the way the configured endpoint does.
+
+        Raises:
+            ApiError: 401 (hosted: no key or ChatNVIDIA's placeholder; local: a key not in
+                ``api_keys``) or 403 (hosted: a key not in ``api_keys``).
+        """
+        header = next((v for k, v in headers.items() if k.lower() == "authorization"), None)
+        scheme, _, key = (header or "").partition(" ")
+        key = key.strip()
+        if self.hosted:
+            if scheme.lower() != "bearer" or not key or key == NO_KEY_PLACEHOLDER:
+                raise ApiError(self.error(401))
+            if self.api_keys is not None and key not in self.api_keys:
+                raise ApiError(self.error(403, "Authorization failed"))
+        elif self.api_keys is not None and (scheme.lower() != "bearer" or key not in self.api_keys):
+            raise ApiError(self.error(401))
+
+
+# --- last touches: stop, max_tokens, reply faults -----------------------------------------
+
+
+def _apply_stop(reply: Reply, stop: str | list[str] | None, keep: bool) -> Reply:
+    stops = [stop] if isinstance(stop, str) else list(stop or [])
+    content = reply.content or ""
+    found = [(content.find(s), i, s) for i, s in enumerate(stops) if s and s in content]
+    if not found:
+        return reply
+    at, _, which = min(found)  # the earliest; on a tie, the first listed
+    end = at + len(which) if keep else at
+    return dataclasses.replace(
+        reply, content=content[:end], tool_calls=(), finish_reason="stop", stop_reason=which
+    )
+
+
+def _apply_length(reply: Reply, max_tokens: int) -> Reply:
+    content = reply.content or ""
+    left = max_tokens - count_tokens(content)
+    if left < 0:
+        cut = content[: max_tokens * CHARS_PER_TOKEN]
+        return dataclasses.replace(
+            reply, content=cut, tool_calls=(), finish_reason="length", stop_reason=None
+        )
+    kept: list[ToolCall] = []
+    for call in reply.tool_calls:
+        args = call.arguments_json()
+        need = count_tokens(call.name) + count_tokens(args)
+        if need <= left:
+            kept.append(call)
+            left -= need
+            continue
+        room = left - count_tokens(call.name)
+        if room > 0:  # the name fits: send the arguments generated so far
+            kept.append(dataclasses.replace(call, arguments=args[: room * CHARS_PER_TOKEN]))
+        return dataclasses.replace(
+            reply, tool_calls=tuple(kept), finish_reason="length", stop_reason=None
+        )
+    return reply
+
+
+def cut_output(
+    reply: Reply, *, max_tokens: int | None, stop: str | list[str] | None, keep_stop: bool = False
+) -> Reply:
+    """Apply ``stop`` then ``max_tokens`` (see the module docstring). A reply whose
+    ``finish_reason`` was set by a script or callback is left as it is.
+
+    Args:
+        reply: The answer.
+        max_tokens: Token budget (``None``: no limit).
+        stop: Stop string or strings.
+        keep_stop: Keep the stop string in the text (vLLM's ``include_stop_str_in_output``).
+    """
+    if reply.finish_reason:
+        return reply
+    reply = _apply_stop(reply, stop, keep_stop)
+    return _apply_length(reply, max_tokens) if max_tokens and max_tokens > 0 else reply
+
+
+def _ensure_call(reply: Reply, body: dict[str, Any], ids: Callable[[], str]) -> Reply:
+    if reply.tool_calls:
+        return reply
+    tools = body.get("tools") or [{"function": {"name": "nonexistent_tool"}}]
+    return Reply(tool_calls=(ToolCall(tools[0]["function"]["name"], {}, ids()),))
+
+
+def corrupt(reply: Reply, fault: Fault, body: dict[str, Any], ids: Callable[[], str]) -> Reply:
+    """Apply a reply fault (``malformed_arguments``, ``unknown_tool``); others pass through.
+
+    A reply without tool calls first gets one (to the first offered tool), so the fault shows.
+    """
+    if fault.kind not in ("malformed_arguments", "unknown_tool"):
+        return reply
+    reply = _ensure_call(reply, body, ids)
+    first, rest = reply.tool_calls[0], tuple(reply.tool_calls[1:])
+    if fault.kind == "malformed_arguments":
+        # A stray closing brace: invalid JSON that partial-JSON parsers (LangChain's, used on
+        # streamed chunks) cannot repair either, unlike a merely truncated object.
+        first = dataclasses.replace(first, arguments=first.arguments_json() + "}")
+    else:
+        first = dataclasses.replace(first, name=fault.get("name", "nonexistent_tool"))
+    return dataclasses.replace(reply, tool_calls=(first, *rest), content=None)

@@ -30,19 +30,19 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from nemotron_agents.testing.emulator.offline import message_text, offline_reply
-from nemotron_agents.testing.emulator.offline.words import STOP_WORDS, WordIndex, content_words
-from nemotron_agents.testing.emulator.replies import (
+from nemotron_agents.testing.emulator._model.replies import (
     Reply,
     ReplyLike,
     ToolCall,
 )
-from nemotron_agents.testing.emulator.schema_values import (
+from nemotron_agents.testing.emulator._model.schema_values import (
     EXPR_FIELDS,
     TextHints,
     find_expression,
     make_value,
 )
+from nemotron_agents.testing.emulator.offline import message_text, offline_reply
+from nemotron_agents.testing.emulator.offline.words import STOP_WORDS, WordIndex, content_words
 
 __all__ = ["Policy", "auto_reply", "relevance", "user_text"]
 

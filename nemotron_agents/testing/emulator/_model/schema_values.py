@@ -261,8 +261,8 @@ def _string(schema: dict[str, Any], hints: TextHints, name: str, budget: _Budget
     if schema.get("format") in _FORMATS:
         return _FORMATS[schema["format"]]
     if name.lower() in EXPR_FIELDS and hints.expression:
-        value, hints.expression = hints.expression, None
-        return value
+        expression, hints.expression = hints.expression, None
+        return expression
     value = hints.take_string()
     if value is None and hints.prefer_words:
         value = hints.take_word()
