@@ -272,7 +272,7 @@ class EmulatorHandler(BaseHTTPRequestHandler):
     def _send_bytes(
         self, status: int, body: bytes, headers: dict[str, str], record: RecordedRequest
     ) -> None:
-        record.status = status  # before any byte leaves, so a client that has its answer sees it
+        self._answering(record, status)
         self.send_response(status)
         for name, value in headers.items():
             self.send_header(name, value)
@@ -281,6 +281,12 @@ class EmulatorHandler(BaseHTTPRequestHandler):
             self.send_header("Connection", "close")
         self.end_headers()
         self.wfile.write(body)
+
+    def _answering(self, record: RecordedRequest, status: int) -> None:
+        """Settle the record before any byte leaves: a client that has its answer sees it whole
+        (its status, its body already cut to the size kept)."""
+        record.status = status
+        self.server.log.finish(record)
 
     def _send_json(self, status: int, payload: Any, record: RecordedRequest) -> None:
         body = json.dumps(payload, ensure_ascii=False).encode()
@@ -313,7 +319,7 @@ class EmulatorHandler(BaseHTTPRequestHandler):
                 self._pause(outcome.first_delay + outcome.chunk_delay * max(events - 1, 0))
             body = json.dumps(completion_body(outcome.completion), ensure_ascii=False).encode()
             if outcome.drop_after is not None:  # promise the whole body, deliver half
-                record.status = 200
+                self._answering(record, 200)
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(body)))
@@ -327,7 +333,7 @@ class EmulatorHandler(BaseHTTPRequestHandler):
 
     def _send_stream(self, outcome: Outcome, record: RecordedRequest) -> None:
         assert outcome.completion is not None
-        record.status = 200
+        self._answering(record, 200)
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream; charset=utf-8")
         self.send_header("Cache-Control", "no-cache")
