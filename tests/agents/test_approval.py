@@ -277,3 +277,28 @@ def test_parse_answer_gives_one_typed_decision_per_call_in_order():
     assert parse_answer({"type": "edit", "edited_action": {"args": {"amount": 1}}}, one) == {
         "decisions": [{"type": "edit", "edited_action": {"name": "refund", "args": {"amount": 1}}}]
     }
+
+
+def test_approval_gates_side_effects(registry, deleted):
+    calls = [
+        tool_call("delete_file", {"path": "/tmp/a"}, id="DelA00001"),
+        tool_call("delete_file", {"path": "/tmp/b"}, id="DelB00001"),
+    ]
+    model = ScriptedChatModel([calls, "done"])
+    graph = build_agent(
+        model=model, tools=registry, checkpointer=InMemorySaver(), fallback_model=False
+    )
+    config = {"configurable": {"thread_id": "t3"}}
+    first = graph.invoke({"messages": [HumanMessage("clean up")]}, config)
+    (pending,) = first["__interrupt__"]
+    assert [r["args"]["path"] for r in pending.value["action_requests"]] == ["/tmp/a", "/tmp/b"]
+    assert deleted == []
+    result = graph.invoke(
+        Command(
+            resume={"DelA00001": True, "DelB00001": {"decision": "reject", "reason": "keep b"}}
+        ),
+        config,
+    )
+    assert deleted == ["/tmp/a"]
+    a, b = [m for m in result["messages"] if isinstance(m, ToolMessage)]
+    assert a.content == "deleted /tmp/a" and b.status == "error" and "keep b" in b.content
