@@ -27,8 +27,10 @@ __all__ = [
 def merge_usage(
     left: dict[str, dict[str, int]] | None, right: dict[str, dict[str, int]] | None
 ) -> dict[str, dict[str, int]]:
-    """Add per-model token counts: "
-    "``{model: {"input_tokens", "output_tokens", "total_tokens", "calls"}}``."""
+    """Add per-model token counts.
+
+    The shape: ``{model: {"input_tokens", "output_tokens", "total_tokens", "calls"}}``.
+    """
     merged = {model: dict(counts) for model, counts in (left or {}).items()}
     for model, counts in (right or {}).items():
         into = merged.setdefault(model, {})

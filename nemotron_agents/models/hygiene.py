@@ -95,8 +95,10 @@ def _text(content: Any) -> str:
 
 
 def _calls_of(message: AIMessage) -> list[dict[str, Any]]:
-    """Valid and malformed calls of one turn, as ``{"id", "name", "args"}``; malformed get "
-    "``{}``."""
+    """Valid and malformed calls of one turn, as ``{"id", "name", "args"}``.
+
+    Malformed calls get ``{}`` as their arguments.
+    """
     calls = [
         {"id": c.get("id"), "name": c["name"], "args": c.get("args") or {}}
         for c in message.tool_calls

@@ -60,8 +60,7 @@ class ScriptExhaustedError(AssertionError):
 
 
 def tool_call(name: str, args: dict[str, Any] | None = None, *, id: str | None = None) -> ToolCall:
-    """A tool call for a scripted turn; the id defaults to a fresh 9-character one (as "
-    "Mistral's)."""
+    """A tool call for a scripted turn; the id defaults to a fresh 9-character one, as Mistral's."""
     return ToolCall(
         name=name, args=dict(args or {}), id=id or uuid.uuid4().hex[:9], type="tool_call"
     )

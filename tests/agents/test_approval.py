@@ -1,5 +1,4 @@
-"""Approval interrupts: LangChain's human-in-the-loop shape, every answer form, edits, bad "
-"answers."""
+"""Approval interrupts: LangChain's human-in-the-loop shape, every answer form, bad answers."""
 
 from typing import Annotated
 

@@ -8,8 +8,7 @@ from nemotron_agents.testing import ScriptedChatModel, tool_call
 
 
 def test_streamed_history_reaches_the_model_repaired(registry):
-    """stream_mode="messages" makes the model stream; the next request must still carry the "
-    "calls."""
+    """stream_mode="messages" makes the model stream; the next request still carries the calls."""
     model = ScriptedChatModel([[tool_call("add", {"a": 1, "b": 2}, id="call_x-1")], "3"])
     graph = build_agent(model=model, tools=registry, fallback_model=False)
     chunks = list(graph.stream({"messages": [HumanMessage("1+2")]}, stream_mode="messages"))

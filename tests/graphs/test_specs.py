@@ -1,5 +1,4 @@
-"""Every graph module declares one spec; everything else (CLI, langgraph.json, Studio) follows "
-"it."""
+"""Every graph module declares one spec; the CLI, langgraph.json and Studio follow it."""
 
 import asyncio
 import importlib

@@ -1,5 +1,4 @@
-"""NIMEmulator through the real ChatNVIDIA client: text, tools, streaming, usage, structured "
-"output."""
+"""NIMEmulator through the real ChatNVIDIA client: text, tools, streaming, usage, JSON output."""
 
 from __future__ import annotations
 
