@@ -17,7 +17,8 @@ runs until the graph is resumed with ``Command(resume=answer)``, where ``answer`
   order, each ``{"type": "approve"}``, ``{"type": "edit", "edited_action": {"name": ..., "args":
   {...}}}`` or ``{"type": "reject", "message": "why"}``;
 * ``{call_id: decision, ...}``: a decision as above or a short form below, per call; a call left
-  out is rejected, so nothing with side effects runs without an explicit yes;
+  out is rejected, so nothing with side effects runs without an explicit yes (an empty ``{}``
+  answers nothing: LangGraph reads it as a map of interrupt ids that names none);
 * one short form for every call: ``True`` / ``"approve"``, ``False`` / ``"reject"``,
   ``{"decision": "approve" | "reject", "reason": "..."}`` or a single typed decision.
 

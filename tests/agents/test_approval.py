@@ -2,8 +2,8 @@
 answer, and what the model sees. Answer forms: test_approval_answers.py; bad answers:
 test_approval_errors.py."""
 
-from approval_kit import CALLS, REFUNDS, lookup, refund, results
-from langchain_core.messages import HumanMessage, ToolMessage
+from approval_kit import CALLS, REFUNDS, lookup, pause, refund, results
+from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.types import Command
 
@@ -105,3 +105,53 @@ async def test_async_run_asks_and_applies_the_same_way():
         '(A human edited this call\'s arguments before it ran; it ran with {"order_id": "A1", '
         '"amount": 7.5}.) refunded 7.5 on A1'
     )
+
+
+def test_only_gated_calls_are_asked_and_every_call_gets_one_result():
+    malformed = {
+        "type": "invalid_tool_call",
+        "id": "Bad000001",
+        "name": "refund",
+        "args": '{"order_id": "A1", "amount": ',
+        "error": "unterminated JSON",
+    }
+    turn = AIMessage(
+        "",
+        tool_calls=[CALLS[0], CALLS[1], tool_call("nope", {}, id="Nope00001")],
+        invalid_tool_calls=[malformed],
+    )
+    graph, config, first, model = pause(turn)
+    (pending,) = first["__interrupt__"]
+    assert [r["id"] for r in pending.value["action_requests"]] == ["RefA00001"]
+    state = graph.invoke(Command(resume=True), config)
+    out = results(state)
+    assert REFUNDS == [("A1", 50)]  # the malformed refund never runs
+    assert out["RefA00001"].content == "refunded 50.0 on A1"
+    assert out["Look00001"].content == "A1: paid 80"
+    assert out["Nope00001"].status == "error" and "Available tools: lookup, refund" in (
+        out["Nope00001"].content
+    )
+    assert out["Bad000001"].status == "error" and "unterminated JSON" in out["Bad000001"].content
+    sent = [m.tool_call_id for m in model.calls[1]["messages"] if isinstance(m, ToolMessage)]
+    assert sorted(sent) == sorted(out) and len(sent) == 4
+
+
+def test_an_edit_that_changes_nothing_runs_without_a_note(paused_one):
+    graph, config, _, _ = paused_one
+    same = {"type": "edit", "edited_action": {"name": "refund", "args": dict(CALLS[0]["args"])}}
+    state = graph.invoke(Command(resume=same), config)
+    assert REFUNDS == [("A1", 50)]
+    assert results(state)["RefA00001"].content == "refunded 50.0 on A1"
+
+
+def test_the_step_limit_counts_across_approval_resumes():
+    turns = [[tool_call("refund", {"order_id": f"O{i}", "amount": i})] for i in range(1, 5)]
+    graph, config, _, model = pause(*turns, "never reached", max_steps=2)
+    state = None
+    while graph.get_state(config).interrupts:
+        state = graph.invoke(Command(resume=True), config)
+    assert len(model.calls) == 2 and REFUNDS == [("O1", 1), ("O2", 2)]
+    final = state["messages"][-1]
+    assert final.response_metadata == {"stopped": "max_steps", "max_steps": 2}
+    assert "stopped after 2 steps" in final.content
+    assert "The last tool result (refund) was: refunded 2.0 on O2." in final.content

@@ -62,6 +62,15 @@ from nemotron_agents.agents.approval import ALLOWED_DECISIONS, approval_request,
             [("B2", 5)],
             None,
         ),
+        # short forms inside the list of decisions, and in an id-keyed answer
+        ({"decisions": [True, "reject"]}, [("A1", 50)], None),
+        (
+            {"decisions": [{"decision": "reject", "reason": "r1"}, {"decision": "approve"}]},
+            [("B2", 20)],
+            "r1",
+        ),
+        ({"type": "reject"}, [], None),
+        ({"RefA00001": False, "RefB00001": {"type": "approve"}}, [("B2", 20)], None),
     ],
 )
 def test_every_answer_form(paused, answer, done, reason):
@@ -105,4 +114,82 @@ def test_parse_answer_gives_one_typed_decision_per_call_in_order():
     # a single edit may be given for a single call, and the tool name may be left out
     assert parse_answer({"type": "edit", "edited_action": {"args": {"amount": 1}}}, one) == {
         "decisions": [{"type": "edit", "edited_action": {"name": "refund", "args": {"amount": 1}}}]
+    }
+
+
+APPROVED = "refunded 50.0 on A1"
+REJECTED = "Error: a human rejected this call, so it did not run. Do not retry it unchanged."
+REJECTED_R = "Error: a human rejected this call, so it did not run: r. Do not retry it unchanged."
+EDITED = (
+    '(A human edited this call\'s arguments before it ran; it ran with {"order_id": "A1", '
+    '"amount": 5}.) refunded 5.0 on A1'
+)
+EDIT = {
+    "type": "edit",
+    "edited_action": {"name": "refund", "args": {"order_id": "A1", "amount": 5}},
+}
+
+
+@pytest.mark.parametrize(
+    ("answer", "done", "told"),
+    [
+        (True, [("A1", 50)], APPROVED),
+        ("approve", [("A1", 50)], APPROVED),
+        ({"type": "approve"}, [("A1", 50)], APPROVED),
+        ({"decision": "approve"}, [("A1", 50)], APPROVED),
+        ({"decisions": [{"type": "approve"}]}, [("A1", 50)], APPROVED),
+        ({"decisions": [True]}, [("A1", 50)], APPROVED),
+        ({"RefA00001": True}, [("A1", 50)], APPROVED),
+        ({"RefA00001": "approve"}, [("A1", 50)], APPROVED),
+        (False, [], REJECTED),
+        ("reject", [], REJECTED),
+        ({"type": "reject"}, [], REJECTED),
+        ({"decision": "reject"}, [], REJECTED),
+        ({"decisions": [False]}, [], REJECTED),
+        ({"RefA00001": "reject"}, [], REJECTED),
+        ({"decision": "reject", "reason": "r"}, [], REJECTED_R),
+        ({"type": "reject", "message": "r"}, [], REJECTED_R),
+        ({"decisions": [{"type": "reject", "message": "r"}]}, [], REJECTED_R),
+        ({"RefA00001": {"decision": "reject", "reason": "r"}}, [], REJECTED_R),
+        (EDIT, [("A1", 5)], EDITED),  # one edit may stand alone when one call is pending
+        ({"type": "edit", "edited_action": {"args": {"order_id": "A1", "amount": 5}}}, [("A1", 5)],
+         EDITED),  # the tool's name may be left out
+        ({"decisions": [EDIT]}, [("A1", 5)], EDITED),
+        ({"RefA00001": EDIT}, [("A1", 5)], EDITED),
+    ],
+)  # fmt: skip
+def test_every_answer_form_for_a_single_call(paused_one, answer, done, told):
+    graph, config, _, model = paused_one
+    state = graph.invoke(Command(resume=answer), config)
+    assert done == REFUNDS
+    result = results(state)["RefA00001"]
+    assert result.content == told
+    assert result.status == ("success" if done else "error")
+    # the model is asked again with exactly that result
+    assert model.calls[1]["messages"][-1].content == told
+    assert state["messages"][-1].content == "done"
+
+
+def test_what_the_model_is_told_about_a_call_left_out(paused):
+    graph, config, _, model = paused
+    state = graph.invoke(Command(resume={"RefA00001": "approve"}), config)
+    assert REFUNDS == [("A1", 50)]
+    left_out = results(state)["RefB00001"]
+    assert left_out.status == "error"
+    assert left_out.content == (
+        "Error: a human rejected this call, so it did not run: no decision was given for this "
+        "call. Do not retry it unchanged."
+    )
+    sent = {m.tool_call_id: m.content for m in model.calls[1]["messages"] if m.type == "tool"}
+    assert sent["RefB00001"] == left_out.content
+
+
+def test_short_forms_read_as_typed_decisions():
+    request = approval_request([(CALLS[0], refund), (CALLS[2], refund)])
+    assert parse_answer({"decisions": [True, {"decision": "reject", "reason": "r"}]}, request) == {
+        "decisions": [{"type": "approve"}, {"type": "reject", "message": "r"}]
+    }
+    assert parse_answer("reject", request) == {"decisions": [{"type": "reject"}] * 2}
+    assert parse_answer({"RefA00001": False, "RefB00001": "approve"}, request) == {
+        "decisions": [{"type": "reject"}, {"type": "approve"}]
     }
