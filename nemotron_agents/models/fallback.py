@@ -16,11 +16,10 @@ neither wait as long as the server asks nor move on at once when the server asks
 ``max_delay``. ``ModelFallbackMiddleware`` tries the next model on every exception but
 LangGraph's own ``GraphBubbleUp``, with no way to choose which: a 400 from a malformed request, a
 401 or a bug in a callback goes to the fallback too, which then fails the same way or hides the
-bug. Here
-only a retryable failure (408, 429, 5xx, timeout, dropped connection) moves on; no other 4xx
-ever does. Neither middleware counts an empty answer as a failure, and ``ModelRetryMiddleware``'s
-default ``on_failure="continue"`` returns the last error as an ``AIMessage``, as if the model had
-said it.
+bug. Here only a retryable failure (408, 429, 5xx, timeout, dropped connection) moves on; no
+other 4xx ever does. Neither middleware counts an empty answer as a failure, and
+``ModelRetryMiddleware``'s default ``on_failure="continue"`` returns the last error as an
+``AIMessage``, as if the model had said it.
 """
 
 from __future__ import annotations
