@@ -17,7 +17,8 @@ runs until the graph is resumed with ``Command(resume=answer)``, where ``answer`
   order, each ``{"type": "approve"}``, ``{"type": "edit", "edited_action": {"name": ..., "args":
   {...}}}`` or ``{"type": "reject", "message": "why"}``;
 * ``{call_id: decision, ...}``: a decision as above or a short form below, per call; a call left
-  out is rejected, so nothing with side effects runs without an explicit yes;
+  out is rejected, so nothing with side effects runs without an explicit yes (an empty ``{}``
+  answers nothing: LangGraph reads it as a map of interrupt ids that names none);
 * one short form for every call: ``True`` / ``"approve"``, ``False`` / ``"reject"``,
   ``{"decision": "approve" | "reject", "reason": "..."}`` or a single typed decision.
 
@@ -26,6 +27,18 @@ forms raises :class:`~nemotron_agents.errors.ApprovalAnswerError` and the same r
 answered again. A rejection goes back to the model as an error result carrying the reason. An
 edit's arguments are checked by the tool exactly like the model's; invalid ones go back to the
 model as an error result too, and the call does not run.
+
+Written here rather than with ``HumanInTheLoopMiddleware`` itself (checked against langchain 1.5).
+In its default ``batched`` mode the answer is read only after LangGraph has saved it: a wrong
+number of decisions (``ValueError``), ``True`` (``TypeError``) or an edit without ``edited_action``
+(``KeyError``) fails the resumed run, and every later resume of that thread reads the same saved
+answer and fails the same way; an edit may also switch the call to another tool (one the agent does
+not have fails only when the calls run). Its ``per_call`` mode checks each answer before saving it,
+but asks once per call, in another shape (``ToolApprovalRequest``, answered by interrupt id), and
+of answers sent together the valid ones run even when another is refused. Here one request covers
+the turn's calls, the whole answer is checked before it is saved and before any call runs, and the
+short and id-keyed forms above are accepted. Its ``respond`` decision (the human answers in the
+tool's place) is not offered here.
 """
 
 from __future__ import annotations

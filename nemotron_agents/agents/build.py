@@ -12,6 +12,19 @@ START ─► [summarize] ─► agent ─(each call of the turn: Send)─► too
 Each call runs as a ``tools`` task of its own (see :mod:`~nemotron_agents.agents.tools_node`),
 so a finished call is saved even if its turn is not. After the calls, the agent node decides
 where the run goes (answered, step limit, summary) before it asks the model again.
+
+Structured output (``response_format``) works as LangChain's ``ToolStrategy`` does: the answer's
+shape is one more tool (made here, bound with ``tool_choice="any"``), its call is checked by
+``ResponseTool`` in :mod:`~nemotron_agents.agents.tools_node`, and the object lands in
+``structured_response``. Written here rather than with ``create_agent(response_format=
+ToolStrategy(schema, handle_errors=True))`` because, checked against langchain 1.5: invalid
+arguments go back as pydantic's whole report (a documentation link per error) under "Error: …
+Please fix your mistakes.", where here the model gets one line per field, as for any tool; a
+model that keeps sending invalid arguments is asked again with no bound but the recursion limit
+(9,999 supersteps in ``create_agent``), where here the run ends at ``max_steps`` with the finish
+answer; and an answer in prose ends the run with no ``structured_response`` when the agent has
+other tools (with none, the model is asked again with nothing said), where here the model is
+told to call the tool (``STRUCTURED_NUDGE`` in ``_model_node``) and asked again.
 """
 
 from __future__ import annotations

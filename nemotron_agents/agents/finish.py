@@ -1,4 +1,15 @@
-"""The ``finish`` node: end a run that used up its step budget with an answer, not an exception."""
+"""The ``finish`` node: end a run that used up its step budget with an answer, not an exception.
+
+LangChain's ``ModelCallLimitMiddleware(run_limit=N, exit_behavior="end")`` also ends a run with
+an ``AIMessage``; written here all the same because (checked against langchain 1.5) its text is
+only "Model call limits exceeded: run limit (N/N)", with nothing of what the run found and no
+mark a caller can test for, and its run count is kept in an untracked channel, not in the
+checkpoint, so each resume after an approval counts from zero again (with ``run_limit=2`` and an
+approval on every turn, a run made five model calls). Here the steps are counted in the saved
+state from the user's last message, a run's context may set its own ``max_steps``, and the
+answer names the limit, how to raise it and the last tool result, with
+``response_metadata={"stopped": "max_steps", "max_steps": N}``.
+"""
 
 from __future__ import annotations
 

@@ -5,9 +5,21 @@ A retryable failure (429, 5xx, timeout, dropped connection, empty answer) is ret
 model with exponential backoff, or after the server's ``Retry-After`` when it gave one; when the
 retries are used up, or the server asks for a longer wait than ``max_delay``, the next model
 answers. A non-retryable failure (400, 401, 404…) stops at once with a clear error: sending the
-same request elsewhere would fail the same way and hide a bug. (Written here rather than with
-LangChain's ``ModelFallbackMiddleware``, which falls back on every exception, 400s included,
-and neither retries nor reads ``Retry-After``.)
+same request elsewhere would fail the same way and hide a bug.
+
+Written here rather than with LangChain's middleware (checked against langchain 1.5).
+``ModelRetryMiddleware(retry_on=lambda e: classify(e).retryable, on_failure="error")`` could do
+the retrying, but it waits only its own exponential backoff: nothing in langchain or
+langchain-core reads ``Retry-After`` (and ``ChatNVIDIA``'s bare ``Exception`` carries no headers;
+:mod:`~nemotron_agents.models.failures` reads them from the response the client kept), so it can
+neither wait as long as the server asks nor move on at once when the server asks for longer than
+``max_delay``. ``ModelFallbackMiddleware`` tries the next model on every exception but
+LangGraph's own ``GraphBubbleUp``, with no way to choose which: a 400 from a malformed request, a
+401 or a bug in a callback goes to the fallback too, which then fails the same way or hides the
+bug. Here only a retryable failure (408, 429, 5xx, timeout, dropped connection) moves on; no
+other 4xx ever does. Neither middleware counts an empty answer as a failure, and
+``ModelRetryMiddleware``'s default ``on_failure="continue"`` returns the last error as an
+``AIMessage``, as if the model had said it.
 """
 
 from __future__ import annotations
@@ -21,7 +33,7 @@ from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage
 
-from nemotron_agents.errors import ModelCallError, ModelUnavailableError
+from nemotron_agents.errors import ConfigError, ModelCallError, ModelUnavailableError
 from nemotron_agents.models.failures import classify, forget_last_response
 
 __all__ = ["CallOutcome", "EmptyResponseError", "ModelChain", "model_id"]
@@ -104,7 +116,10 @@ class ModelChain:
 
     def __post_init__(self) -> None:
         if not self.models:
-            raise ValueError("ModelChain needs at least one model")
+            raise ConfigError(
+                f"ModelChain needs at least one chat model, got {self.models!r}; pass the models "
+                "in order of preference, e.g. [primary] or [primary, fallback]"
+            )
 
     def _delay(self, retry: int, error: ModelCallError) -> float | None:
         """Seconds to wait before retry number ``retry`` (1-based), or None to move on."""

@@ -17,6 +17,14 @@ under test answers it with an error ``ToolMessage`` instead of the test model cr
 streamed, the call arrives as text that does not parse, and the reason is lost, as with a real
 model.)
 
+Written here rather than with langchain-core's ``GenericFakeChatModel`` because, checked against
+langchain-core 1.8: its ``bind_tools`` raises ``NotImplementedError``, so no agent can bind tools
+to it; its turns come from an iterator of messages, which never sees the request (and a 429 or
+a timeout needs a hand-written generator that raises); a turn of tool calls cannot be streamed
+("No generation chunks were returned"); it reports no usage; and running out of turns raises a
+bare ``StopIteration``, where :class:`ScriptExhaustedError` says how many turns were scripted
+and what the last one was.
+
 Example:
     >>> from nemotron_agents.testing import ScriptedChatModel, tool_call
     >>> model = ScriptedChatModel(turns=[[tool_call("add", {"a": 1, "b": 2})], "It is 3."])

@@ -4,6 +4,7 @@ import time
 from typing import Annotated, Literal
 
 import pytest
+from approval_kit import CALLS, pause
 from pydantic import Field
 
 from nemotron_agents.tools import ToolRegistry, tool
@@ -116,3 +117,15 @@ class Rendezvous:
             return f"{name} met"
 
         return meet
+
+
+@pytest.fixture
+def paused():
+    """A graph stopped at the approval of two refunds (a lookup in the same turn needs none)."""
+    return pause(CALLS)
+
+
+@pytest.fixture
+def paused_one():
+    """A graph stopped at the approval of a single refund (call id ``RefA00001``)."""
+    return pause([CALLS[0]])

@@ -1,7 +1,7 @@
 import pytest
 from langchain_core.messages import AIMessage, HumanMessage
 
-from nemotron_agents.errors import ModelRequestError, ModelUnavailableError
+from nemotron_agents.errors import ConfigError, ModelRequestError, ModelUnavailableError
 from nemotron_agents.models.fallback import ModelChain
 from nemotron_agents.testing import ScriptedChatModel
 
@@ -58,6 +58,30 @@ def test_non_retryable_stops_without_fallback():
     with pytest.raises(ModelRequestError, match=r"HTTP 400 from p: .*Unexpected role"):
         c.invoke(HI)
     assert fallback.calls == []
+
+
+@pytest.mark.parametrize("status", [400, 401, 403, 404, 409, 413, 422])
+def test_a_4xx_other_than_408_or_429_never_reaches_the_fallback(status):
+    fallback = ScriptedChatModel(["never"], model="f")
+    c, delays = chain(ScriptedChatModel([Exception(f"[{status}] Refused")], model="p"), fallback)
+    with pytest.raises(ModelRequestError, match=f"HTTP {status} from p"):
+        c.invoke(HI)
+    assert fallback.calls == [] and delays == []
+
+
+@pytest.mark.parametrize("status", [408, 429])
+def test_a_408_or_429_is_retried_then_falls_back(status):
+    primary = ScriptedChatModel([Exception(f"[{status}] Try later")] * 2, model="p")
+    c, delays = chain(primary, ScriptedChatModel(["fb"], model="f"), max_retries=1)
+    out = c.invoke(HI)
+    assert out.model == "f" and len(delays) == 1 and len(out.failures) == 2
+
+
+def test_a_chain_without_models_is_a_config_error_naming_what_to_pass():
+    with pytest.raises(ConfigError, match=r"at least one chat model, got \[\]") as info:
+        ModelChain([])
+    assert isinstance(info.value, ValueError)  # callers catching ValueError still do
+    assert "[primary, fallback]" in str(info.value)
 
 
 def test_all_down_raises_unavailable_with_every_attempt():

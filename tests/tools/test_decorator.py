@@ -84,6 +84,20 @@ def test_parameter_descriptions_come_from_args_and_field():
     assert nested["properties"]["zip_code"]["description"] == "Five digits."
 
 
+def test_an_args_section_needs_no_blank_line_before_it():
+    # langchain-core's parse_docstring=True refuses this ("Found invalid Google-Style docstring.")
+    @tool
+    def double(x: int) -> int:
+        """Double a number.
+        Args:
+            x: The number.
+        """
+        return 2 * x
+
+    assert double.description == "Double a number."
+    assert double.parameters["properties"]["x"]["description"] == "The number."
+
+
 def test_field_description_wins_over_docstring_and_annotated_text_works():
     @tool
     def f(
