@@ -120,6 +120,21 @@ class ModelChain:
                 f"ModelChain needs at least one chat model, got {self.models!r}; pass the models "
                 "in order of preference, e.g. [primary] or [primary, fallback]"
             )
+        # Checked here, not at the first retry mid-run (where time.sleep would raise).
+        numbers = {
+            "max_retries": self.max_retries,
+            "initial_delay": self.initial_delay,
+            "max_delay": self.max_delay,
+            "jitter": self.jitter,
+        }
+        for name, value in numbers.items():
+            if value < 0:
+                raise ConfigError(f"ModelChain {name} must be 0 or more, got {value}")
+        if self.backoff_factor < 1:
+            raise ConfigError(
+                f"ModelChain backoff_factor must be 1 or more (1: a constant delay), "
+                f"got {self.backoff_factor}"
+            )
 
     def _delay(self, retry: int, error: ModelCallError) -> float | None:
         """Seconds to wait before retry number ``retry`` (1-based), or None to move on."""

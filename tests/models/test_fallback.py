@@ -114,3 +114,18 @@ async def test_async_path_same_policy():
     assert out.usage() == {
         "p": {"input_tokens": 1, "output_tokens": 1, "total_tokens": 2, "calls": 1}
     }
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "allowed"),
+    [
+        ("max_retries", -1, "0 or more"),
+        ("initial_delay", -0.5, "0 or more"),
+        ("max_delay", -1.0, "0 or more"),
+        ("jitter", -0.1, "0 or more"),
+        ("backoff_factor", 0.5, "1 or more"),
+    ],
+)
+def test_bad_retry_numbers_are_refused_when_the_chain_is_made(option, value, allowed):
+    with pytest.raises(ConfigError, match=rf"{option} must be {allowed}.*, got {value}"):
+        ModelChain([ScriptedChatModel(["hi"])], **{option: value})
