@@ -86,7 +86,7 @@ def make_model_node(
     system_prompt: str | None = None,
     response_tool: str | None = None,
     after_tools: Callable[[AgentState], str | None] | None = None,
-) -> Runnable:
+) -> Runnable[AgentState, dict[str, Any] | Command[str]]:
     """Build the node that asks the model for the next step.
 
     Args:
@@ -131,18 +131,20 @@ def make_model_node(
             update["structured_response"] = None  # a new run must not return the last run's answer
         return update
 
-    def elsewhere(state: AgentState) -> Command | None:
+    def elsewhere(state: AgentState) -> Command[str] | None:
         if after_tools is None or not isinstance(state["messages"][-1], ToolMessage):
             return None
         goto = after_tools(state)
         return Command(goto=goto) if goto is not None else None
 
-    def call_model(state: AgentState, config: RunnableConfig) -> dict[str, Any] | Command:
+    def call_model(state: AgentState, config: RunnableConfig) -> dict[str, Any] | Command[str]:
         if (command := elsewhere(state)) is not None:
             return command
         return _update(state, pick_chain(chain).invoke(_request(state), config=config))
 
-    async def acall_model(state: AgentState, config: RunnableConfig) -> dict[str, Any] | Command:
+    async def acall_model(
+        state: AgentState, config: RunnableConfig
+    ) -> dict[str, Any] | Command[str]:
         if (command := elsewhere(state)) is not None:
             return command
         return _update(state, await pick_chain(chain).ainvoke(_request(state), config=config))

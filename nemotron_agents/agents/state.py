@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from langchain_core.messages import AnyMessage
+from langchain_core.messages import AnyMessage, MessageLikeRepresentation
 from langgraph.graph.message import add_messages
 
 # pydantic (and so LangGraph Studio's input form) needs typing_extensions' TypedDict below 3.12.
@@ -64,9 +64,10 @@ class ModelTurn(TypedDict, total=False):
 
 
 class InputState(TypedDict):
-    """What a caller sends: new messages."""
+    """What a caller sends: new messages, as messages or in any form LangChain turns into one
+    (``("user", "Hi")``, ``{"role": "user", "content": "Hi"}``, a plain string)."""
 
-    messages: Annotated[list[AnyMessage], add_messages]
+    messages: Annotated[list[AnyMessage | MessageLikeRepresentation], add_messages]
 
 
 class OutputState(TypedDict, total=False):
