@@ -5,6 +5,7 @@ Everything here is plain data (no model objects, no secrets), so any checkpointe
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 from langchain_core.messages import AnyMessage, MessageLikeRepresentation
@@ -67,7 +68,8 @@ class InputState(TypedDict):
     """What a caller sends: new messages, as messages or in any form LangChain turns into one
     (``("user", "Hi")``, ``{"role": "user", "content": "Hi"}``, a plain string)."""
 
-    messages: Annotated[list[AnyMessage | MessageLikeRepresentation], add_messages]
+    # A Sequence, so a list of any message type passes the checker (a list is invariant).
+    messages: Annotated[Sequence[AnyMessage | MessageLikeRepresentation], add_messages]
 
 
 class OutputState(TypedDict, total=False):
