@@ -13,7 +13,9 @@ import asyncio
 import json
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
+
+from langchain_core.language_models import BaseChatModel
 
 from nemotron_agents.eval.bfcl import Answer, Question, ask
 from nemotron_agents.eval.grade import Grade, grade
@@ -82,7 +84,7 @@ async def run_questions(
     questions: Sequence[Question],
     models: Sequence[str],
     *,
-    chat_for: Callable[[str], Any],
+    chat_for: Callable[[str], BaseChatModel],
     concurrency: int = 4,
     max_retries: int = 2,
     before_request: Callable[[], Awaitable[Any]] | None = None,
@@ -172,7 +174,7 @@ async def run_questions(
     return [done[(m, q.category, q.id)] for m, q in plan]
 
 
-async def _stop(tasks: list[asyncio.Future[Record]], in_flight: set[Any], grace: float) -> None:
+async def _stop(tasks: Sequence[asyncio.Future[Record]], in_flight: set[Any], grace: float) -> None:
     """Drop the queued requests, give those in flight ``grace`` seconds, then drop them too.
 
     Letting sent requests finish keeps their answers, and closes their connections cleanly
@@ -188,7 +190,7 @@ async def _stop(tasks: list[asyncio.Future[Record]], in_flight: set[Any], grace:
     await asyncio.gather(*tasks, return_exceptions=True)
 
 
-def _open(path: Path | str | None) -> Any:
+def _open(path: Path | str | None) -> TextIO | None:
     if path is None:
         return None
     path = Path(path)
