@@ -13,7 +13,7 @@ import asyncio
 import json
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Required, TextIO, TypedDict, Unpack
 
 from langchain_core.language_models import BaseChatModel
 
@@ -23,6 +23,7 @@ from nemotron_agents.eval.grade import Grade, grade
 __all__ = [
     "ANSWERS_FILE",
     "Record",
+    "RunOptions",
     "evaluate",
     "make_record",
     "read_answers",
@@ -206,6 +207,21 @@ def _open(path: Path | str | None) -> TextIO | None:
     return sink
 
 
-def evaluate(questions: Sequence[Question], models: Iterable[str], **options: Any) -> list[Record]:
+class RunOptions(TypedDict, total=False):
+    """The keyword options of :func:`run_questions`, as :func:`evaluate` passes them on."""
+
+    chat_for: Required[Callable[[str], BaseChatModel]]
+    concurrency: int
+    max_retries: int
+    before_request: Callable[[], Awaitable[Any]] | None
+    answers_path: Path | str | None
+    on_start: Callable[[int, int], None] | None
+    on_record: Callable[[Record], None] | None
+    stop_grace: float
+
+
+def evaluate(
+    questions: Sequence[Question], models: Iterable[str], **options: Unpack[RunOptions]
+) -> list[Record]:
     """:func:`run_questions` from synchronous code (its own event loop)."""
     return asyncio.run(run_questions(questions, list(models), **options))

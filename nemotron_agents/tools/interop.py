@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import weakref
-from typing import Any
+from typing import Any, Unpack
 
 from langchain_core.runnables import RunnableConfig
 from langchain_core.tools import BaseTool, StructuredTool, ToolException
@@ -13,7 +13,7 @@ from langchain_core.utils.pydantic import TypeBaseModel
 from pydantic import BaseModel, Field
 
 from nemotron_agents.errors import ToolCallError, ToolDefinitionError
-from nemotron_agents.tools.base import Tool
+from nemotron_agents.tools.base import Tool, ToolOptions
 from nemotron_agents.tools.names import wire_name
 from nemotron_agents.tools.schema import schema_model
 
@@ -88,7 +88,7 @@ def to_langchain(tool: Tool) -> StructuredTool:
     return made
 
 
-def from_langchain(base_tool: BaseTool, **options: Any) -> Tool:
+def from_langchain(base_tool: BaseTool, **options: Unpack[ToolOptions]) -> Tool:
     """Wrap a LangChain tool; its ``tool_call_schema`` checks the arguments.
 
     Args:

@@ -19,13 +19,13 @@ Leniency, on purpose, because these schemas come from elsewhere:
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Annotated, Any, Literal, Optional, Union
+from typing import Annotated, Any, Literal, Optional, Union, Unpack
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from nemotron_agents.errors import ToolDefinitionError
 from nemotron_agents.tools._wire import allows_extra, clean_schema
-from nemotron_agents.tools.base import Tool
+from nemotron_agents.tools.base import Tool, ToolOptions
 from nemotron_agents.tools.names import field_name, wire_name
 
 __all__ = ["DIALECTS", "from_json_schema", "from_openai_tool", "schema_model"]
@@ -58,7 +58,7 @@ def from_json_schema(
     *,
     dialect: str = "jsonschema",
     func: Callable[..., Any] | None = None,
-    **options: Any,
+    **options: Unpack[ToolOptions],
 ) -> Tool:
     """Make a tool of an external definition.
 
@@ -101,7 +101,7 @@ def from_openai_tool(
     *,
     dialect: str = "jsonschema",
     func: Callable[..., Any] | None = None,
-    **options: Any,
+    **options: Unpack[ToolOptions],
 ) -> Tool:
     """Make a tool of ``{"type": "function", "function": {name, description, parameters}}``.
 
