@@ -71,6 +71,7 @@ _CHARS_PER_TOKEN = 4
 WINDOW_SHARE = 0.75
 #: Smallest history budget accepted (a summary plus the question must fit).
 MIN_HISTORY_TOKENS = 100
+# A message cut to fit keeps its type.
 _M = TypeVar("_M", bound=BaseMessage)
 
 # What the summarize node works out: cut results by id, the summariser's prompt, the kept tail.
