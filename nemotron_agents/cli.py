@@ -33,11 +33,13 @@ import sys
 import uuid
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeAlias, cast
 from urllib.parse import urlsplit
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
-from langgraph.types import Command
+from langchain_core.runnables import RunnableConfig
+from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.types import Command, StateSnapshot, StreamMode
 from rich.console import Console
 from rich.markup import escape
 
@@ -50,7 +52,7 @@ from nemotron_agents.agents.approval import (
     is_approval_request,
     parse_answer,
 )
-from nemotron_agents.agents.state import merge_usage
+from nemotron_agents.agents.state import InputState, merge_usage
 from nemotron_agents.errors import (
     ApprovalAnswerError,
     ConfigError,
@@ -61,6 +63,7 @@ from nemotron_agents.errors import (
 )
 from nemotron_agents.eval.command import add_eval_parser, positive_int, run_eval_command
 from nemotron_agents.graphs import GRAPHS, GraphSpec, get_spec
+from nemotron_agents.graphs.spec import CompiledGraph
 from nemotron_agents.persistence import list_threads, open_checkpointer, shown, writer_lock
 from nemotron_agents.settings import Settings
 from nemotron_agents.tools.mcp import MCP_CONFIG_ENV, MCPToolset
@@ -302,7 +305,13 @@ def _parse(
     return args
 
 
-def _failure(err: Console, json_errors: bool) -> Any:
+class _Failed(Protocol):
+    def __call__(
+        self, kind: str, title: str, message: str, code: int, tip: str = "", **more: Any
+    ) -> int: ...
+
+
+def _failure(err: Console, json_errors: bool) -> _Failed:
     """``failed(kind, title, message, code, tip, **more)``: report an error and return its exit
     code: as text on stderr and, under ``--json``, as one object on stdout for the program
     reading it."""
@@ -435,11 +444,10 @@ def _threads(out: Console, db: str) -> int:
     with open_checkpointer(db, create=False) as saver:
         ids = list_threads(saver)
         for thread_id in ids:
-            messages = (
-                saver.get_tuple({"configurable": {"thread_id": thread_id}})
-                .checkpoint["channel_values"]
-                .get("messages", [])
-            )
+            saved = saver.get_tuple({"configurable": {"thread_id": thread_id}})
+            if saved is None:  # listed a moment ago: deleted since
+                continue
+            messages = saved.checkpoint["channel_values"].get("messages", [])
             first = next((m.content for m in messages if isinstance(m, HumanMessage)), "")
             line = f"{thread_id}  {plural(len(messages), 'message')}  {str(first)[:60]!r}"
             out.print(escape(line), highlight=False)
@@ -447,6 +455,9 @@ def _threads(out: Console, db: str) -> int:
         out.print(escape(f"No threads in {shown(db)}."), highlight=False)
     return 0
 
+
+#: What ``graph.stream(..., stream_mode=[...], subgraphs=True)`` yields: (namespace, mode, data).
+_StreamParts: TypeAlias = Iterator[tuple[tuple[str, ...], StreamMode, Any]]
 
 #: An approval interrupt waiting in a thread: (interrupt id, request).
 Pending = list[tuple[str, ApprovalRequest]]
@@ -459,7 +470,7 @@ def _run(out: Console, err: Console, args: argparse.Namespace) -> int:
         raise ConfigError("resume needs --thread-id and the --db the run was saved in")
     prompt = _prompt(args.prompt) if args.command == "run" else None
     thread_id = args.thread_id or uuid.uuid4().hex
-    config = {"configurable": {"thread_id": thread_id}}
+    config: RunnableConfig = {"configurable": {"thread_id": thread_id}}
     interactive = not args.json and sys.stdin is not None and sys.stdin.isatty()
     with (
         _endpoint(args, err) as settings,
@@ -487,12 +498,13 @@ def _run(out: Console, err: Console, args: argparse.Namespace) -> int:
                 command = _resume_with(answers, pending)
             # tokens and the spinner only for a person watching: not --json, not a pipe or file
             tokens = not args.json and out.is_terminal
-            modes = ["updates", "messages"] if tokens else ["updates"]
+            modes: list[StreamMode] = ["updates", "messages"] if tokens else ["updates"]
             try:
                 with RunView(out, tokens=tokens) as view:
-                    for namespace, mode, data in graph.stream(
-                        command, config, stream_mode=modes, subgraphs=True
-                    ):
+                    parts = graph.stream(command, config, stream_mode=modes, subgraphs=True)
+                    # LangGraph types a v1 part as `dict | Any`; with a list of modes and
+                    # subgraphs=True each one is (namespace, mode, data).
+                    for namespace, mode, data in cast(_StreamParts, parts):
                         if mode == "messages":
                             view.token(namespace, data[0])
                             continue
@@ -520,11 +532,11 @@ def _run(out: Console, err: Console, args: argparse.Namespace) -> int:
 def _first_command(
     args: argparse.Namespace,
     prompt: str | None,
-    state: Any,
+    state: StateSnapshot,
     pending: Pending,
-    saver: Any,
+    saver: BaseCheckpointSaver[str],
     thread_id: str,
-) -> Any:
+) -> InputState | Command[str] | None:
     """What the run starts from: the question (run), the decision given as options (resume), or
     ``None`` (resume a failed or crashed run, or ask about the pending approval first).
 
@@ -587,7 +599,7 @@ def _prompt(text: str) -> str:
     return text
 
 
-def _unfinished(state: Any) -> bool:
+def _unfinished(state: StateSnapshot) -> bool:
     """Whether a thread's last run stopped before its end.
 
     ``next`` alone misses a run killed after a step's results were saved but before the
@@ -611,7 +623,7 @@ def _resume_hint(args: argparse.Namespace, thread_id: str) -> str:
     return shlex.join(words)
 
 
-def _pending(state: Any) -> Pending:
+def _pending(state: StateSnapshot) -> Pending:
     """The approval interrupts a thread waits at; other interrupts are not ours to answer."""
     pending: Pending = []
     for item in state.interrupts:
@@ -625,7 +637,7 @@ def _pending(state: Any) -> Pending:
     return pending
 
 
-def _resume_with(answers: list[ApprovalResponse], pending: Pending) -> Command:
+def _resume_with(answers: list[ApprovalResponse], pending: Pending) -> Command[str]:
     if len(pending) == 1:
         return Command(resume=answers[0])
     return Command(
@@ -798,7 +810,7 @@ def _accumulate(final: dict[str, Any], change: dict[str, Any]) -> None:
         final["structured_response"] = change["structured_response"]
 
 
-def _graph_fields(graph: Any, config: dict[str, Any]) -> dict[str, Any]:
+def _graph_fields(graph: CompiledGraph, config: RunnableConfig) -> dict[str, Any]:
     """The graph's own output fields (e.g. the router's ``cost``), from the thread's final state."""
     common = {"messages", "structured_response", "usage", "turns"}
     fields = set(graph.get_output_jsonschema().get("properties", {})) - common
@@ -812,7 +824,7 @@ def _result(args: argparse.Namespace, final: dict[str, Any], thread_id: str) -> 
         (m.content for m in reversed(messages) if isinstance(m, AIMessage) and not m.tool_calls),
         None,
     )
-    structured = final.get("structured_response")
+    structured: Any = final.get("structured_response")  # a pydantic model, or a checkpoint's dict
     return {
         "graph": args.graph,
         "offline": bool(args.offline),
@@ -885,12 +897,13 @@ def _open_mcp(args: argparse.Namespace) -> MCPToolset | None:
     config = _mcp_config(args)
     if config is None:
         return None
-    if getattr(args, "mcp_toolset", None) is None:
-        args.mcp_toolset = MCPToolset(config).open()
+    toolset: MCPToolset | None = getattr(args, "mcp_toolset", None)
+    if toolset is None:
+        toolset = args.mcp_toolset = MCPToolset(config).open()
         err = Console(stderr=True, soft_wrap=True)
-        for problem in args.mcp_toolset.errors.values():
+        for problem in toolset.errors.values():
             err.print(f"Warning: {problem}", style="yellow", markup=False, highlight=False)
-    return args.mcp_toolset
+    return toolset
 
 
 def _close_mcp(args: argparse.Namespace) -> None:

@@ -28,9 +28,10 @@ import sqlite3
 import struct
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.checkpoint.memory import InMemorySaver
 
 from nemotron_agents.errors import ConfigError, ThreadBusyError
@@ -50,9 +51,9 @@ _POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 _LOCK_BASE = 1 << 40
 
 
-def is_postgres(db: str | None) -> bool:
+def is_postgres(db: str | None) -> TypeGuard[str]:
     """Whether ``db`` names a PostgreSQL database rather than a SQLite file."""
-    return bool(db) and db.startswith(_POSTGRES_SCHEMES)
+    return db is not None and db.startswith(_POSTGRES_SCHEMES)
 
 
 def shown(db: str | None) -> str:
@@ -81,7 +82,7 @@ def _sqlite_path(db: str) -> Path:
 
 
 @contextlib.contextmanager
-def open_checkpointer(db: str | None, *, create: bool = True) -> Iterator[Any]:
+def open_checkpointer(db: str | None, *, create: bool = True) -> Iterator[BaseCheckpointSaver[str]]:
     """A checkpointer for ``db`` (see the module docstring), closed on exit.
 
     Args:
@@ -104,7 +105,7 @@ def open_checkpointer(db: str | None, *, create: bool = True) -> Iterator[Any]:
 
 
 @contextlib.contextmanager
-def _open_sqlite(db: str, *, create: bool) -> Iterator[Any]:
+def _open_sqlite(db: str, *, create: bool) -> Iterator[BaseCheckpointSaver[str]]:
     from langgraph.checkpoint.sqlite import SqliteSaver
 
     path = _sqlite_path(db)
@@ -155,7 +156,7 @@ def _connect_postgres(db: str, **options: Any) -> Any:
 
 
 @contextlib.contextmanager
-def _open_postgres(db: str) -> Iterator[Any]:
+def _open_postgres(db: str) -> Iterator[BaseCheckpointSaver[str]]:
     _, PostgresSaver, dict_row = _postgres_modules()
     # PostgresSaver.from_conn_string's options; opened here to turn failures into ConfigError.
     with _connect_postgres(db, prepare_threshold=0, row_factory=dict_row) as connection:
@@ -231,7 +232,7 @@ def _busy(thread_id: str) -> ThreadBusyError:
     )
 
 
-def list_threads(checkpointer: Any) -> list[str]:
+def list_threads(checkpointer: BaseCheckpointSaver[Any]) -> list[str]:
     """Ids of the threads a checkpointer holds, most recently written first."""
     seen: dict[str, None] = {}
     for item in checkpointer.list(None):

@@ -87,7 +87,7 @@ def make_model_node(
     response_tool: str | None = None,
     after_tools: Callable[[AgentState], str | None] | None = None,
     route: Callable[[list[BaseMessage], int], str | list[Send]] | None = None,
-) -> Runnable:
+) -> Runnable[AgentState, dict[str, Any] | Command[str]]:
     """Build the node that asks the model for the next step.
 
     Args:
@@ -111,7 +111,7 @@ def make_model_node(
     def _request(state: AgentState) -> list[BaseMessage]:
         return wire.prepare(system_prompt, state["messages"])
 
-    def _update(state: AgentState, outcome: CallOutcome) -> dict[str, Any] | Command:
+    def _update(state: AgentState, outcome: CallOutcome) -> dict[str, Any] | Command[str]:
         message = _with_unique_ids(_cut_calls_are_malformed(outcome.message))
         message.response_metadata = {
             **message.response_metadata,
@@ -138,18 +138,20 @@ def make_model_node(
             return update
         return Command(update=update, goto=route(new, update["steps"]))
 
-    def elsewhere(state: AgentState) -> Command | None:
+    def elsewhere(state: AgentState) -> Command[str] | None:
         if after_tools is None or not isinstance(state["messages"][-1], ToolMessage):
             return None
         goto = after_tools(state)
         return Command(goto=goto) if goto is not None else None
 
-    def call_model(state: AgentState, config: RunnableConfig) -> dict[str, Any] | Command:
+    def call_model(state: AgentState, config: RunnableConfig) -> dict[str, Any] | Command[str]:
         if (command := elsewhere(state)) is not None:
             return command
         return _update(state, pick_chain(chain).invoke(_request(state), config=config))
 
-    async def acall_model(state: AgentState, config: RunnableConfig) -> dict[str, Any] | Command:
+    async def acall_model(
+        state: AgentState, config: RunnableConfig
+    ) -> dict[str, Any] | Command[str]:
         if (command := elsewhere(state)) is not None:
             return command
         return _update(state, await pick_chain(chain).ainvoke(_request(state), config=config))

@@ -20,7 +20,7 @@ __all__ = ["node"]
 
 def node(
     func: Callable[..., Any], afunc: Callable[..., Awaitable[Any]] | None = None, *, name: str
-) -> Runnable:
+) -> Runnable[Any, Any]:
     """A node that runs ``func`` on ``invoke`` and ``afunc`` (else ``func``) on ``ainvoke``.
 
     Args:
@@ -33,5 +33,6 @@ def node(
         async def afunc(*args: Any, **kwargs: Any) -> Any:
             return func(*args, **kwargs)
 
-        afunc.__signature__ = inspect.signature(func)  # type: ignore[attr-defined]
+        # what inspect.signature reads (functions declare no __signature__ attribute for mypy)
+        afunc.__dict__["__signature__"] = inspect.signature(func)
     return RunnableCallable(func, afunc, name=name, trace=False)

@@ -7,7 +7,7 @@ the build-time defaults costs nothing and Studio's per-run form does not rebuild
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 from nemotron_agents.agents.context import AgentContext, run_context
 from nemotron_agents.models.fallback import ModelChain
@@ -15,7 +15,8 @@ from nemotron_agents.settings import Settings
 
 __all__ = ["ChainSelector", "pick_chain"]
 
-_MODEL_FIELDS = ("model", "fallback_model", "temperature")
+_ModelField = Literal["model", "fallback_model", "temperature"]
+_MODEL_FIELDS: tuple[_ModelField, ...] = ("model", "fallback_model", "temperature")
 
 
 class ChainSelector:
@@ -49,7 +50,7 @@ class ChainSelector:
         # Models built from settings with neither a key nor a base URL could only fail, after
         # every retry and the fallback; say what to set at once instead.
         self._settings.require_endpoint()
-        update = {k: context[k] for k in _MODEL_FIELDS if k in context}  # type: ignore[literal-required]
+        update: dict[str, Any] = {k: context[k] for k in _MODEL_FIELDS if k in context}
         if all(getattr(self._settings, k) == v for k, v in update.items()):
             return self.default
         key = tuple(sorted(update.items()))

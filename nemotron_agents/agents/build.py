@@ -30,14 +30,16 @@ told to call the tool (``STRUCTURED_NUDGE`` in ``_model_node``) and asked again.
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Sequence
-from typing import Any
+from collections.abc import Callable, Collection, Sequence
+from typing import Any, Literal
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
+from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from langgraph.graph import END, START, StateGraph
-from langgraph.types import Send
+from langgraph.graph.state import CompiledStateGraph
+from langgraph.types import Checkpointer, Send
 from pydantic import BaseModel
 
 from nemotron_agents.agents._model_node import make_model_node, steps_so_far
@@ -55,9 +57,9 @@ from nemotron_agents.agents.tools_node import ResponseTool, ToolStep
 from nemotron_agents.errors import ConfigError
 from nemotron_agents.models.factory import fallback_model as default_fallback
 from nemotron_agents.models.factory import primary_model
-from nemotron_agents.models.fallback import ModelChain
+from nemotron_agents.models.fallback import ChatRunnable, ModelChain
 from nemotron_agents.settings import Settings
-from nemotron_agents.tools import ToolRegistry
+from nemotron_agents.tools import Tool, ToolRegistry
 from nemotron_agents.tools._execution import MAX_TOOL_THREADS
 from nemotron_agents.tools._output import DEFAULT_MAX_OUTPUT_CHARS
 from nemotron_agents.tools.names import NAME_PATTERN
@@ -65,11 +67,11 @@ from nemotron_agents.tools.names import NAME_PATTERN
 __all__ = ["build_agent"]
 
 
-def _is_nvidia(model: Any) -> bool:
+def _is_nvidia(model: object) -> bool:
     return type(model).__name__ == "ChatNVIDIA"
 
 
-def _response_tool(response_format: type[BaseModel]) -> tuple[ResponseTool, dict[str, Any]]:
+def _response_tool(response_format: object) -> tuple[ResponseTool, dict[str, Any]]:
     if not (isinstance(response_format, type) and issubclass(response_format, BaseModel)):
         raise ConfigError(
             f"response_format must be a pydantic BaseModel class, got {response_format!r}"
@@ -84,7 +86,9 @@ def _response_tool(response_format: type[BaseModel]) -> tuple[ResponseTool, dict
     return ResponseTool(name=name, schema=response_format), schema
 
 
-def _bind(model: Any, schemas: list[dict[str, Any]], *, required: bool, role: str) -> Any:
+def _bind(
+    model: BaseChatModel, schemas: list[dict[str, Any]], *, required: bool, role: str
+) -> ChatRunnable:
     if not schemas:
         return model
     try:
@@ -99,14 +103,14 @@ def _bind(model: Any, schemas: list[dict[str, Any]], *, required: bool, role: st
 def build_agent(
     *,
     model: BaseChatModel | None = None,
-    tools: ToolRegistry | Sequence[Any] = (),
-    fallback_model: BaseChatModel | bool | None = None,
+    tools: ToolRegistry | Sequence[Tool | BaseTool | Callable[..., Any]] = (),
+    fallback_model: BaseChatModel | Literal[False] | None = None,
     summarizer: BaseChatModel | None = None,
     system_prompt: str | None = None,
     max_steps: int = 25,
     max_history_tokens: int | None = None,
     response_format: type[BaseModel] | None = None,
-    checkpointer: Any = None,
+    checkpointer: Checkpointer | None = None,
     settings: Settings | None = None,
     max_retries: int | None = None,
     initial_delay: float = 1.0,
@@ -114,7 +118,7 @@ def build_agent(
     return_direct: Collection[str] = (),
     max_output_chars: int | None = DEFAULT_MAX_OUTPUT_CHARS,
     name: str = "agent",
-) -> Any:
+) -> CompiledStateGraph[AgentState, AgentContext, InputState, OutputState]:
     """Build and compile the tool-calling agent graph.
 
     Building makes no network call and needs no API key.
@@ -166,11 +170,7 @@ def build_agent(
             f"max_history_tokens must be at least {MIN_HISTORY_TOKENS} (or None), got "
             f"{max_history_tokens}"
         )
-    if max_output_chars is not None and (
-        isinstance(max_output_chars, bool)
-        or not isinstance(max_output_chars, int)
-        or max_output_chars < 1
-    ):
+    if max_output_chars is not None and not _positive_int(max_output_chars):
         raise ConfigError(
             f"max_output_chars must be a positive whole number (or None), got {max_output_chars!r}"
         )
@@ -194,13 +194,14 @@ def build_agent(
     required = response_format is not None
     retries = settings.max_retries if max_retries is None else max_retries
 
-    def chain_of(models: list[Any]) -> ModelChain:
+    def chain_of(models: list[ChatRunnable]) -> ModelChain:
         return ModelChain(
             models, max_retries=retries, initial_delay=initial_delay, max_delay=max_delay
         )
 
     def agent_chain(run_settings: Settings) -> ModelChain:
         primary = model if model is not None else primary_model(run_settings)
+        fallback: BaseChatModel | None
         if fallback_model is None and (model is None or _is_nvidia(model)):
             fallback = default_fallback(run_settings)
         else:
@@ -213,8 +214,9 @@ def build_agent(
     def summary_chain(run_settings: Settings) -> ModelChain:
         if summarizer is not None:
             return chain_of([summarizer])
-        nvidia = model is None or _is_nvidia(model)
-        return chain_of([default_fallback(run_settings) if nvidia else model])
+        if model is None or _is_nvidia(model):
+            return chain_of([default_fallback(run_settings)])
+        return chain_of([model])
 
     # A run's context may name other models, but only where the agent builds them from settings.
     chains = ChainSelector(
@@ -269,7 +271,7 @@ def build_agent(
     agent = make_model_node(
         chains,
         system_prompt=system_prompt,
-        response_tool=response_tool and response_tool.name,
+        response_tool=response_tool.name if response_tool is not None else None,
         after_tools=after_tools,
         route=route_after_model,
     )
@@ -293,6 +295,10 @@ def build_agent(
         recursion_limit=recursion_backstop(max_steps),
         max_concurrency=MAX_TOOL_THREADS,
     )
+
+
+def _positive_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
 
 
 def _answered_by(state: AgentState, tool_names: Collection[str]) -> bool:

@@ -30,7 +30,7 @@ STOPPED_TEMPLATE = (
 )
 
 
-def make_finish_node(*, max_steps: int) -> Runnable:
+def make_finish_node(*, max_steps: int) -> Runnable[AgentState, dict[str, Any]]:
     """Build the node that writes the "stopped after N steps" answer.
 
     Args:

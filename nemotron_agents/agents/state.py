@@ -5,9 +5,10 @@ Everything here is plain data (no model objects, no secrets), so any checkpointe
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated, Any
 
-from langchain_core.messages import AnyMessage
+from langchain_core.messages import AnyMessage, MessageLikeRepresentation
 from langgraph.graph.message import add_messages
 
 # pydantic (and so LangGraph Studio's input form) needs typing_extensions' TypedDict below 3.12.
@@ -66,9 +67,11 @@ class ModelTurn(TypedDict, total=False):
 
 
 class InputState(TypedDict):
-    """What a caller sends: new messages."""
+    """What a caller sends: new messages, as messages or in any form LangChain turns into one
+    (``("user", "Hi")``, ``{"role": "user", "content": "Hi"}``, a plain string)."""
 
-    messages: Annotated[list[AnyMessage], add_messages]
+    # A Sequence, so a list of any message type passes the checker (a list is invariant).
+    messages: Annotated[Sequence[AnyMessage | MessageLikeRepresentation], add_messages]
 
 
 class OutputState(TypedDict, total=False):

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from langchain_core.messages import (
     AIMessage,
@@ -71,8 +71,11 @@ _CHARS_PER_TOKEN = 4
 WINDOW_SHARE = 0.75
 #: Smallest history budget accepted (a summary plus the question must fit).
 MIN_HISTORY_TOKENS = 100
+# A message cut to fit keeps its type.
+_M = TypeVar("_M", bound=BaseMessage)
+
 # What the summarize node works out: cut results by id, the summariser's prompt, the kept tail.
-_Plan = tuple[dict[str, ToolMessage], "list[BaseMessage] | None", list[BaseMessage]]
+_Plan = tuple[dict[str, BaseMessage], "list[BaseMessage] | None", list[BaseMessage]]
 
 
 def history_tokens(messages: Sequence[BaseMessage]) -> int:
@@ -136,8 +139,8 @@ def safe_cut(messages: Sequence[BaseMessage], keep_tokens: int) -> int:
     for index, message in enumerate(messages):
         if isinstance(message, AIMessage):
             for call in [*message.tool_calls, *message.invalid_tool_calls]:
-                if call.get("id"):
-                    owner[call["id"]] = index
+                if call_id := call.get("id"):
+                    owner[call_id] = index
     moved = True
     while moved and cut > 0:
         moved = False
@@ -165,7 +168,9 @@ def fit_tool_results(messages: Sequence[BaseMessage], max_tokens: int) -> dict[s
     for message in messages:
         if isinstance(message, AIMessage):
             calls = [*message.tool_calls, *message.invalid_tool_calls]
-            calls_per_turn.update((call.get("id"), len(calls)) for call in calls)
+            for call in calls:
+                if (call_id := call.get("id")) is not None:
+                    calls_per_turn[call_id] = len(calls)
     cut: dict[str, ToolMessage] = {}
     for message in messages:
         if not (
@@ -192,7 +197,7 @@ def fit_long_messages(messages: Sequence[BaseMessage], max_tokens: int) -> dict[
     }
 
 
-def _cut_to(message: BaseMessage, room: int) -> Any:
+def _cut_to(message: _M, room: int) -> _M:
     total = len(str(message.content))
     # the marker's numbers have at most as many digits as `room`: the cut text fits in it
     shown = max(0, room - len(BUDGET_CUT_MARKER.format(shown=room, total=total)))
@@ -231,7 +236,7 @@ def _transcript(messages: Sequence[BaseMessage]) -> str:
 
 def make_summarize_node(
     chain: ModelChain | Callable[[AgentContext], ModelChain], *, max_history_tokens: int
-) -> Runnable:
+) -> Runnable[AgentState, dict[str, Any]]:
     """Build the node that summarises the old part of the history.
 
     Args:
@@ -243,12 +248,12 @@ def make_summarize_node(
 
     def plan(state: AgentState) -> _Plan:
         """The cut results, the summariser's prompt (``None``: no summary needed) and the tail."""
-        messages = list(state["messages"])
-        cut_results: dict[str, Any] = {
+        messages: list[BaseMessage] = list(state["messages"])
+        cut_results: dict[str, BaseMessage] = {
             **fit_tool_results(messages, keep // 2),
             **fit_long_messages(messages, keep),
         }
-        messages = [cut_results.get(m.id, m) for m in messages]  # type: ignore[arg-type]
+        messages = [cut_results.get(m.id, m) if m.id else m for m in messages]
         cut = safe_cut(messages, keep)
         if history_tokens(messages) <= max_history_tokens or cut == 0:
             return cut_results, None, messages
@@ -278,7 +283,7 @@ def make_summarize_node(
             "turns": [outcome.turn("summarize")],
         }
 
-    def failed(cut_results: dict[str, ToolMessage], error: Exception) -> dict[str, Any]:
+    def failed(cut_results: dict[str, BaseMessage], error: Exception) -> dict[str, Any]:
         return {
             "messages": list(cut_results.values()),
             "turns": [{"node": "summarize", "failures": [["summarizer", str(error)]]}],

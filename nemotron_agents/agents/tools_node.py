@@ -33,6 +33,7 @@ Per call, the model gets exactly one ``ToolMessage``:
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,8 +45,10 @@ from pydantic import BaseModel, ValidationError
 
 from nemotron_agents.agents._node import node
 from nemotron_agents.agents.approval import review_calls
-from nemotron_agents.agents.state import AgentState
+from nemotron_agents.agents.context import AgentContext
+from nemotron_agents.agents.state import AgentState, InputState, OutputState
 from nemotron_agents.errors import ToolArgumentsError, ToolCallError, UnknownToolError
+from nemotron_agents.tools import Tool, ToolRegistry
 from nemotron_agents.tools._output import DEFAULT_MAX_OUTPUT_CHARS
 
 __all__ = [
@@ -98,8 +101,8 @@ class ResponseTool:
 
 @dataclass
 class _Job:
-    call: dict[str, Any]
-    tool: Any = None
+    call: Mapping[str, Any]
+    tool: Tool | None = None
     error: str | None = None
 
 
@@ -141,7 +144,7 @@ class ToolStep:
 
     def __init__(
         self,
-        registry: Any,
+        registry: ToolRegistry,
         *,
         response_tool: ResponseTool | None = None,
         max_output_chars: int | None = DEFAULT_MAX_OUTPUT_CHARS,
@@ -156,7 +159,9 @@ class ToolStep:
         """Nodes the agent's route may go to for a turn with calls."""
         return [APPROVAL, TOOLS] if self.needs_approval else [TOOLS]
 
-    def add_to(self, graph: StateGraph, *, then: str) -> None:
+    def add_to(
+        self, graph: StateGraph[AgentState, AgentContext, InputState, OutputState], *, then: str
+    ) -> None:
         """Add the nodes to ``graph``; after the calls, go to ``then``."""
         graph.add_node(TOOLS, node(self._run_call, self._arun_call, name=TOOLS))
         graph.add_edge(TOOLS, then)
@@ -173,12 +178,12 @@ class ToolStep:
             Send(TOOLS, {"call": c}) for c in message.tool_calls
         ]
 
-    def _tool(self, name: str) -> Any:
+    def _tool(self, name: str) -> Tool | None:
         return self.registry.get(name) if name in self.registry else None
 
     # --- approval ---------------------------------------------------------------------------
 
-    def _approve(self, state: AgentState) -> Command:
+    def _approve(self, state: AgentState) -> Command[str]:
         message = _last_ai(state)
         asked = message.tool_calls if message else []
         jobs = [_Job(call=c, tool=self._tool(c["name"])) for c in asked]

@@ -23,6 +23,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, convert_to_messages
 
 from nemotron_agents.errors import ConfigError, NemotronAgentsError
@@ -216,7 +217,7 @@ def _read(message: AIMessage, registry: ToolRegistry) -> Answer:
         return registry.source_name(name) if name and name in registry else str(name)
 
     calls = [Call(source(c["name"]), c.get("args") or {}) for c in message.tool_calls]
-    usage = message.usage_metadata or {}
+    usage: Mapping[str, Any] = message.usage_metadata or {}
     text = message.content if isinstance(message.content, str) else json.dumps(message.content)
     return Answer(
         calls=calls,
@@ -228,7 +229,7 @@ def _read(message: AIMessage, registry: ToolRegistry) -> Answer:
 
 
 async def ask(
-    chat: Any,
+    chat: BaseChatModel,
     question: Question,
     *,
     max_retries: int = 2,

@@ -235,6 +235,6 @@ def grade(question: Question, calls: Sequence[Call], *, malformed: Sequence[str]
         return PASS
     want = len(question.ground_truth or ())
     if len(calls) != want:
-        names = ", ".join(c.name for c in calls)
-        return _fail("wrong_count", f"{len(calls)} call(s) ({names}), expected {want}")
+        called = ", ".join(c.name for c in calls)
+        return _fail("wrong_count", f"{len(calls)} call(s) ({called}), expected {want}")
     return _match_calls(question, calls)

@@ -15,7 +15,10 @@ from typing import Any
 from nemotron_agents.errors import NemotronAgentsError
 from nemotron_agents.eval.bfcl import Question
 
-__all__ = ["NO_CALL_TEXT", "UNKNOWN_TEXT", "OraclePolicy", "oracle_arguments"]
+__all__ = ["NO_CALL_TEXT", "UNKNOWN_TEXT", "OraclePolicy", "OracleReply", "oracle_arguments"]
+
+#: A reply for the emulator: text, or the calls to make (``{"name", "arguments"}`` each).
+OracleReply = str | list[dict[str, Any]]
 
 #: The oracle's answer to an irrelevance question.
 NO_CALL_TEXT = "None of the offered functions fits this request."
@@ -80,7 +83,7 @@ class OraclePolicy:
     """
 
     def __init__(self, questions: Iterable[Question]) -> None:
-        self._replies: dict[Any, Any] = {}
+        self._replies: dict[tuple[tuple[str, ...], tuple[str, ...]], OracleReply] = {}
         for question in questions:
             try:
                 registry = question.registry
@@ -90,7 +93,7 @@ class OraclePolicy:
             self._replies[_key(users, registry.names())] = self._reply(question)
 
     @staticmethod
-    def _reply(question: Question) -> Any:
+    def _reply(question: Question) -> OracleReply:
         registry = question.registry
         if question.expects == "no_call":
             return NO_CALL_TEXT
@@ -106,7 +109,7 @@ class OraclePolicy:
             )
         return calls
 
-    def __call__(self, body: dict[str, Any]) -> Any:
+    def __call__(self, body: dict[str, Any]) -> OracleReply:
         users = (
             _text(m.get("content")) for m in body.get("messages") or [] if m.get("role") == "user"
         )

@@ -13,7 +13,9 @@ import asyncio
 import json
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Required, TextIO, TypedDict, Unpack
+
+from langchain_core.language_models import BaseChatModel
 
 from nemotron_agents.eval.bfcl import Answer, Question, ask
 from nemotron_agents.eval.grade import Grade, grade
@@ -21,6 +23,7 @@ from nemotron_agents.eval.grade import Grade, grade
 __all__ = [
     "ANSWERS_FILE",
     "Record",
+    "RunOptions",
     "evaluate",
     "make_record",
     "read_answers",
@@ -82,7 +85,7 @@ async def run_questions(
     questions: Sequence[Question],
     models: Sequence[str],
     *,
-    chat_for: Callable[[str], Any],
+    chat_for: Callable[[str], BaseChatModel],
     concurrency: int = 4,
     max_retries: int = 2,
     before_request: Callable[[], Awaitable[Any]] | None = None,
@@ -172,7 +175,7 @@ async def run_questions(
     return [done[(m, q.category, q.id)] for m, q in plan]
 
 
-async def _stop(tasks: list[asyncio.Future[Record]], in_flight: set[Any], grace: float) -> None:
+async def _stop(tasks: Sequence[asyncio.Future[Record]], in_flight: set[Any], grace: float) -> None:
     """Drop the queued requests, give those in flight ``grace`` seconds, then drop them too.
 
     Letting sent requests finish keeps their answers, and closes their connections cleanly
@@ -188,7 +191,7 @@ async def _stop(tasks: list[asyncio.Future[Record]], in_flight: set[Any], grace:
     await asyncio.gather(*tasks, return_exceptions=True)
 
 
-def _open(path: Path | str | None) -> Any:
+def _open(path: Path | str | None) -> TextIO | None:
     if path is None:
         return None
     path = Path(path)
@@ -204,6 +207,21 @@ def _open(path: Path | str | None) -> Any:
     return sink
 
 
-def evaluate(questions: Sequence[Question], models: Iterable[str], **options: Any) -> list[Record]:
+class RunOptions(TypedDict, total=False):
+    """The keyword options of :func:`run_questions`, as :func:`evaluate` passes them on."""
+
+    chat_for: Required[Callable[[str], BaseChatModel]]
+    concurrency: int
+    max_retries: int
+    before_request: Callable[[], Awaitable[Any]] | None
+    answers_path: Path | str | None
+    on_start: Callable[[int, int], None] | None
+    on_record: Callable[[Record], None] | None
+    stop_grace: float
+
+
+def evaluate(
+    questions: Sequence[Question], models: Iterable[str], **options: Unpack[RunOptions]
+) -> list[Record]:
     """:func:`run_questions` from synchronous code (its own event loop)."""
     return asyncio.run(run_questions(questions, list(models), **options))

@@ -13,10 +13,17 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
+from langchain_core.messages import (
+    AIMessage,
+    AnyMessage,
+    BaseMessage,
+    HumanMessage,
+    SystemMessage,
+    ToolMessage,
+)
 from langchain_core.runnables import RunnableConfig, RunnableLambda
 from typing_extensions import TypedDict
 
@@ -63,6 +70,12 @@ UNVERIFIED_NOTE = (
 _CITATION_RE = re.compile(r"(?<![\w/.-])((?:[\w.-]+/)*[\w.-]+\.[A-Za-z0-9]+):(\d+)(?:[-–](\d+))?")
 
 
+class _Conversation(TypedDict, total=False):
+    """The part of the research graph's state the writer reads."""
+
+    messages: list[AnyMessage]
+
+
 class Citation(TypedDict):
     """A ``path:line`` the final answer cites.
 
@@ -93,7 +106,9 @@ def gather_notes(messages: Sequence[BaseMessage]) -> list[str]:
     Repeated calls (same tool, same arguments) are kept once; error results are left out.
     """
     run = _this_run(messages)
-    calls = {c["id"]: c for m in run if isinstance(m, AIMessage) for c in m.tool_calls}
+    calls: dict[str | None, Mapping[str, Any]] = {
+        c["id"]: c for m in run if isinstance(m, AIMessage) for c in m.tool_calls
+    }
     notes: list[str] = []
     seen: set[str] = set()
     for message in run:
@@ -141,7 +156,9 @@ def check_citations(answer: str, folder: Folder) -> list[Citation]:
     return found
 
 
-def make_write_node(chain: Chain, *, folder: Folder) -> RunnableLambda:
+def make_write_node(
+    chain: Chain, *, folder: Folder
+) -> RunnableLambda[_Conversation, dict[str, Any]]:
     """Build the ``write_answer`` node.
 
     Args:
@@ -156,7 +173,7 @@ def make_write_node(chain: Chain, *, folder: Folder) -> RunnableLambda:
         ``usage`` and ``turns``.
     """
 
-    def plan(state: dict[str, Any]) -> tuple[AIMessage | None, list[BaseMessage] | None]:
+    def plan(state: _Conversation) -> tuple[AIMessage | None, list[BaseMessage] | None]:
         run = _this_run(state.get("messages") or [])
         draft = (
             run[-1] if run and isinstance(run[-1], AIMessage) and not run[-1].tool_calls else None
@@ -202,7 +219,7 @@ def make_write_node(chain: Chain, *, folder: Folder) -> RunnableLambda:
             **recorded(outcome, "write_answer"),
         }
 
-    def write(state: dict[str, Any], config: RunnableConfig) -> dict[str, Any]:
+    def write(state: _Conversation, config: RunnableConfig) -> dict[str, Any]:
         draft, request = plan(state)
         if draft is None or request is None:
             return keep_draft(draft)
@@ -212,7 +229,7 @@ def make_write_node(chain: Chain, *, folder: Folder) -> RunnableLambda:
             return keep_draft(draft, turns=[failed_turn("write_answer", exc)])
         return written(draft, outcome)
 
-    async def awrite(state: dict[str, Any], config: RunnableConfig) -> dict[str, Any]:
+    async def awrite(state: _Conversation, config: RunnableConfig) -> dict[str, Any]:
         draft, request = plan(state)
         # Checking citations reads files: in a worker thread, never on the event loop.
         if draft is None or request is None:

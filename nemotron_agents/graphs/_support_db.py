@@ -292,7 +292,7 @@ class SupportDB:
     def _own_order(
         self, db: sqlite3.Connection, order_id: int, customer_id: int
     ) -> tuple[Any, ...]:
-        row = db.execute(_ORDER, (order_id,)).fetchone()
+        row: tuple[Any, ...] | None = db.execute(_ORDER, (order_id,)).fetchone()
         if row is None or row[1] != customer_id:
             # Same answer whether the order exists or not: nothing leaks about other customers.
             ids = self._ids(db, customer_id)

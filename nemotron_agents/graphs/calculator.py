@@ -8,12 +8,20 @@ The generic tool loop of :func:`~nemotron_agents.agents.build_agent`: the model 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Literal
 
 from langchain_core.language_models import BaseChatModel
+from langgraph.graph.state import CompiledStateGraph
+from langgraph.types import Checkpointer
 
-from nemotron_agents.agents import build_agent
-from nemotron_agents.graphs.spec import GraphSpec, lazy_graph
+from nemotron_agents.agents import (
+    AgentContext,
+    AgentState,
+    InputState,
+    OutputState,
+    build_agent,
+)
+from nemotron_agents.graphs.spec import CompiledGraph, GraphSpec, lazy_graph
 from nemotron_agents.settings import Settings
 from nemotron_agents.tools import Tool, ToolRegistry
 from nemotron_agents.tools.builtin import CALCULATOR_TOOLS
@@ -33,12 +41,12 @@ SYSTEM_PROMPT = (
 def build_graph(
     *,
     model: BaseChatModel | None = None,
-    fallback_model: BaseChatModel | bool | None = None,
+    fallback_model: BaseChatModel | Literal[False] | None = None,
     settings: Settings | None = None,
-    checkpointer: Any = None,
+    checkpointer: Checkpointer | None = None,
     max_steps: int = 10,
     extra_tools: Sequence[Tool] = (),
-) -> Any:
+) -> CompiledStateGraph[AgentState, AgentContext, InputState, OutputState]:
     """The calculator agent graph.
 
     Args:
@@ -70,10 +78,10 @@ SPEC = GraphSpec(
 )
 
 
-async def make_graph() -> Any:
+async def make_graph() -> CompiledGraph:
     """The graph ``langgraph.json`` serves (LangGraph Studio, ``langgraph dev``)."""
     return await SPEC.acompiled()
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> CompiledGraph:
     return lazy_graph(SPEC, name, __name__)  # ``graph``, built on first access

@@ -22,15 +22,16 @@ sections (each with ``text`` or ``error``); the report itself is the last messag
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
 from langchain_core.runnables import RunnableConfig, RunnableLambda
 from langgraph.graph import END, START, StateGraph
-from langgraph.types import Send
+from langgraph.graph.state import CompiledStateGraph
+from langgraph.types import Checkpointer, Send
 from pydantic import BaseModel, Field
-from typing_extensions import TypedDict
+from typing_extensions import TypedDict, Unpack
 
 from nemotron_agents.agents import build_agent
 from nemotron_agents.agents._run_models import ChainSelector
@@ -45,7 +46,7 @@ from nemotron_agents.graphs._model_calls import (
     recorded,
     text_of,
 )
-from nemotron_agents.graphs.spec import GraphSpec, lazy_graph
+from nemotron_agents.graphs.spec import CompiledGraph, GraphSpec, lazy_graph
 from nemotron_agents.models.factory import fallback_model as nemo_12b
 from nemotron_agents.models.factory import primary_model
 from nemotron_agents.models.fallback import CallOutcome, ModelChain
@@ -233,7 +234,15 @@ def _writer_request(task: WriterTask) -> list[BaseMessage]:
     return [SystemMessage(WRITER_PROMPT), HumanMessage(ask)]
 
 
-def _section(task: WriterTask, **result: Any) -> WrittenSection:
+class _Result(TypedDict, total=False):
+    """What a writer left of one section: ``text`` and ``model``, or the ``error``."""
+
+    text: str
+    model: str
+    error: str
+
+
+def _section(task: WriterTask, **result: Unpack[_Result]) -> WrittenSection:
     return WrittenSection(
         plan=task["plan"], number=task["number"], heading=task["heading"], **result
     )
@@ -254,7 +263,7 @@ def _failed(task: WriterTask, error: ModelCallError) -> dict[str, Any]:
     }
 
 
-def make_writer_node(chain: Chain) -> RunnableLambda:
+def make_writer_node(chain: Chain) -> RunnableLambda[WriterTask, dict[str, Any]]:
     """The ``write_section`` node: one section, one model call; a failure is recorded, not raised.
 
     Args:
@@ -310,12 +319,12 @@ def assemble(state: ReportState) -> dict[str, Any]:
 def build_graph(
     *,
     model: BaseChatModel | None = None,
-    fallback_model: BaseChatModel | bool | None = None,
+    fallback_model: BaseChatModel | Literal[False] | None = None,
     writer_model: BaseChatModel | None = None,
     settings: Settings | None = None,
-    checkpointer: Any = None,
+    checkpointer: Checkpointer | None = None,
     max_steps: int = 4,
-) -> Any:
+) -> CompiledStateGraph[ReportState, AgentContext, InputState, ReportOutput]:
     """The report graph.
 
     Args:
@@ -381,10 +390,10 @@ SPEC = GraphSpec(
 )
 
 
-async def make_graph() -> Any:
+async def make_graph() -> CompiledGraph:
     """The graph ``langgraph.json`` serves (LangGraph Studio, ``langgraph dev``)."""
     return await SPEC.acompiled()
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> CompiledGraph:
     return lazy_graph(SPEC, name, __name__)  # ``graph``, built on first access

@@ -22,12 +22,14 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Literal
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AnyMessage
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.message import add_messages
+from langgraph.graph.state import CompiledStateGraph
+from langgraph.types import Checkpointer
 
 # pydantic (and so LangGraph Studio's forms) needs typing_extensions' TypedDict below 3.12.
 from typing_extensions import TypedDict
@@ -38,7 +40,7 @@ from nemotron_agents.agents.context import AgentContext, recursion_backstop
 from nemotron_agents.agents.state import InputState, ModelTurn, add_turns, merge_usage
 from nemotron_agents.errors import ConfigError
 from nemotron_agents.graphs._research_writer import Citation, make_write_node
-from nemotron_agents.graphs.spec import GraphSpec, lazy_graph
+from nemotron_agents.graphs.spec import CompiledGraph, GraphSpec, lazy_graph
 from nemotron_agents.models.factory import fallback_model as nemo_12b
 from nemotron_agents.models.fallback import ModelChain
 from nemotron_agents.settings import Settings
@@ -127,14 +129,14 @@ def research_tools(
 def build_graph(
     *,
     model: BaseChatModel | None = None,
-    fallback_model: BaseChatModel | bool | None = None,
+    fallback_model: BaseChatModel | Literal[False] | None = None,
     writer_model: BaseChatModel | None = None,
     settings: Settings | None = None,
-    checkpointer: Any = None,
+    checkpointer: Checkpointer | None = None,
     max_steps: int = 12,
     root: str | os.PathLike[str] | None = None,
     cache_dir: str | os.PathLike[str] | None = None,
-) -> Any:
+) -> CompiledStateGraph[ResearchState, AgentContext, InputState, ResearchState]:
     """The research graph: ``research`` (agent subgraph) then ``write_answer``.
 
     Args:
@@ -207,10 +209,10 @@ SPEC = GraphSpec(
 )
 
 
-async def make_graph() -> Any:
+async def make_graph() -> CompiledGraph:
     """The graph ``langgraph.json`` serves (LangGraph Studio, ``langgraph dev``)."""
     return await SPEC.acompiled()
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> CompiledGraph:
     return lazy_graph(SPEC, name, __name__)  # ``graph``, built on first access

@@ -38,6 +38,8 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 from langchain_core.runnables import RunnableConfig, RunnableLambda
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from langgraph.graph import END, START, StateGraph
+from langgraph.graph.state import CompiledStateGraph
+from langgraph.types import Checkpointer
 from pydantic import BaseModel, Field, ValidationError
 from typing_extensions import TypedDict
 
@@ -55,7 +57,7 @@ from nemotron_agents.graphs._model_calls import (
     recorded,
     text_of,
 )
-from nemotron_agents.graphs.spec import GraphSpec, lazy_graph
+from nemotron_agents.graphs.spec import CompiledGraph, GraphSpec, lazy_graph
 from nemotron_agents.models.factory import fallback_model as nemo_12b
 from nemotron_agents.models.fallback import CallOutcome, ModelChain, model_id
 from nemotron_agents.settings import Settings
@@ -208,7 +210,7 @@ def _decision(message: AIMessage) -> RouteDecision | None:
     return None
 
 
-def make_classify_node(chain: Chain, *, prompt: str) -> RunnableLambda:
+def make_classify_node(chain: Chain, *, prompt: str) -> RunnableLambda[RouterState, dict[str, Any]]:
     """The ``classify`` node: one forced ``route`` call on the cheap model.
 
     Args:
@@ -252,7 +254,9 @@ def make_classify_node(chain: Chain, *, prompt: str) -> RunnableLambda:
 # -- nemo_answer -------------------------------------------------------------------------------
 
 
-def make_cheap_answer_node(chain: Chain, *, prompt: str) -> RunnableLambda:
+def make_cheap_answer_node(
+    chain: Chain, *, prompt: str
+) -> RunnableLambda[RouterState, dict[str, Any]]:
     """The ``nemo_answer`` node: the cheap model answers, or escalates by calling ``escalate``.
 
     Args:
@@ -264,14 +268,18 @@ def make_cheap_answer_node(chain: Chain, *, prompt: str) -> RunnableLambda:
         return [SystemMessage(prompt), *state["messages"]]
 
     def escalated(state: RouterState, why: str) -> RouteRecord:
-        return RouteRecord(**{**(state.get("route") or {}), "escalated": True, "escalation": why})
+        route = RouteRecord(**(state.get("route") or RouteRecord()))  # a copy: state stays
+        route["escalated"] = True
+        route["escalation"] = why
+        return route
 
     def answered(state: RouterState, outcome: CallOutcome) -> dict[str, Any]:
         message = outcome.message
         if message.tool_calls or message.invalid_tool_calls:
             # Any call (escalate, or a tool it does not have) means the answer needs tools.
             call = next(iter(message.tool_calls), None)
-            why = str((call or {}).get("args", {}).get("reason") or "it asked for a tool")
+            args = call.get("args", {}) if call is not None else {}
+            why = str(args.get("reason") or "it asked for a tool")
             return {
                 "route": escalated(state, why),
                 "overhead": outcome.usage(),
@@ -323,7 +331,7 @@ def after_cheap_answer(state: RouterState) -> str:
 
 def make_tally_node(
     *, settings: Settings, primary_id: str | None, cheap_id: str | None
-) -> RunnableLambda:
+) -> RunnableLambda[RouterState, dict[str, Any]]:
     """The ``tally`` node: the cost report and who answered.
 
     Args:
@@ -366,12 +374,12 @@ def make_tally_node(
 def build_graph(
     *,
     model: BaseChatModel | None = None,
-    fallback_model: BaseChatModel | bool | None = None,
+    fallback_model: BaseChatModel | Literal[False] | None = None,
     cheap_model: BaseChatModel | None = None,
     settings: Settings | None = None,
-    checkpointer: Any = None,
+    checkpointer: Checkpointer | None = None,
     max_steps: int = 10,
-) -> Any:
+) -> CompiledStateGraph[RouterState, AgentContext, InputState, RouterOutput]:
     """The router graph.
 
     Args:
@@ -394,14 +402,14 @@ def build_graph(
         Escalate, "escalate", ESCALATE_DESCRIPTION.format(names=", ".join(TOOLS.names()))
     )
 
-    def classifier_chain(cheap: Any, run_settings: Settings) -> ModelChain:
+    def classifier_chain(cheap: BaseChatModel, run_settings: Settings) -> ModelChain:
         forced = cheap.bind_tools([route_tool], tool_choice="any")  # a route, never prose
         return ModelChain([forced], max_retries=run_settings.max_retries)
 
-    def answer_chain(cheap: Any, run_settings: Settings) -> ModelChain:
+    def answer_chain(cheap: BaseChatModel, run_settings: Settings) -> ModelChain:
         return ModelChain([cheap.bind_tools([escalate_tool])], max_retries=run_settings.max_retries)
 
-    def chain(make: Callable[[Any, Settings], ModelChain]) -> Chain:
+    def chain(make: Callable[[BaseChatModel, Settings], ModelChain]) -> Chain:
         if given is not None:
             return make(given, settings)
         # From settings: a run's context may name another cheap model (its fallback_model).
@@ -463,10 +471,10 @@ SPEC = GraphSpec(
 )
 
 
-async def make_graph() -> Any:
+async def make_graph() -> CompiledGraph:
     """The graph ``langgraph.json`` serves (LangGraph Studio, ``langgraph dev``)."""
     return await SPEC.acompiled()
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> CompiledGraph:
     return lazy_graph(SPEC, name, __name__)  # ``graph``, built on first access

@@ -21,16 +21,41 @@ import logging
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, Protocol, TypeAlias
+
+from langchain_core.language_models import BaseChatModel
+from langgraph.graph.state import CompiledStateGraph
+from langgraph.types import Checkpointer
 
 from nemotron_agents.agents.context import AgentContext
 from nemotron_agents.errors import ConfigError
+from nemotron_agents.settings import Settings
 from nemotron_agents.tools import ToolRegistry
 from nemotron_agents.tools.mcp import MCP_CONFIG_ENV, MCPToolset, shared_toolset
 
-__all__ = ["GraphSpec", "lazy_graph"]
+__all__ = ["CompiledGraph", "GraphBuilder", "GraphSpec", "lazy_graph"]
 
 logger = logging.getLogger(__name__)
+
+#: A compiled example graph; each has its own state, context, input and output schemas.
+CompiledGraph: TypeAlias = CompiledStateGraph[Any, Any, Any, Any]
+
+
+class GraphBuilder(Protocol):
+    """A graph module's ``build_graph``: the options every graph takes, keyword-only.
+
+    A graph may take more (``db_path=``, ``extra_tools=``…), each with a default.
+    """
+
+    def __call__(
+        self,
+        *,
+        model: BaseChatModel | None = ...,
+        fallback_model: BaseChatModel | Literal[False] | None = ...,
+        settings: Settings | None = ...,
+        checkpointer: Checkpointer | None = ...,
+        max_steps: int = ...,
+    ) -> CompiledGraph: ...
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -53,7 +78,7 @@ class GraphSpec:
     name: str
     description: str
     tools: ToolRegistry | Callable[[], ToolRegistry]
-    build: Callable[..., Any]
+    build: GraphBuilder
     example: str
     context_schema: type = AgentContext
 
@@ -98,7 +123,7 @@ class GraphSpec:
         self.takes_extra_tools(required=True)
         return {"extra_tools": toolset.tools(taken=self.registry().names())}
 
-    def compiled(self) -> Any:
+    def compiled(self) -> CompiledGraph:
         """The graph as ``langgraph.json`` serves it: built once, without a checkpointer
         (``langgraph dev`` and LangGraph Server bring their own), with the tools of the MCP
         servers in ``NEMOTRON_MCP_CONFIG`` when it is set and the graph takes extra tools."""
@@ -114,7 +139,7 @@ class GraphSpec:
             _BUILT[self.name] = self.build(**options)
         return _BUILT[self.name]
 
-    async def acompiled(self) -> Any:
+    async def acompiled(self) -> CompiledGraph:
         """:meth:`compiled` for the server's async factory: a first build runs in a worker
         thread, because it may touch files (a database built on first use, an index) and
         LangGraph's dev server refuses blocking calls on its event loop."""
@@ -123,10 +148,10 @@ class GraphSpec:
         return await asyncio.to_thread(self.compiled)
 
 
-_BUILT: dict[str, Any] = {}
+_BUILT: dict[str, CompiledGraph] = {}
 
 
-def lazy_graph(spec: GraphSpec, attribute: str, module: str) -> Any:
+def lazy_graph(spec: GraphSpec, attribute: str, module: str) -> CompiledGraph:
     """Module ``__getattr__`` body: ``graph`` is :meth:`GraphSpec.compiled`, built on first access.
 
     Args:

@@ -15,33 +15,37 @@ reported to ``compose`` as a failure, so one broken part never loses the others.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Required
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AnyMessage, HumanMessage
 from langchain_core.runnables import RunnableConfig, RunnableLambda
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.message import add_messages
-from langgraph.types import Send
+from langgraph.graph.state import CompiledStateGraph
+from langgraph.types import Checkpointer, Send
 from pydantic import BaseModel, Field
 from typing_extensions import TypedDict
 
-from nemotron_agents.agents import AgentContext, ModelTurn, build_agent
+from nemotron_agents.agents import AgentContext, InputState, ModelTurn, build_agent
 from nemotron_agents.agents.state import add_turns, merge_usage
 from nemotron_agents.errors import ModelCallError
 from nemotron_agents.graphs import calculator, research, sql_analyst
-from nemotron_agents.graphs.spec import GraphSpec, lazy_graph
+from nemotron_agents.graphs.spec import CompiledGraph, GraphSpec, lazy_graph
 from nemotron_agents.settings import Settings
 from nemotron_agents.tools import ToolRegistry
 
 __all__ = ["SPEC", "SPECIALISTS", "Assignment", "Delegation", "build_graph", "make_graph"]
 
-#: The specialists the supervisor may call, by graph name.
-SPECIALISTS: dict[str, GraphSpec] = {
-    spec.name: spec for spec in (calculator.SPEC, research.SPEC, sql_analyst.SPEC)
+#: The graphs the plan may name (the schema the model sees lists them as an enum).
+Specialist = Literal["calculator", "research", "sql_analyst"]
+
+#: The specialists the supervisor may call, by graph name (their node names here).
+SPECIALISTS: dict[Specialist, GraphSpec] = {
+    "calculator": calculator.SPEC,
+    "research": research.SPEC,
+    "sql_analyst": sql_analyst.SPEC,
 }
-# The plan may only name these (the schema the model sees lists them as an enum).
-Specialist = Literal[tuple(SPECIALISTS)]  # type: ignore[valid-type]
 
 
 class Assignment(BaseModel):
@@ -71,13 +75,11 @@ class Finding(TypedDict):
     ok: bool
 
 
-class SupervisorInput(TypedDict):
+class SupervisorInput(InputState):
     """What a caller sends: new messages."""
 
-    messages: Annotated[list[AnyMessage], add_messages]
 
-
-class SupervisorState(SupervisorInput, total=False):
+class SupervisorState(TypedDict, total=False):
     """The request, the assignments and what came back.
 
     Attributes:
@@ -88,10 +90,19 @@ class SupervisorState(SupervisorInput, total=False):
         turns: One entry per model call, over every agent of the run.
     """
 
+    messages: Required[Annotated[list[AnyMessage], add_messages]]
     assignments: list[dict[str, Any]]
     findings: Annotated[list[Finding], _findings]
     usage: Annotated[dict[str, dict[str, int]], merge_usage]
     turns: Annotated[list[ModelTurn], add_turns]
+
+
+class _Models(TypedDict):
+    """The models and settings the supervisor shares with every agent it builds."""
+
+    model: BaseChatModel | None
+    fallback_model: BaseChatModel | Literal[False] | None
+    settings: Settings
 
 
 class _Task(TypedDict):
@@ -132,11 +143,11 @@ def _final_text(out: dict[str, Any]) -> str:
 def build_graph(
     *,
     model: BaseChatModel | None = None,
-    fallback_model: BaseChatModel | bool | None = None,
+    fallback_model: BaseChatModel | Literal[False] | None = None,
     settings: Settings | None = None,
-    checkpointer: Any = None,
+    checkpointer: Checkpointer | None = None,
     max_steps: int = 10,
-) -> Any:
+) -> CompiledStateGraph[SupervisorState, AgentContext, SupervisorInput, SupervisorState]:
     """The supervisor graph.
 
     Args:
@@ -147,7 +158,7 @@ def build_graph(
         max_steps: Most model calls per specialist assignment.
     """
     settings = settings or Settings.from_env()
-    common = {"model": model, "fallback_model": fallback_model, "settings": settings}
+    common = _Models(model=model, fallback_model=fallback_model, settings=settings)
     team = "\n".join(f"- {name}: {spec.description}" for name, spec in SPECIALISTS.items())
     planner = build_agent(
         **common,
@@ -178,7 +189,7 @@ def build_graph(
         )
 
     async def aplan(state: SupervisorState, config: RunnableConfig) -> dict[str, Any]:
-        request = {"messages": [HumanMessage(_last_request(state["messages"]))]}
+        request: InputState = {"messages": [HumanMessage(_last_request(state["messages"]))]}
         return planned(state, await planner.ainvoke(request, config))
 
     def dispatch(state: SupervisorState) -> list[Send] | str:
@@ -188,7 +199,7 @@ def build_graph(
         ]
         return sends or "compose"
 
-    def specialist_node(name: str) -> RunnableLambda:
+    def specialist_node(name: Specialist) -> RunnableLambda[_Task, dict[str, Any]]:
         agent = agents[name]
 
         def found(
@@ -227,7 +238,7 @@ def build_graph(
 
         return RunnableLambda(run, afunc=arun, name=name)
 
-    def compose_request(state: SupervisorState) -> dict[str, Any]:
+    def compose_request(state: SupervisorState) -> InputState:
         findings = sorted(state.get("findings") or [], key=lambda f: f["index"])
         lines = [f"Request: {_last_request(state['messages'])}", "", "Findings:"]
         lines += [
@@ -282,10 +293,10 @@ SPEC = GraphSpec(
 )
 
 
-async def make_graph() -> Any:
+async def make_graph() -> CompiledGraph:
     """The graph ``langgraph.json`` serves (LangGraph Studio, ``langgraph dev``)."""
     return await SPEC.acompiled()
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> CompiledGraph:
     return lazy_graph(SPEC, name, __name__)  # ``graph``, built on first access

@@ -35,13 +35,15 @@ from langchain_core.messages import AnyMessage, BaseMessage, HumanMessage, ToolM
 from langchain_core.runnables import RunnableConfig, RunnableLambda
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.message import add_messages
-from langgraph.types import Command
+from langgraph.graph.state import CompiledStateGraph
+from langgraph.types import Checkpointer, Command
 from typing_extensions import TypedDict
 
-from nemotron_agents.agents import build_agent
+from nemotron_agents.agents import AgentState, InputState, OutputState, build_agent
 from nemotron_agents.agents.context import AgentContext, recursion_backstop
 from nemotron_agents.agents.state import ModelTurn, add_turns, merge_usage
 from nemotron_agents.errors import ConfigError
+from nemotron_agents.graphs._model_calls import text_of
 from nemotron_agents.graphs._support_db import SupportDB
 from nemotron_agents.graphs._support_tools import (
     DESKS,
@@ -51,7 +53,7 @@ from nemotron_agents.graphs._support_tools import (
     desk_tools,
     transfer_name,
 )
-from nemotron_agents.graphs.spec import GraphSpec, lazy_graph
+from nemotron_agents.graphs.spec import CompiledGraph, GraphSpec, lazy_graph
 from nemotron_agents.settings import Settings
 
 __all__ = [
@@ -101,10 +103,8 @@ PROMPTS: dict[str, str] = {
 }
 
 
-class SupportInput(TypedDict):
+class SupportInput(InputState):
     """What a caller sends: the customer's new message(s)."""
-
-    messages: Annotated[list[AnyMessage], add_messages]
 
 
 class SupportOutput(TypedDict, total=False):
@@ -138,12 +138,12 @@ class SupportState(SupportOutput, total=False):
 def build_graph(
     *,
     model: BaseChatModel | None = None,
-    fallback_model: BaseChatModel | bool | None = None,
+    fallback_model: BaseChatModel | Literal[False] | None = None,
     settings: Settings | None = None,
-    checkpointer: Any = None,
+    checkpointer: Checkpointer | None = None,
     max_steps: int = 10,
     db_path: str | os.PathLike[str] | None = None,
-) -> Any:
+) -> CompiledStateGraph[SupportState, AgentContext, SupportInput, SupportOutput]:
     """The support desk graph: ``triage``, ``orders`` and ``refunds`` with handoffs between them.
 
     Args:
@@ -185,11 +185,21 @@ def build_graph(
     return compiled.with_config(recursion_limit=recursion_backstop(max_steps))
 
 
-def _desk_node(desk: str, *, db: SupportDB, **agent_options: Any) -> RunnableLambda:
+def _desk_node(
+    desk: str,
+    *,
+    db: SupportDB,
+    model: BaseChatModel | None,
+    fallback_model: BaseChatModel | Literal[False] | None,
+    settings: Settings,
+    max_steps: int,
+) -> RunnableLambda[SupportState, Command[str]]:
     """The node of one desk: its agent, run on the conversation, then a handoff or the end."""
     handoff_tools = {transfer_name(other): other for other in DESKS if other != desk}
 
-    def visit(state: SupportState, config: RunnableConfig) -> tuple[Any, int]:
+    def visit(
+        state: SupportState, config: RunnableConfig
+    ) -> tuple[CompiledStateGraph[AgentState, AgentContext, InputState, OutputState], int]:
         customer_id = state.get("customer_id")
         # A turn starts with the customer's message; transfers are counted per turn.
         made = (
@@ -212,11 +222,14 @@ def _desk_node(desk: str, *, db: SupportDB, **agent_options: Any) -> RunnableLam
             system_prompt=PROMPTS[desk].format(customer=customer),
             return_direct=list(handoff_tools),
             name=desk,
-            **agent_options,
+            model=model,
+            fallback_model=fallback_model,
+            settings=settings,
+            max_steps=max_steps,
         )
         return agent, made
 
-    def conclude(state: SupportState, result: dict[str, Any], made: int) -> Command:
+    def conclude(state: SupportState, result: dict[str, Any], made: int) -> Command[str]:
         seen = {m.id for m in state["messages"]}
         new = [m for m in result["messages"] if m.id not in seen]
         target = _handoff(new, handoff_tools)
@@ -231,11 +244,11 @@ def _desk_node(desk: str, *, db: SupportDB, **agent_options: Any) -> RunnableLam
             update["customer_id"] = found
         return Command(goto=target or END, update=update)
 
-    def run(state: SupportState, config: RunnableConfig) -> Command:
+    def run(state: SupportState, config: RunnableConfig) -> Command[str]:
         agent, made = visit(state, config)
         return conclude(state, agent.invoke({"messages": state["messages"]}, config), made)
 
-    async def arun(state: SupportState, config: RunnableConfig) -> Command:
+    async def arun(state: SupportState, config: RunnableConfig) -> Command[str]:
         agent, made = visit(state, config)
         return conclude(state, await agent.ainvoke({"messages": state["messages"]}, config), made)
 
@@ -262,7 +275,7 @@ def _found_customer(new: list[BaseMessage]) -> int | None:
             and message.name == FIND_CUSTOMER
             and message.status != "error"
         ):
-            return int(json.loads(message.content)["customer_id"])
+            return int(json.loads(text_of(message))["customer_id"])
     return None
 
 
@@ -275,10 +288,10 @@ SPEC = GraphSpec(
 )
 
 
-async def make_graph() -> Any:
+async def make_graph() -> CompiledGraph:
     """The graph ``langgraph.json`` serves (LangGraph Studio, ``langgraph dev``)."""
     return await SPEC.acompiled()
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> CompiledGraph:
     return lazy_graph(SPEC, name, __name__)  # ``graph``, built on first access

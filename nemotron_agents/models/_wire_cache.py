@@ -51,9 +51,7 @@ class WireCache:
             return Hygiene.of([SystemMessage(system)] if system else [])
         key = (system, conversation_key(messages))
         entry = self._entries.get(key)
-        done = len(entry.inputs) if entry else 0
-        fresh = entry is None or shared_prefix(entry.inputs, messages) != done
-        if fresh or not entry.hygiene.feed(messages[done:]):
+        if entry is None or not _extended(entry, messages):
             self.rebuilds += 1
             entry = _Entry()
             if system:
@@ -65,3 +63,10 @@ class WireCache:
         while len(self._entries) > self._max:
             self._entries.popitem(last=False)
         return entry.hygiene.result()
+
+
+def _extended(entry: _Entry, messages: Sequence[BaseMessage]) -> bool:
+    """Feed ``entry`` the messages after its inputs; ``False`` when ``messages`` does not start
+    with them, or the new ones change earlier output (the history must be processed afresh)."""
+    done = len(entry.inputs)
+    return shared_prefix(entry.inputs, messages) == done and entry.hygiene.feed(messages[done:])

@@ -8,11 +8,14 @@ would fail with 401, so the CLI checks :meth:`Settings.require_endpoint` before 
 from __future__ import annotations
 
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from langchain_core.rate_limiters import InMemoryRateLimiter
 
 from nemotron_agents.settings import HOSTED_BASE_URL, Settings
+
+if TYPE_CHECKING:
+    from langchain_nvidia_ai_endpoints import ChatNVIDIA
 
 __all__ = ["build_chat_model", "fallback_model", "primary_model", "rate_limiter"]
 
@@ -33,7 +36,9 @@ def rate_limiter(requests_per_minute: float) -> InMemoryRateLimiter:
     return _LIMITERS[requests_per_minute]
 
 
-def build_chat_model(model_id: str, settings: Settings | None = None, **overrides: Any) -> Any:
+def build_chat_model(
+    model_id: str, settings: Settings | None = None, **overrides: Any
+) -> ChatNVIDIA:
     """A ``ChatNVIDIA`` for ``model_id`` with the settings' endpoint, key and sampling.
 
     Args:
@@ -79,13 +84,13 @@ def build_chat_model(model_id: str, settings: Settings | None = None, **override
         return ChatNVIDIA(**kwargs)
 
 
-def primary_model(settings: Settings | None = None, **overrides: Any) -> Any:
+def primary_model(settings: Settings | None = None, **overrides: Any) -> ChatNVIDIA:
     """Mistral-Nemotron (or ``settings.model``) as a ``ChatNVIDIA``."""
     settings = settings or Settings.from_env()
     return build_chat_model(settings.model, settings, **overrides)
 
 
-def fallback_model(settings: Settings | None = None, **overrides: Any) -> Any:
+def fallback_model(settings: Settings | None = None, **overrides: Any) -> ChatNVIDIA:
     """Mistral-NeMo 12B (or ``settings.fallback_model``) as a ``ChatNVIDIA``."""
     settings = settings or Settings.from_env()
     return build_chat_model(settings.fallback_model, settings, **overrides)

@@ -99,7 +99,7 @@ def parse_retry_after(value: Any) -> float | None:
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
-def _clients(model: Any) -> list[Any]:
+def _clients(model: object) -> list[Any]:
     # ChatNVIDIA keeps the last HTTP response on its sync and its async client.
     return [
         c
@@ -108,7 +108,7 @@ def _clients(model: Any) -> list[Any]:
     ]
 
 
-def forget_last_response(model: Any) -> None:
+def forget_last_response(model: object) -> None:
     """Clear the responses ``ChatNVIDIA`` remembers, so a later failure never reads a stale one."""
     for client in _clients(getattr(model, "bound", model)):
         # not ChatNVIDIA's client: nothing cached
@@ -116,7 +116,7 @@ def forget_last_response(model: Any) -> None:
             client.last_response = None
 
 
-def _retry_after_of(exc: BaseException, model: Any) -> float | None:
+def _retry_after_of(exc: BaseException, model: object) -> float | None:
     # The bare Exception carries no headers: read them from the response the client kept.
     status = _status_of(exc)
     for client in _clients(model):
@@ -137,7 +137,7 @@ def _retry_after_of(exc: BaseException, model: Any) -> float | None:
     return float(match.group(1)) if match else None
 
 
-def _model_id(model: Any) -> str | None:
+def _model_id(model: object) -> str | None:
     for attr in ("model", "model_name", "model_id"):
         value = getattr(model, attr, None)
         if isinstance(value, str):
@@ -145,7 +145,7 @@ def _model_id(model: Any) -> str | None:
     return None
 
 
-def classify(exc: BaseException, *, model: Any = None) -> ModelCallError:
+def classify(exc: BaseException, *, model: object = None) -> ModelCallError:
     """Map any chat-model exception to a :class:`ModelCallError` subclass.
 
     Args:
@@ -194,6 +194,6 @@ def classify(exc: BaseException, *, model: Any = None) -> ModelCallError:
     return err
 
 
-def is_retryable(exc: BaseException, *, model: Any = None) -> bool:
+def is_retryable(exc: BaseException, *, model: object = None) -> bool:
     """Whether ``exc`` is worth another try (see :func:`classify`)."""
     return classify(exc, model=model).retryable

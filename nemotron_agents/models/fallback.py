@@ -27,23 +27,28 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeAlias
 
+from langchain_core.language_models import LanguageModelInput
 from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.runnables import Runnable, RunnableConfig
 
 from nemotron_agents.errors import ConfigError, ModelCallError, ModelUnavailableError
 from nemotron_agents.models.failures import classify, forget_last_response
 
-__all__ = ["CallOutcome", "EmptyResponseError", "ModelChain", "model_id"]
+__all__ = ["CallOutcome", "ChatRunnable", "EmptyResponseError", "ModelChain", "model_id"]
+
+#: A chat model as a chain calls it: a ``BaseChatModel``, or one bound to tools (``bind_tools``).
+ChatRunnable: TypeAlias = Runnable[LanguageModelInput, AIMessage]
 
 
 class EmptyResponseError(Exception):
     """The model answered with neither text nor tool calls; counted as a retryable failure."""
 
 
-def model_id(model: Any) -> str:
+def model_id(model: object) -> str:
     """The model id of a chat model, bound or not (``"unknown"`` when it has none)."""
     bound = getattr(model, "bound", model)  # RunnableBinding from bind_tools
     for attr in ("model", "model_name", "model_id"):
@@ -71,7 +76,7 @@ class CallOutcome:
 
     def usage(self) -> dict[str, dict[str, int]]:
         """Token counts of this call keyed by model id, in the graph state's ``usage`` shape."""
-        meta = self.message.usage_metadata or {}
+        meta: Mapping[str, Any] = self.message.usage_metadata or {}
         counts = {k: int(meta.get(k, 0)) for k in ("input_tokens", "output_tokens", "total_tokens")}
         return {self.model: {**counts, "calls": 1}}
 
@@ -105,7 +110,7 @@ class ModelChain:
         asleep: ``asyncio.sleep`` replacement.
     """
 
-    models: Sequence[Any]
+    models: Sequence[ChatRunnable]
     max_retries: int = 2
     initial_delay: float = 1.0
     backoff_factor: float = 2.0
@@ -147,7 +152,7 @@ class ModelChain:
             return delay
         return delay * (1 + random.uniform(0, self.jitter))  # noqa: S311 (jitter, not a secret)
 
-    def _failure(self, exc: BaseException, model: Any) -> ModelCallError:
+    def _failure(self, exc: BaseException, model: ChatRunnable) -> ModelCallError:
         if isinstance(exc, EmptyResponseError):
             return ModelCallError(str(exc), retryable=True, model=model_id(model))
         return classify(exc, model=getattr(model, "bound", model))
@@ -162,7 +167,11 @@ class ModelChain:
         )
 
     def _after_failure(
-        self, exc: Exception, model: Any, retry: int, attempts: list[tuple[str, BaseException]]
+        self,
+        exc: Exception,
+        model: ChatRunnable,
+        retry: int,
+        attempts: list[tuple[str, BaseException]],
     ) -> float | None:
         """Record a failed attempt; the delay before retry number ``retry``, or None to move on.
 
@@ -176,13 +185,15 @@ class ModelChain:
         return self._delay(retry, error)
 
     @staticmethod
-    def _checked(answer: AIMessage, model: Any) -> AIMessage:
+    def _checked(answer: AIMessage, model: ChatRunnable) -> AIMessage:
         if _is_empty(answer):
             raise EmptyResponseError(f"{model_id(model)} returned an empty answer")
         return answer
 
     # invoke and ainvoke are twins: only the call and the sleep differ.
-    def invoke(self, messages: Sequence[BaseMessage], config: Any = None) -> CallOutcome:
+    def invoke(
+        self, messages: Sequence[BaseMessage], config: RunnableConfig | None = None
+    ) -> CallOutcome:
         """Call the models in order until one answers (sync)."""
         attempts: list[tuple[str, BaseException]] = []
         for position, model in enumerate(self.models):
@@ -200,7 +211,9 @@ class ModelChain:
                 self.sleep(delay)
         raise self._give_up(attempts)
 
-    async def ainvoke(self, messages: Sequence[BaseMessage], config: Any = None) -> CallOutcome:
+    async def ainvoke(
+        self, messages: Sequence[BaseMessage], config: RunnableConfig | None = None
+    ) -> CallOutcome:
         """Call the models in order until one answers (async)."""
         attempts: list[tuple[str, BaseException]] = []
         for position, model in enumerate(self.models):
@@ -222,7 +235,10 @@ class ModelChain:
 
     @staticmethod
     def _outcome(
-        answer: AIMessage, model: Any, position: int, attempts: list[tuple[str, BaseException]]
+        answer: AIMessage,
+        model: ChatRunnable,
+        position: int,
+        attempts: list[tuple[str, BaseException]],
     ) -> CallOutcome:
         return CallOutcome(
             message=answer,

@@ -192,7 +192,9 @@ class Hygiene:
     def result(self) -> list[BaseMessage]:
         """The wire history so far: one merged system message, then the body."""
         if self._head is None or self._head[0] != self.systems:
-            head = [SystemMessage(content="\n\n".join(self.systems))] if self.systems else []
+            head: list[BaseMessage] = (
+                [SystemMessage(content="\n\n".join(self.systems))] if self.systems else []
+            )
             self._head = (list(self.systems), head)
         return [*self._head[1], *self.body]
 

@@ -113,23 +113,24 @@ def run_sync(tool_name: str, call: Callable[[], T], *, timeout: float | None) ->
 
 
 def _in_thread(call: Callable[[], T], timeout: float | None) -> T:
-    outcome: dict[str, Any] = {}
+    values: list[T] = []
+    errors: list[BaseException] = []
     context = contextvars.copy_context()  # keeps LangGraph's config and callbacks visible
 
     def target() -> None:
         try:
-            outcome["value"] = context.run(call)
+            values.append(context.run(call))
         except BaseException as exc:  # noqa: BLE001 (handed to the caller below)
-            outcome["error"] = exc
+            errors.append(exc)
 
     worker = threading.Thread(target=target, name="tool-call", daemon=True)
     worker.start()
     worker.join(timeout)
     if worker.is_alive():
         raise _Overran()
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome["value"]
+    if errors:
+        raise errors[0]
+    return values[0]
 
 
 async def in_daemon_thread(call: Callable[[], T]) -> T:

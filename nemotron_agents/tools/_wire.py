@@ -44,19 +44,23 @@ def model_parameters(model: type[BaseModel]) -> dict[str, Any]:
 
 def clean_schema(schema: Mapping[str, Any]) -> dict[str, Any]:
     """Return a copy of ``schema`` with ``$ref`` inlined and ``$defs`` and titles removed."""
-    schema = copy.deepcopy(dict(schema))
-    if "$ref" in repr(schema):  # cheap pre-check: most schemas have no references
-        schema = dereference_refs(schema)
-    schema.pop("$defs", None)
-    schema.pop("definitions", None)
-    return _strip_titles(schema)
+    copied: dict[str, Any] = copy.deepcopy(dict(schema))
+    if "$ref" in repr(copied):  # cheap pre-check: most schemas have no references
+        copied = dereference_refs(copied)
+    copied.pop("$defs", None)
+    copied.pop("definitions", None)
+    return _strip_object_titles(copied)
 
 
 def _strip_titles(node: Any) -> Any:
     if isinstance(node, list):
         return [_strip_titles(item) for item in node]
-    if not isinstance(node, dict):
-        return node
+    if isinstance(node, dict):
+        return _strip_object_titles(node)
+    return node
+
+
+def _strip_object_titles(node: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in node.items():
         if key == "title" and isinstance(value, str):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 import inspect
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from typing import Any
+from typing import Any, TypedDict
 
 from pydantic import BaseModel
 
@@ -34,11 +34,20 @@ from nemotron_agents.tools._output import (
 from nemotron_agents.tools._wire import model_parameters
 from nemotron_agents.tools.names import check_name
 
-__all__ = ["NO_IMPLEMENTATION_TEMPLATE", "Tool"]
+__all__ = ["NO_IMPLEMENTATION_TEMPLATE", "Tool", "ToolOptions"]
 
 NO_IMPLEMENTATION_TEMPLATE = (
     "Tool '{tool}' has no implementation here: its arguments can be checked but it cannot run."
 )
+
+
+class ToolOptions(TypedDict, total=False):
+    """The labels and limits any way of making a :class:`Tool` accepts (see its constructor)."""
+
+    tags: Iterable[str] | str
+    timeout: float | None
+    requires_approval: bool
+    max_output_chars: int | None
 
 
 class Tool:

@@ -113,18 +113,22 @@ def tool(
             return a + b
         ```
     """
-    options = {
-        "name": name,
-        "description": description,
-        "tags": tags,
-        "timeout": timeout,
-        "requires_approval": requires_approval,
-        "max_output_chars": max_output_chars,
-        "args_schema": args_schema,
-    }
+
+    def make(f: Callable[..., Any]) -> Tool:
+        return _make_tool(
+            f,
+            name=name,
+            description=description,
+            tags=tags,
+            timeout=timeout,
+            requires_approval=requires_approval,
+            max_output_chars=max_output_chars,
+            args_schema=args_schema,
+        )
+
     if func is None:
-        return lambda f: _make_tool(f, **options)
-    return _make_tool(func, **options)
+        return make
+    return make(func)
 
 
 def _make_tool(
@@ -273,11 +277,13 @@ def _flat_model(
 ) -> tuple[Any, Any, list[str]]:
     """``model`` as the tool's argument model: its validators kept, unknown keys refused and
     descriptions from the docstring's ``Args:`` added; ``(model, wire schema, problems)``."""
-    config = {**model.model_config, "extra": "forbid"}
-    strict = type(
-        model.__name__, (model,), {"model_config": config, "__module__": model.__module__}
+    strict = create_model(
+        model.__name__,
+        __base__=model,
+        __module__=model.__module__,
+        __cls_kwargs__={"extra": "forbid"},  # config as class keywords: the rest is inherited
     )
-    described = {
+    described: dict[str, Any] = {
         name: (
             info.annotation,
             FieldInfo.merge_field_infos(info, description=doc.params[info.alias or name]),
@@ -286,7 +292,7 @@ def _flat_model(
         if not info.description and (info.alias or name) in doc.params
     }
     try:
-        built = create_model(tool_name, __base__=strict, **described)  # type: ignore[call-overload]
+        built = create_model(tool_name, __base__=strict, **described)
         return built, model_parameters(built), []
     except Exception as exc:  # noqa: BLE001 (any failure is reported as a definition problem)
         return None, None, [f"cannot build the argument schema from {model.__name__}: {exc}"]

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import copy
 import weakref
-from typing import Any
+from typing import Any, Unpack
 
 from langchain_core.runnables import RunnableConfig
 from langchain_core.tools import BaseTool, StructuredTool, ToolException
 from langchain_core.utils.function_calling import convert_to_openai_tool
+from langchain_core.utils.pydantic import TypeBaseModel
 from pydantic import BaseModel, Field
 
 from nemotron_agents.errors import ToolCallError, ToolDefinitionError
-from nemotron_agents.tools.base import Tool
+from nemotron_agents.tools.base import Tool, ToolOptions
 from nemotron_agents.tools.names import wire_name
 from nemotron_agents.tools.schema import schema_model
 
@@ -35,7 +36,7 @@ class _ConvertedTool(StructuredTool):
 
     args_model: type[BaseModel] | None = Field(default=None, exclude=True)
 
-    def get_input_schema(self, config: RunnableConfig | None = None) -> type[BaseModel]:
+    def get_input_schema(self, config: RunnableConfig | None = None) -> TypeBaseModel:
         model = self.args_model
         if model is None or _INJECTED_BY_NAME in model.model_fields:
             # ToolNode would overwrite the model's `runtime` argument with its own object
@@ -87,7 +88,7 @@ def to_langchain(tool: Tool) -> StructuredTool:
     return made
 
 
-def from_langchain(base_tool: BaseTool, **options: Any) -> Tool:
+def from_langchain(base_tool: BaseTool, **options: Unpack[ToolOptions]) -> Tool:
     """Wrap a LangChain tool; its ``tool_call_schema`` checks the arguments.
 
     Args:
@@ -102,7 +103,10 @@ def from_langchain(base_tool: BaseTool, **options: Any) -> Tool:
         raise ToolDefinitionError(f"Expected a LangChain BaseTool, got {type(base_tool).__name__}.")
     parameters = convert_to_openai_tool(base_tool)["function"]["parameters"]
     schema = base_tool.tool_call_schema
-    model = schema_model(base_tool.name, parameters)[0] if isinstance(schema, dict) else schema
+    if isinstance(schema, type) and issubclass(schema, BaseModel):
+        model = schema
+    else:  # a JSON Schema, or a pydantic v1 model (no v2 validation): a model of its JSON Schema
+        model = schema_model(base_tool.name, parameters)[0]
 
     def invoke(**kwargs: Any) -> Any:
         return base_tool.invoke(kwargs)

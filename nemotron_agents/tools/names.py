@@ -59,7 +59,7 @@ def wire_name(source_name: str) -> str:
     return name
 
 
-def check_name(name: str) -> str:
+def check_name(name: object) -> str:
     """Return ``name`` if NIM accepts it as a tool name.
 
     Args:

@@ -19,13 +19,14 @@ Leniency, on purpose, because these schemas come from elsewhere:
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Annotated, Any, Literal, Optional, Union
+from types import GenericAlias
+from typing import Annotated, Any, Literal, Optional, Union, Unpack
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from nemotron_agents.errors import ToolDefinitionError
 from nemotron_agents.tools._wire import allows_extra, clean_schema
-from nemotron_agents.tools.base import Tool
+from nemotron_agents.tools.base import Tool, ToolOptions
 from nemotron_agents.tools.names import field_name, wire_name
 
 __all__ = ["DIALECTS", "from_json_schema", "from_openai_tool", "schema_model"]
@@ -58,7 +59,7 @@ def from_json_schema(
     *,
     dialect: str = "jsonschema",
     func: Callable[..., Any] | None = None,
-    **options: Any,
+    **options: Unpack[ToolOptions],
 ) -> Tool:
     """Make a tool of an external definition.
 
@@ -101,7 +102,7 @@ def from_openai_tool(
     *,
     dialect: str = "jsonschema",
     func: Callable[..., Any] | None = None,
-    **options: Any,
+    **options: Unpack[ToolOptions],
 ) -> Tool:
     """Make a tool of ``{"type": "function", "function": {name, description, parameters}}``.
 
@@ -234,11 +235,11 @@ class _Reader:
             if isinstance(items, list):  # draft-7 tuple form: one schema per position
                 parts = [self.convert(item, [*path, str(i)]) for i, item in enumerate(items)]
                 wire["items"] = [w for _, w in parts]
-                return tuple[tuple(a for a, _ in parts)], wire  # type: ignore[misc]
+                return GenericAlias(tuple, tuple(a for a, _ in parts)), wire
             if items is None:
                 return _constrained(list[Any], node, _ARRAY_LIMITS), wire
             item_type, wire["items"] = self.convert(items, [*path, "[]"])
-            return _constrained(list[item_type], node, _ARRAY_LIMITS), wire  # type: ignore[valid-type]
+            return _constrained(GenericAlias(list, (item_type,)), node, _ARRAY_LIMITS), wire
         model, object_wire = self.object_model(node, path)
         if "type" in wire:
             object_wire["type"] = wire["type"]  # keeps ["object", "null"]
@@ -262,7 +263,7 @@ class _Reader:
             )
             if extra_wire is not None:
                 wire["additionalProperties"] = extra_wire
-            return dict[str, value_type], wire  # type: ignore[valid-type]
+            return GenericAlias(dict, (str, value_type)), wire
         required = self.required(node, properties)
         fields: dict[str, Any] = {}
         wire_props: dict[str, Any] = {}

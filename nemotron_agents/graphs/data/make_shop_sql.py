@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import random
 import sys
+from collections.abc import Sequence
 from datetime import date, timedelta
 
 SEED = 20250101
@@ -212,7 +213,7 @@ def _sql(value: object) -> str:
     return str(value)
 
 
-def _insert(table: str, rows: list[tuple]) -> str:
+def _insert(table: str, rows: Sequence[tuple[object, ...]]) -> str:
     values = ",\n".join("(" + ", ".join(_sql(v) for v in row) + ")" for row in rows)
     return f"INSERT INTO {table} VALUES\n{values};\n"
 
@@ -226,14 +227,16 @@ def generate(seed: int = SEED) -> str:
         email = f"{first}.{last}@example.com".lower()
         customers.append((i, f"{first} {last}", email, rng.choice(CITIES), joined.isoformat()))
 
-    products = []
-    for category, items in PRODUCTS.items():
-        for name, price in items:
+    products: list[tuple[int, str, str, int]] = []
+    for category, listed in PRODUCTS.items():
+        for name, price in listed:
             products.append((len(products) + 1, name, category, price))
 
     # A few customers buy a lot, some never: weights make "top customer" questions meaningful.
     weights = [rng.choice([0, 1, 2, 3, 6]) for _ in customers]
-    orders, items, refunds = [], [], []
+    orders: list[tuple[int, int, str, str]] = []
+    items: list[tuple[int, int, int, int]] = []  # order_items rows
+    refunds: list[tuple[int, int, int, str, str]] = []
     placed_days = sorted(_day(rng, FIRST_DAY, LAST_DAY) for _ in range(N_ORDERS))
     for order_id, placed in enumerate(placed_days, start=1):
         # Nobody orders before joining.

@@ -21,6 +21,7 @@ from __future__ import annotations
 import sqlite3
 import time
 from pathlib import Path
+from typing import Literal
 
 __all__ = [
     "SAFE_FUNCTIONS",
@@ -241,7 +242,7 @@ class GuardedConnection:
     def __exit__(self, *exc: object) -> None:
         self.conn.close()
 
-    def execute(self, sql: str, params: tuple = ()) -> sqlite3.Cursor:
+    def execute(self, sql: str, params: tuple[object, ...] = ()) -> sqlite3.Cursor:
         """Prepare and start one statement, with the deadline starting now.
 
         Raises:
@@ -287,7 +288,9 @@ class _Translate:
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, kind: type | None, exc: BaseException | None, _tb: object) -> bool:
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, _tb: object
+    ) -> Literal[False]:
         if not isinstance(exc, sqlite3.Error):
             return False
         if self.guard._timed_out:

@@ -253,7 +253,7 @@ def _known_table(db: GuardedConnection, table: str) -> str:
     raise ToolRetry(f"No table named {table!r}.{hint} Tables: {', '.join(tables)}.")
 
 
-def _pragma(db: GuardedConnection, pragma: str, name: str) -> list[tuple]:
+def _pragma(db: GuardedConnection, pragma: str, name: str) -> list[tuple[Any, ...]]:
     return db.execute(f"PRAGMA {pragma}({_quote(name)})").fetchall()
 
 
@@ -261,7 +261,8 @@ def _count(db: GuardedConnection, table: str) -> int | str:
     try:
         with db.translate_errors():
             # names come from the schema and are quoted; the connection is read-only
-            return db.execute(f"SELECT count(*) FROM {_quote(table)}").fetchone()[0]  # noqa: S608
+            count: int = db.execute(f"SELECT count(*) FROM {_quote(table)}").fetchone()[0]  # noqa: S608
+            return count
     except QueryTimeout:
         return "too many to count"
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import difflib
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 __all__ = ["DIMENSIONS", "UnitError", "convert", "dimension_of", "find_dimension", "known_units"]
@@ -159,8 +160,16 @@ _AMBIGUOUS_ANY_CASE = {
 }
 
 # Temperature conversions through Celsius; (F - 32) * 5 / 9 keeps 212 F -> 100 C exact.
-_TO_CELSIUS = {"C": lambda v: v, "F": lambda v: (v - 32) * 5 / 9, "K": lambda v: v - 273.15}
-_FROM_CELSIUS = {"C": lambda c: c, "F": lambda c: c * 9 / 5 + 32, "K": lambda c: c + 273.15}
+_TO_CELSIUS: dict[str, Callable[[float], float]] = {
+    "C": lambda v: v,
+    "F": lambda v: (v - 32) * 5 / 9,
+    "K": lambda v: v - 273.15,
+}
+_FROM_CELSIUS: dict[str, Callable[[float], float]] = {
+    "C": lambda c: c,
+    "F": lambda c: c * 9 / 5 + 32,
+    "K": lambda c: c + 273.15,
+}
 _ABSOLUTE_ZERO = {"C": -273.15, "F": -459.67, "K": 0.0}
 
 
@@ -247,7 +256,7 @@ def _lookup(text: object, role: str, other: object = None) -> _Unit:
     )
 
 
-def find_dimension(unit: str) -> str | None:
+def find_dimension(unit: object) -> str | None:
     """The dimension of a known, unambiguous unit, else ``None``.
 
     Unlike :func:`dimension_of` it never raises and builds no suggestion, so trying many words

@@ -19,10 +19,11 @@ import logging
 import sys
 import tempfile
 from collections.abc import AsyncIterator
-from typing import IO, Any
+from typing import Any, TextIO
 
 import httpx2
 from mcp import Client, StdioServerParameters, types
+from mcp.client import Transport
 from mcp.client.stdio import stdio_client
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
@@ -96,7 +97,7 @@ class ServerConnection:
         self._stop: asyncio.Event | None = None
         self._broken = False
         self._lock: asyncio.Lock | None = None
-        self._stderr: IO[str] | None = None
+        self._stderr: TextIO | None = None
 
     @property
     def name(self) -> str:
@@ -192,7 +193,7 @@ class ServerConnection:
                     env=dict(config.env) or None,
                     cwd=config.cwd,
                 )
-                transport: Any = stdio_client(params, errlog=self._stderr or sys.stderr)
+                transport: Transport = stdio_client(params, errlog=self._stderr or sys.stderr)
             else:
                 http = await stack.enter_async_context(
                     httpx2.AsyncClient(headers=dict(config.headers), timeout=_HTTP_TIMEOUT)

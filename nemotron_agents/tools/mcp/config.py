@@ -27,7 +27,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 from urllib.parse import parse_qsl, urlsplit
 
 from nemotron_agents.errors import ConfigError
@@ -54,6 +54,14 @@ _TRANSPORT_SPELLINGS = {
     "http": "streamable_http",
 }
 _VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+class _Behaviour(TypedDict):
+    """The options every transport shares, as :class:`MCPServerConfig` takes them."""
+
+    timeout: float
+    startup_timeout: float
+    requires_approval: bool | frozenset[str] | None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -195,7 +203,7 @@ def _server(name: str, entry: Any, *, where: str, base: Path | None) -> MCPServe
     if ("command" in entry) == ("url" in entry):
         raise ConfigError(f'{here}: give either "command" (stdio) or "url" (streamable HTTP).')
     transport = _transport(entry, here)
-    options = {
+    options: _Behaviour = {
         "timeout": _seconds(entry, "timeout", DEFAULT_TIMEOUT, here),
         "startup_timeout": _seconds(entry, "startup_timeout", DEFAULT_STARTUP_TIMEOUT, here),
         "requires_approval": _approval(entry.get("requires_approval"), here),
