@@ -14,8 +14,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 
+from nemotron_agents._sampling import check_sampling
 from nemotron_agents.errors import ConfigError, MissingCredentialsError
-from nemotron_agents.models.sampling import check_sampling
 
 __all__ = ["DEFAULT_FALLBACK_MODEL", "DEFAULT_MODEL", "ENV_VARS", "HOSTED_BASE_URL", "Settings"]
 

@@ -15,7 +15,7 @@ from nemotron_agents.agents._node import node
 from nemotron_agents.agents._run_models import pick_chain
 from nemotron_agents.agents.context import AgentContext
 from nemotron_agents.agents.state import AgentState
-from nemotron_agents.models._wire_cache import WireCache
+from nemotron_agents.models import WireCache
 from nemotron_agents.models.fallback import CallOutcome, ModelChain
 
 __all__ = ["CUT_OFF_CALL", "STRUCTURED_NUDGE", "make_model_node", "steps_so_far"]

@@ -59,9 +59,7 @@ from nemotron_agents.models.factory import fallback_model as default_fallback
 from nemotron_agents.models.factory import primary_model
 from nemotron_agents.models.fallback import ChatRunnable, ModelChain
 from nemotron_agents.settings import Settings
-from nemotron_agents.tools import Tool, ToolRegistry
-from nemotron_agents.tools._execution import MAX_TOOL_THREADS
-from nemotron_agents.tools._output import DEFAULT_MAX_OUTPUT_CHARS
+from nemotron_agents.tools import DEFAULT_MAX_OUTPUT_CHARS, MAX_TOOL_THREADS, Tool, ToolRegistry
 from nemotron_agents.tools.names import NAME_PATTERN
 
 __all__ = ["build_agent"]

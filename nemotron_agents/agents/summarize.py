@@ -39,7 +39,7 @@ from nemotron_agents.agents._node import node
 from nemotron_agents.agents._run_models import pick_chain
 from nemotron_agents.agents.context import AgentContext
 from nemotron_agents.agents.state import AgentState
-from nemotron_agents.models._prefix import MessageMemo
+from nemotron_agents.models import MessageMemo
 from nemotron_agents.models.fallback import CallOutcome, ModelChain
 
 __all__ = [

@@ -48,8 +48,7 @@ from nemotron_agents.agents.approval import review_calls
 from nemotron_agents.agents.context import AgentContext
 from nemotron_agents.agents.state import AgentState, InputState, OutputState
 from nemotron_agents.errors import ToolArgumentsError, ToolCallError, UnknownToolError
-from nemotron_agents.tools import Tool, ToolRegistry
-from nemotron_agents.tools._output import DEFAULT_MAX_OUTPUT_CHARS
+from nemotron_agents.tools import DEFAULT_MAX_OUTPUT_CHARS, Tool, ToolRegistry
 
 __all__ = [
     "APPROVAL",

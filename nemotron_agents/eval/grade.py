@@ -21,12 +21,34 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-if TYPE_CHECKING:
-    from nemotron_agents.eval.bfcl import Question
+__all__ = [
+    "ERROR_KINDS",
+    "Call",
+    "Grade",
+    "Question",
+    "check_call",
+    "grade",
+    "normalize",
+    "value_matches",
+]
 
-__all__ = ["ERROR_KINDS", "Call", "Grade", "check_call", "grade", "normalize", "value_matches"]
+
+class Question(Protocol):
+    """What grading reads of a question (:class:`~nemotron_agents.eval.bfcl.Question` has it).
+
+    A protocol rather than an import of ``bfcl``, which imports this module.
+    """
+
+    @property
+    def ground_truth(self) -> tuple[Mapping[str, Any], ...] | None: ...
+
+    @property
+    def expects(self) -> str: ...
+
+    def function(self, name: str) -> Mapping[str, Any] | None: ...
+
 
 #: Why an answer failed; each failed answer has exactly one.
 ERROR_KINDS = (

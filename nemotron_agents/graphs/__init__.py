@@ -13,13 +13,12 @@ import pkgutil
 from types import ModuleType
 
 from nemotron_agents.errors import ConfigError
-from nemotron_agents.graphs.spec import GraphSpec
+from nemotron_agents.graphs.spec import GRAPHS, GraphSpec
 
 __all__ = ["GRAPHS", "MODULES", "GraphSpec", "get_spec", "load_graph_module"]
 
 
-def _discover() -> tuple[dict[str, GraphSpec], dict[str, str]]:
-    specs: dict[str, GraphSpec] = {}
+def _discover(specs: dict[str, GraphSpec]) -> dict[str, str]:
     modules: dict[str, str] = {}
     for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):
         if info.name.startswith("_") or info.name == "spec":
@@ -35,11 +34,11 @@ def _discover() -> tuple[dict[str, GraphSpec], dict[str, str]]:
             )
         specs[spec.name] = spec
         modules[spec.name] = module.__name__
-    return specs, modules
+    return modules
 
 
-#: Graph name -> its spec, for every graph module in this package.
-GRAPHS, MODULES = _discover()
+#: Graph name -> its module's name; GRAPHS (name -> spec) is filled alongside.
+MODULES = _discover(GRAPHS)
 
 
 def get_spec(name: str) -> GraphSpec:

@@ -14,7 +14,7 @@ from typing import Any
 from langchain_core.messages import BaseMessage
 from langchain_core.runnables import RunnableConfig
 
-from nemotron_agents.agents._run_models import pick_chain
+from nemotron_agents.agents import pick_chain
 from nemotron_agents.agents.context import AgentContext
 from nemotron_agents.errors import ModelCallError, ModelUnavailableError
 from nemotron_agents.models.fallback import CallOutcome, ModelChain

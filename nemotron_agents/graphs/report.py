@@ -33,8 +33,7 @@ from langgraph.types import Checkpointer, Send
 from pydantic import BaseModel, Field
 from typing_extensions import TypedDict, Unpack
 
-from nemotron_agents.agents import build_agent
-from nemotron_agents.agents._run_models import ChainSelector
+from nemotron_agents.agents import ChainSelector, build_agent
 from nemotron_agents.agents.context import AgentContext, recursion_backstop
 from nemotron_agents.agents.state import AgentState, InputState, OutputState
 from nemotron_agents.errors import ModelCallError

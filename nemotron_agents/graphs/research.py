@@ -34,8 +34,7 @@ from langgraph.types import Checkpointer
 # pydantic (and so LangGraph Studio's forms) needs typing_extensions' TypedDict below 3.12.
 from typing_extensions import TypedDict
 
-from nemotron_agents.agents import build_agent
-from nemotron_agents.agents._run_models import ChainSelector
+from nemotron_agents.agents import ChainSelector, build_agent
 from nemotron_agents.agents.context import AgentContext, recursion_backstop
 from nemotron_agents.agents.state import InputState, ModelTurn, add_turns, merge_usage
 from nemotron_agents.errors import ConfigError

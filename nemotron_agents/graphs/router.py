@@ -43,8 +43,7 @@ from langgraph.types import Checkpointer
 from pydantic import BaseModel, Field, ValidationError
 from typing_extensions import TypedDict
 
-from nemotron_agents.agents import build_agent
-from nemotron_agents.agents._run_models import ChainSelector
+from nemotron_agents.agents import ChainSelector, build_agent
 from nemotron_agents.agents.context import AgentContext, recursion_backstop, run_context
 from nemotron_agents.agents.state import AgentState, InputState, OutputState, merge_usage
 from nemotron_agents.errors import ModelCallError

@@ -33,7 +33,7 @@ from nemotron_agents.settings import Settings
 from nemotron_agents.tools import ToolRegistry
 from nemotron_agents.tools.mcp import MCP_CONFIG_ENV, MCPToolset, shared_toolset
 
-__all__ = ["CompiledGraph", "GraphBuilder", "GraphSpec", "lazy_graph"]
+__all__ = ["GRAPHS", "CompiledGraph", "GraphBuilder", "GraphSpec", "lazy_graph"]
 
 logger = logging.getLogger(__name__)
 
@@ -97,8 +97,6 @@ class GraphSpec:
         """
         takes = "extra_tools" in inspect.signature(self.build).parameters
         if required and not takes:
-            from nemotron_agents.graphs import GRAPHS  # the package imports this module
-
             able = sorted(name for name, spec in GRAPHS.items() if spec.takes_extra_tools())
             raise ConfigError(
                 f"Graph {self.name!r} cannot take MCP tools; graphs that can: {', '.join(able)}."
@@ -149,6 +147,10 @@ class GraphSpec:
 
 
 _BUILT: dict[str, CompiledGraph] = {}
+
+#: Graph name -> spec, for every graph module of the package: filled by the package when it is
+#: imported (it imports this module, so this module reads the table rather than import it).
+GRAPHS: dict[str, GraphSpec] = {}
 
 
 def lazy_graph(spec: GraphSpec, attribute: str, module: str) -> CompiledGraph:

@@ -47,7 +47,7 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import ConfigDict, Field, PrivateAttr
 
-from nemotron_agents.models._prefix import MessageMemo
+from nemotron_agents.models import MessageMemo
 
 __all__ = ["ScriptExhaustedError", "ScriptFunction", "ScriptedChatModel", "Turn", "tool_call"]
 

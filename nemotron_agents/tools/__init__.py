@@ -8,6 +8,8 @@
 * :func:`wire_name` maps any name to one NIM accepts (``math.factorial`` → ``math_factorial``).
 """
 
+from nemotron_agents.tools._execution import MAX_TOOL_THREADS
+from nemotron_agents.tools._output import DEFAULT_MAX_OUTPUT_CHARS
 from nemotron_agents.tools.base import Tool
 from nemotron_agents.tools.decorator import tool
 from nemotron_agents.tools.interop import from_langchain, to_langchain
@@ -16,6 +18,8 @@ from nemotron_agents.tools.registry import ToolRegistry
 from nemotron_agents.tools.schema import from_json_schema, from_openai_tool
 
 __all__ = [
+    "DEFAULT_MAX_OUTPUT_CHARS",
+    "MAX_TOOL_THREADS",
     "Tool",
     "ToolRegistry",
     "from_json_schema",

@@ -22,9 +22,9 @@ from nemotron_agents.testing.emulator._encoding import (
     count_tokens,
     prompt_tokens,
 )
-from nemotron_agents.testing.emulator._model.policies import auto_reply, relevance
 from nemotron_agents.testing.emulator._model.replies import coerce_reply
 from nemotron_agents.testing.emulator._model.schema_values import TextHints, make_value
+from nemotron_agents.testing.emulator._policies import auto_reply, relevance
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*deprecated.*")
 

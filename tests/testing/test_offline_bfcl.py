@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from nemotron_agents.testing.emulator._encoding import IdSource
-from nemotron_agents.testing.emulator._model.policies import auto_reply
+from nemotron_agents.testing.emulator._policies import auto_reply
 from nemotron_agents.tools import from_json_schema
 
 DATA = Path(__file__).parents[1] / "data" / "bfcl"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 from nemotron_agents.testing.emulator._encoding import IdSource
-from nemotron_agents.testing.emulator._model.policies import auto_reply
+from nemotron_agents.testing.emulator._policies import auto_reply
 from nemotron_agents.testing.emulator.offline import DECLINE_HINT
 from nemotron_agents.tools import ToolRegistry
 from nemotron_agents.tools.builtin import CALCULATOR_TOOLS

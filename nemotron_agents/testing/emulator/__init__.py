@@ -13,15 +13,16 @@ The modules, in the order a request goes through them:
   (``python -m`` and ``nemotron-agents emulator``).
 * :mod:`._http`: the threaded HTTP server and its handler: reads the request, records it,
   routes it, writes the JSON or SSE answer, drops connections on purpose.
-* :mod:`._model.engine`: the endpoint without HTTP, in a real endpoint's order: the key and
+* :mod:`._engine`: the endpoint without HTTP, in a real endpoint's order: the key and
   gateway errors, pending faults, then the rules, the model's reply and its last touches
   (``stop``, ``max_tokens``, reply faults).
 * :mod:`._request_rules`: what the endpoint refuses: body, schema, Mistral's conversation rules,
   context window, sampling parameters.
-* :mod:`._model`: what the model answers: :mod:`._model.catalog` (the served models),
-  :mod:`._model.policies` (``"auto"``, ``"scripted"``, callables), :mod:`._model.replies`
-  (:class:`Reply`, :class:`ToolCall`, queued scripts), :mod:`._model.schema_values` (JSON values
-  for a schema), and :mod:`.offline`, the offline policy's reader of requests.
+* :mod:`._policies`: how the model decides what to answer (``"auto"``, ``"scripted"``,
+  callables), with :mod:`.offline`, the offline policy's reader of requests.
+* :mod:`._model`: what the models are and answer, shared by everything above:
+  :mod:`._model.catalog` (the served models), :mod:`._model.replies` (:class:`Reply`,
+  :class:`ToolCall`, queued scripts), :mod:`._model.schema_values` (JSON values for a schema).
 * :mod:`._encoding`: how the answer is written: error envelopes, token counts and ids,
   log-probabilities, the ``chat.completion`` body and SSE chunks.
 * :mod:`.faults` (what :meth:`NIMEmulator.inject` can do) and :mod:`.recording` (what

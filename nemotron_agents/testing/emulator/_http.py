@@ -33,7 +33,7 @@ from nemotron_agents.testing.emulator._encoding import (
     stream_chunks,
     vllm_error,
 )
-from nemotron_agents.testing.emulator._model.engine import Engine, Outcome
+from nemotron_agents.testing.emulator._engine import Engine, Outcome
 from nemotron_agents.testing.emulator._request_rules import loads_or_none
 from nemotron_agents.testing.emulator.recording import RecordedRequest, RequestLog
 

@@ -52,7 +52,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from nemotron_agents.models.sampling import CONTEXT_WINDOW
+from nemotron_agents._sampling import CONTEXT_WINDOW
 from nemotron_agents.testing.emulator._encoding import (
     MAX_LOGPROBS,
     VOCAB_SIZE,

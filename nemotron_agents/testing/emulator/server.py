@@ -14,7 +14,8 @@ import threading
 from collections.abc import Collection, Iterable, Sequence
 from typing import Any, Self
 
-from nemotron_agents.models.sampling import CONTEXT_WINDOW
+from nemotron_agents._sampling import CONTEXT_WINDOW
+from nemotron_agents.testing.emulator._engine import Engine
 from nemotron_agents.testing.emulator._http import EmulatorHTTPServer
 from nemotron_agents.testing.emulator._model.catalog import (
     DEFAULT_MODELS,
@@ -22,9 +23,8 @@ from nemotron_agents.testing.emulator._model.catalog import (
     StreamStyle,
     build_catalog,
 )
-from nemotron_agents.testing.emulator._model.engine import Engine
-from nemotron_agents.testing.emulator._model.policies import Policy
 from nemotron_agents.testing.emulator._model.replies import ReplyLike
+from nemotron_agents.testing.emulator._policies import Policy
 from nemotron_agents.testing.emulator._request_rules import ValidationOptions
 from nemotron_agents.testing.emulator.faults import Fault
 from nemotron_agents.testing.emulator.recording import (

@@ -46,7 +46,6 @@ from nemotron_agents.testing.emulator._encoding import (
     vllm_error,
 )
 from nemotron_agents.testing.emulator._model.catalog import ModelConfig
-from nemotron_agents.testing.emulator._model.policies import Policy, auto_reply
 from nemotron_agents.testing.emulator._model.replies import (
     Reply,
     ScriptBook,
@@ -54,6 +53,7 @@ from nemotron_agents.testing.emulator._model.replies import (
     coerce_reply,
 )
 from nemotron_agents.testing.emulator._model.schema_values import GenerationLimitError
+from nemotron_agents.testing.emulator._policies import Policy, auto_reply
 from nemotron_agents.testing.emulator._request_rules import (
     ValidationOptions,
     check_chat_request,
