@@ -69,7 +69,9 @@ def main(argv: list[str] | None = None) -> int:
         from bench.http import measure_http
 
         print("over HTTP …", flush=True)
-        result["http"] = measure_http(repeats=3 if args.quick else 7)
+        result["http"] = measure_http(
+            repeats=3 if args.quick else 7, crowd_repeats=1 if args.quick else 3
+        )
     if "parallel" in parts:
         from bench.extras import measure_parallel
 
