@@ -997,7 +997,3 @@ def _mcp_serve(args: argparse.Namespace) -> int:
                 ),
             )
     return 0
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
