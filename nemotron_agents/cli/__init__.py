@@ -43,7 +43,6 @@ from langgraph.types import Command, StateSnapshot, StreamMode
 from rich.console import Console
 from rich.markup import escape
 
-from nemotron_agents._cli_output import OutConsole, RunView, plural, show_action, show_usage
 from nemotron_agents.agents.approval import (
     ActionRequest,
     ApprovalRequest,
@@ -53,6 +52,7 @@ from nemotron_agents.agents.approval import (
     parse_answer,
 )
 from nemotron_agents.agents.state import InputState, merge_usage
+from nemotron_agents.cli._output import OutConsole, RunView, plural, show_action, show_usage
 from nemotron_agents.errors import (
     ApprovalAnswerError,
     ConfigError,
