@@ -52,6 +52,16 @@ from nemotron_agents.agents.approval import (
     parse_answer,
 )
 from nemotron_agents.agents.state import InputState, merge_usage
+from nemotron_agents.cli._common import (
+    DECISION_OPTIONS,
+    EXIT_APPROVAL,
+    EXIT_BUSY,
+    EXIT_FAILED,
+    EXIT_PIPE,
+    EXIT_USAGE,
+    OFFLINE_NOTICE,
+    print_json,
+)
 from nemotron_agents.cli._output import OutConsole, RunView, plural, show_action, show_usage
 from nemotron_agents.errors import (
     ApprovalAnswerError,
@@ -75,27 +85,16 @@ __all__ = [
     "EXIT_FAILED",
     "EXIT_PIPE",
     "EXIT_USAGE",
+    "OFFLINE_NOTICE",
     "build_parser",
     "main",
 ]
 
-OFFLINE_NOTICE = (
-    "Offline mode: answers come from the local NIM emulator (rule-based), not from a model."
-)
 DESCRIPTION = (
     "Tool-calling LangGraph agents on Mistral-Nemotron: run a graph on a prompt and watch its "
     "steps, resume saved threads, list graphs and tools, serve the local NIM emulator."
 )
 NO_TOOLS = "Graph {name!r} has no tools: its models only write text."
-EXIT_FAILED = 1  # a model call failed; with --db the thread can be resumed
-EXIT_USAGE = 2  # bad arguments, settings or approval answer
-EXIT_APPROVAL = 3  # the run waits for a human decision (printed); answer it with resume
-EXIT_BUSY = 75  # EX_TEMPFAIL: another process is writing the thread; try again later
-EXIT_PIPE = 141  # 128 + SIGPIPE: stdout's reader went away, as a shell reports for Unix tools
-DECISION_OPTIONS = (
-    '--approve | --reject "REASON" | --edit JSON | '
-    "--decision CALL_ID=approve|reject[:REASON]|edit:JSON"
-)
 
 
 class _UsageError(Exception):
@@ -300,7 +299,7 @@ def _parse(
             exc.parser.print_usage(sys.stderr)
             exc.parser.exit(EXIT_USAGE, f"{exc.parser.prog}: error: {exc.message}\n")
         message = f"{exc.parser.prog}: {exc.message}"
-        _print_json({"error": message, "kind": "usage", "exit": EXIT_USAGE})
+        print_json({"error": message, "kind": "usage", "exit": EXIT_USAGE})
         exc.parser.exit(EXIT_USAGE, f"{exc.parser.prog}: error: {exc.message}\n")
     return args
 
@@ -318,26 +317,13 @@ def _failure(err: Console, json_errors: bool) -> _Failed:
 
     def failed(kind: str, title: str, message: str, code: int, tip: str = "", **more: Any) -> int:
         if json_errors:
-            _print_json({"error": message, "kind": kind, "exit": code, **more})
+            print_json({"error": message, "kind": kind, "exit": code, **more})
         err.print(f"[bold red]{title}:[/] {escape(message)}", highlight=False)
         if tip:
             err.print(escape(tip), highlight=False)
         return code
 
     return failed
-
-
-def _print_json(value: Any) -> None:
-    print(json.dumps(value, ensure_ascii=False, indent=2, default=_jsonable), flush=True)
-
-
-def _jsonable(value: Any) -> Any:
-    """What ``json`` cannot write by itself: pydantic models, messages, sets, anything else."""
-    if hasattr(value, "model_dump"):
-        return value.model_dump(mode="json")
-    if isinstance(value, (set, frozenset, tuple)):
-        return list(value)
-    return str(value)
 
 
 def _pipe_closed() -> int:
@@ -523,7 +509,7 @@ def _run(out: Console, err: Console, args: argparse.Namespace) -> int:
         own = _graph_fields(graph, config) if args.json else {}  # while the checkpointer is open
     if args.json:
         result = {**_result(args, final, thread_id), **own, "status": "done"}
-        _print_json(result)
+        print_json(result)
     else:
         show_usage(out, final.get("usage", {}))
     return 0
@@ -781,7 +767,7 @@ def _report_pending(
             interrupts=[{"id": i, "value": v} for i, v in pending],
             resume=hint,
         )
-        _print_json(result)
+        print_json(result)
     else:
         show_usage(out, final.get("usage", {}))
         out.print(escape(f"Waiting for approval in thread {thread_id}:"), highlight=False)
