@@ -22,7 +22,6 @@ stdout closed by its reader (``| head``).
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import importlib.util
 import ipaddress
@@ -62,6 +61,8 @@ from nemotron_agents.cli._common import (
     OFFLINE_NOTICE,
     print_json,
 )
+from nemotron_agents.cli._mcp import add_mcp_option, close_mcp, mcp_config, mcp_options, open_mcp
+from nemotron_agents.cli._mcp_serve import add_mcp_parser, mcp_serve
 from nemotron_agents.cli._output import OutConsole, RunView, plural, show_action, show_usage
 from nemotron_agents.errors import (
     ApprovalAnswerError,
@@ -76,8 +77,7 @@ from nemotron_agents.graphs import GRAPHS, GraphSpec, get_spec
 from nemotron_agents.graphs.spec import CompiledGraph
 from nemotron_agents.persistence import list_threads, open_checkpointer, shown, writer_lock
 from nemotron_agents.settings import Settings
-from nemotron_agents.tools.mcp import MCP_CONFIG_ENV, MCPToolset
-from nemotron_agents.tools.mcp.toolset import MISSING_EXTRA
+from nemotron_agents.tools.mcp import MCP_CONFIG_ENV
 
 __all__ = [
     "EXIT_APPROVAL",
@@ -127,14 +127,14 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--max-steps", type=positive_int, default=None, help="most model calls for this question"
     )
-    _add_mcp_option(run)
+    add_mcp_option(run)
 
     resume = sub.add_parser(
         "resume", help="continue a saved thread: failed, crashed or waiting for approval"
     )
     resume.add_argument("graph", help=f"graph name: {', '.join(sorted(GRAPHS))}")
     _add_run_options(resume)
-    _add_mcp_option(resume)  # the MCP tools a paused run may wait to call
+    add_mcp_option(resume)  # the MCP tools a paused run may wait to call
     decide = resume.add_argument_group("deciding a pending approval (calls left out are rejected)")
     one = decide.add_mutually_exclusive_group()
     one.add_argument("--approve", action="store_true", help="approve every pending call")
@@ -168,7 +168,7 @@ def build_parser() -> argparse.ArgumentParser:
     tools.add_argument(
         "graph", nargs="?", help=f"graph name: {', '.join(sorted(GRAPHS))} (or --mcp)"
     )
-    _add_mcp_option(tools)
+    add_mcp_option(tools)
 
     emu = sub.add_parser("emulator", help="serve the NIM emulator until Ctrl-C")
     emu.add_argument(
@@ -177,7 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
     emu.add_argument(
         "--hosted", action="store_true", help="behave like NVIDIA's hosted catalog (keys required)"
     )
-    _add_mcp_parser(sub)
+    add_mcp_parser(sub)
 
     add_eval_parser(sub)
     return parser
@@ -231,11 +231,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "list":
             return _list(out)
         if args.command == "tools":
-            if _mcp_config(args) or args.graph is None:
+            if mcp_config(args) or args.graph is None:
                 return _mcp_tools(out, args)
             return _tools(out, args.graph)
         if args.command == "mcp":
-            return _mcp_serve(args)
+            return mcp_serve(args)
         if args.command == "threads":
             return _threads(out, args.db)
         if args.command == "emulator":
@@ -279,7 +279,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return _pipe_closed()
     finally:
-        _close_mcp(args)
+        close_mcp(args)
 
 
 def _parse(
@@ -468,7 +468,7 @@ def _run(out: Console, err: Console, args: argparse.Namespace) -> int:
         options: dict[str, Any] = {"settings": settings, "checkpointer": saver}
         if getattr(args, "max_steps", None) is not None:
             options["max_steps"] = args.max_steps
-        options.update(_mcp_options(args, spec))
+        options.update(mcp_options(args, spec))
         graph = spec.build(**options)
         state = graph.get_state(config)
         pending = _pending(state)
@@ -838,85 +838,16 @@ def _result(args: argparse.Namespace, final: dict[str, Any], thread_id: str) -> 
 # --- MCP: servers' tools in a run (--mcp), and a graph's tools served as an MCP server ---------
 
 
-def _add_mcp_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--mcp",
-        metavar="CONFIG.json",
-        default=None,
-        help=f"add the tools of these MCP servers ({MCP_CONFIG_ENV})",
-    )
-
-
-def _add_mcp_parser(sub: Any) -> None:
-    mcp = sub.add_parser("mcp", help="serve a graph's tools to MCP clients")
-    serve = mcp.add_subparsers(dest="mcp_command", required=True).add_parser(
-        "serve", help="serve a graph's tools as an MCP server (stdio or streamable HTTP)"
-    )
-    serve.add_argument("graph", help=f"graph name: {', '.join(sorted(GRAPHS))}")
-    serve.add_argument(
-        "--transport",
-        choices=["stdio", "http"],
-        default="stdio",
-        help="stdio (default) or streamable HTTP",
-    )
-    serve.add_argument(
-        "--host",
-        default="127.0.0.1",
-        help="address for --transport http (default: local clients only)",
-    )
-    serve.add_argument(
-        "--port", type=int, default=8765, help="port for --transport http (0 = any free port)"
-    )
-    serve.add_argument(
-        "--allow-approval-tools",
-        action="store_true",
-        help="also serve tools that need a person's approval per call",
-    )
-
-
-def _mcp_config(args: argparse.Namespace) -> str | None:
-    return getattr(args, "mcp", None) or os.environ.get(MCP_CONFIG_ENV, "").strip() or None
-
-
-def _open_mcp(args: argparse.Namespace) -> MCPToolset | None:
-    """The toolset of --mcp (or NEMOTRON_MCP_CONFIG), opened once per command; main closes it."""
-    config = _mcp_config(args)
-    if config is None:
-        return None
-    toolset: MCPToolset | None = getattr(args, "mcp_toolset", None)
-    if toolset is None:
-        toolset = args.mcp_toolset = MCPToolset(config).open()
-        err = Console(stderr=True, soft_wrap=True)
-        for problem in toolset.errors.values():
-            err.print(f"Warning: {problem}", style="yellow", markup=False, highlight=False)
-    return toolset
-
-
-def _close_mcp(args: argparse.Namespace) -> None:
-    toolset = getattr(args, "mcp_toolset", None)
-    if toolset is not None:
-        toolset.close()
-
-
-def _mcp_options(args: argparse.Namespace, spec: GraphSpec) -> dict[str, Any]:
-    # Checked before any server starts. --mcp for a graph that cannot take tools is an error;
-    # NEMOTRON_MCP_CONFIG (set for Studio) just does not apply to it.
-    explicit = bool(getattr(args, "mcp", None))
-    if _mcp_config(args) is None or not spec.takes_extra_tools(required=explicit):
-        return {}
-    return spec.mcp_options(_open_mcp(args))
-
-
 def _mcp_tools(out: Console, args: argparse.Namespace) -> int:
     """``tools [GRAPH] --mcp CONFIG``: the graph's tools, then each MCP server's tools."""
-    if args.graph is None and _mcp_config(args) is None:
+    if args.graph is None and mcp_config(args) is None:
         raise ConfigError(f"Name a graph, or give --mcp CONFIG.json (or set {MCP_CONFIG_ENV}).")
     spec = get_spec(args.graph) if args.graph else None
     if spec is not None:
         _tools(out, spec.name)
         if not spec.takes_extra_tools(required=bool(args.mcp)):
             return 0
-    toolset = _open_mcp(args)
+    toolset = open_mcp(args)
     if toolset is None:
         raise ConfigError(f"Give --mcp CONFIG.json (or set {MCP_CONFIG_ENV}) to list MCP tools.")
     tools = spec.mcp_options(toolset)["extra_tools"] if spec is not None else toolset.tools()
@@ -941,45 +872,4 @@ def _mcp_tools(out: Console, args: argparse.Namespace) -> int:
                 flag = "required" if pname in required else "optional"
                 line = f"    - {pname} ({kind}, {flag}): {pschema.get('description', '')}"
                 out.print(line, markup=False, highlight=False)
-    return 0
-
-
-def _mcp_serve(args: argparse.Namespace) -> int:
-    """``mcp serve GRAPH``: a graph's tools as an MCP server (notes on stderr; stdout is MCP's)."""
-    spec = get_spec(args.graph)
-    registry = spec.registry()
-    if not len(registry):
-        raise ConfigError(f"Graph {spec.name!r} has no tools to serve.")
-    try:
-        from nemotron_agents import mcp_server
-    except ImportError as exc:
-        raise ConfigError(f"{MISSING_EXTRA} ({exc}).") from None
-    err = Console(stderr=True, soft_wrap=True)
-    held = [t.name for t in registry if t.requires_approval and not args.allow_approval_tools]
-    if held:
-        err.print(
-            f"Not served (they need approval; see --allow-approval-tools): {', '.join(held)}",
-            highlight=False,
-        )
-    server = mcp_server.make_server(
-        registry,
-        name=f"nemotron-agents-{spec.name}",
-        instructions=spec.description,
-        allow_approval_tools=args.allow_approval_tools,
-    )
-    count = len(registry) - len(held)
-    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how a server is meant to stop
-        if args.transport == "stdio":
-            asyncio.run(mcp_server.serve_stdio(server))
-        else:
-            mcp_server.serve_http(
-                server,
-                host=args.host,
-                port=args.port,
-                on_ready=lambda url: err.print(
-                    f"Serving {count} tool(s) of graph {spec.name!r} at {url} (streamable HTTP); "
-                    "Ctrl-C stops.",
-                    highlight=False,
-                ),
-            )
     return 0

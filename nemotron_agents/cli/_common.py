@@ -31,6 +31,7 @@ DECISION_OPTIONS = (
 
 
 def print_json(value: Any) -> None:
+    """``value`` as indented JSON on stdout, flushed at once for the program reading it."""
     print(json.dumps(value, ensure_ascii=False, indent=2, default=_jsonable), flush=True)
 
 
