@@ -51,6 +51,7 @@ from nemotron_agents.agents.approval import (
     parse_answer,
 )
 from nemotron_agents.agents.state import InputState, merge_usage
+from nemotron_agents.cli._catalog import list_graphs, list_mcp_tools, list_tools
 from nemotron_agents.cli._common import (
     DECISION_OPTIONS,
     EXIT_APPROVAL,
@@ -61,7 +62,7 @@ from nemotron_agents.cli._common import (
     OFFLINE_NOTICE,
     print_json,
 )
-from nemotron_agents.cli._mcp import add_mcp_option, close_mcp, mcp_config, mcp_options, open_mcp
+from nemotron_agents.cli._mcp import add_mcp_option, close_mcp, mcp_config, mcp_options
 from nemotron_agents.cli._mcp_serve import add_mcp_parser, mcp_serve
 from nemotron_agents.cli._output import OutConsole, RunView, plural, show_action, show_usage
 from nemotron_agents.errors import (
@@ -77,7 +78,6 @@ from nemotron_agents.graphs import GRAPHS, GraphSpec, get_spec
 from nemotron_agents.graphs.spec import CompiledGraph
 from nemotron_agents.persistence import list_threads, open_checkpointer, shown, writer_lock
 from nemotron_agents.settings import Settings
-from nemotron_agents.tools.mcp import MCP_CONFIG_ENV
 
 __all__ = [
     "EXIT_APPROVAL",
@@ -94,7 +94,6 @@ DESCRIPTION = (
     "Tool-calling LangGraph agents on Mistral-Nemotron: run a graph on a prompt and watch its "
     "steps, resume saved threads, list graphs and tools, serve the local NIM emulator."
 )
-NO_TOOLS = "Graph {name!r} has no tools: its models only write text."
 
 
 class _UsageError(Exception):
@@ -229,11 +228,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     failed = _failure(err, json_errors)
     try:
         if args.command == "list":
-            return _list(out)
+            return list_graphs(out)
         if args.command == "tools":
             if mcp_config(args) or args.graph is None:
-                return _mcp_tools(out, args)
-            return _tools(out, args.graph)
+                return list_mcp_tools(out, args)
+            return list_tools(out, args.graph)
         if args.command == "mcp":
             return mcp_serve(args)
         if args.command == "threads":
@@ -332,32 +331,6 @@ def _pipe_closed() -> int:
         # Python flushes stdout again at exit and would complain about the pipe: point it nowhere.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return EXIT_PIPE
-
-
-def _list(out: Console) -> int:
-    for name, spec in sorted(GRAPHS.items()):
-        out.print(f"[bold]{escape(name)}[/]  {escape(spec.description)}", highlight=False)
-        example = f"nemotron-agents run {name} {shlex.quote(spec.example)}"
-        out.print(f"  [dim]e.g. {escape(example)}[/]", highlight=False)
-    return 0
-
-
-def _tools(out: Console, graph_name: str) -> int:
-    registry = get_spec(graph_name).registry()
-    if not len(registry):
-        out.print(escape(NO_TOOLS.format(name=graph_name)), highlight=False)
-    for schema in registry.to_openai():
-        fn = schema["function"]
-        out.print(f"[bold]{escape(fn['name'])}[/]: {escape(fn['description'])}", highlight=False)
-        props = fn["parameters"].get("properties", {})
-        required = set(fn["parameters"].get("required", []))
-        for pname, pschema in props.items():
-            kind = pschema.get("type") or "any"
-            flag = "required" if pname in required else "optional"
-            extra = f" one of {pschema['enum']}" if "enum" in pschema else ""
-            line = f"  - {pname} ({kind}, {flag}){extra}: {pschema.get('description', '')}"
-            out.print(escape(line), highlight=False)
-    return 0
 
 
 @contextlib.contextmanager
@@ -833,43 +806,3 @@ def _result(args: argparse.Namespace, final: dict[str, Any], thread_id: str) -> 
         "usage": final.get("usage", {}),
         "turns": final.get("turns", []),
     }
-
-
-# --- MCP: servers' tools in a run (--mcp), and a graph's tools served as an MCP server ---------
-
-
-def _mcp_tools(out: Console, args: argparse.Namespace) -> int:
-    """``tools [GRAPH] --mcp CONFIG``: the graph's tools, then each MCP server's tools."""
-    if args.graph is None and mcp_config(args) is None:
-        raise ConfigError(f"Name a graph, or give --mcp CONFIG.json (or set {MCP_CONFIG_ENV}).")
-    spec = get_spec(args.graph) if args.graph else None
-    if spec is not None:
-        _tools(out, spec.name)
-        if not spec.takes_extra_tools(required=bool(args.mcp)):
-            return 0
-    toolset = open_mcp(args)
-    if toolset is None:
-        raise ConfigError(f"Give --mcp CONFIG.json (or set {MCP_CONFIG_ENV}) to list MCP tools.")
-    tools = spec.mcp_options(toolset)["extra_tools"] if spec is not None else toolset.tools()
-    for server, config in toolset.config.servers.items():
-        mine = [t for t in tools if f"mcp:{server}" in t.tags]
-        state = "not started" if server in toolset.errors else f"{len(mine)} tool(s)"
-        out.print(
-            f"MCP server {server} ({config.describe()}): {state}",
-            style="bold",
-            markup=False,
-            highlight=False,
-        )
-        for tool in mine:
-            fn = tool.to_openai()["function"]
-            approval = "  (needs approval)" if tool.requires_approval else ""
-            out.print(
-                f"  {fn['name']}: {fn['description']}{approval}", markup=False, highlight=False
-            )
-            required = set(fn["parameters"].get("required", []))
-            for pname, pschema in fn["parameters"].get("properties", {}).items():
-                kind = pschema.get("type") or "any"
-                flag = "required" if pname in required else "optional"
-                line = f"    - {pname} ({kind}, {flag}): {pschema.get('description', '')}"
-                out.print(line, markup=False, highlight=False)
-    return 0
