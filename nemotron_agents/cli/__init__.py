@@ -23,8 +23,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import importlib.util
-import ipaddress
 import json
 import os
 import shlex
@@ -33,7 +31,6 @@ import uuid
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, Protocol, TypeAlias, cast
-from urllib.parse import urlsplit
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
 from langchain_core.runnables import RunnableConfig
@@ -62,6 +59,7 @@ from nemotron_agents.cli._common import (
     OFFLINE_NOTICE,
     print_json,
 )
+from nemotron_agents.cli._endpoint import endpoint
 from nemotron_agents.cli._mcp import add_mcp_option, close_mcp, mcp_config, mcp_options
 from nemotron_agents.cli._mcp_serve import add_mcp_parser, mcp_serve
 from nemotron_agents.cli._output import OutConsole, RunView, plural, show_action, show_usage
@@ -77,7 +75,6 @@ from nemotron_agents.eval.command import add_eval_parser, positive_int, run_eval
 from nemotron_agents.graphs import GRAPHS, GraphSpec, get_spec
 from nemotron_agents.graphs.spec import CompiledGraph
 from nemotron_agents.persistence import list_threads, open_checkpointer, shown, writer_lock
-from nemotron_agents.settings import Settings
 
 __all__ = [
     "EXIT_APPROVAL",
@@ -333,64 +330,6 @@ def _pipe_closed() -> int:
     return EXIT_PIPE
 
 
-@contextlib.contextmanager
-def _endpoint(args: argparse.Namespace, err: Console) -> Iterator[Settings]:
-    overrides = {
-        "model": args.model,
-        "fallback_model": args.fallback_model,
-        "base_url": args.base_url,
-    }
-    if not args.offline:  # the endpoint is required once the thread is known to need a call
-        settings = Settings.from_env(**overrides)
-        _check_base_url(settings.base_url, "--base-url" if args.base_url else "NVIDIA_BASE_URL")
-        if settings.api_key is not None and _in_clear(settings.base_url):
-            err.print(
-                f"[yellow]Warning:[/] the API key will be sent unencrypted to "
-                f"{escape(str(settings.base_url))}: use https://, or unset NVIDIA_API_KEY "
-                "if this server needs no key.",
-                highlight=False,
-            )
-        yield settings
-        return
-    if importlib.util.find_spec("mistral_common") is None:
-        raise ConfigError(
-            "--offline needs the emulator extra (mistral-common): pip install "
-            "'nemotron-agents[emulator]'"
-        )
-    from nemotron_agents.testing.emulator import NIMEmulator
-
-    with NIMEmulator() as emulator:
-        overrides.update(base_url=emulator.base_url, api_key="offline")
-        yield Settings.from_env(**overrides)
-
-
-def _check_base_url(url: str | None, source: str) -> None:
-    """Refuse a base URL no request could go to, before a client library fails on it."""
-    if url is None:
-        return
-    parts = urlsplit(url)
-    try:
-        parts.port  # noqa: B018 - raises on a port that is not a number
-    except ValueError:
-        parts = parts._replace(netloc="")
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError(
-            f"{source} {url!r} is not a URL: give http:// or https:// and a host, "
-            "e.g. http://localhost:8000/v1"
-        )
-
-
-def _in_clear(url: str | None) -> bool:
-    """Whether requests to ``url`` cross a network unencrypted (plain http, not loopback)."""
-    parts = urlsplit(url or "")
-    if parts.scheme != "http" or parts.hostname == "localhost":
-        return False
-    try:
-        return not ipaddress.ip_address(parts.hostname or "").is_loopback
-    except ValueError:  # a host name: it may resolve anywhere
-        return True
-
-
 class _RunFailed(Exception):
     """A model call failed during a run; carries what the resume hint needs."""
 
@@ -432,7 +371,7 @@ def _run(out: Console, err: Console, args: argparse.Namespace) -> int:
     config: RunnableConfig = {"configurable": {"thread_id": thread_id}}
     interactive = not args.json and sys.stdin is not None and sys.stdin.isatty()
     with (
-        _endpoint(args, err) as settings,
+        endpoint(args, err) as settings,
         open_checkpointer(args.db, create=not resuming) as saver,
         writer_lock(args.db, thread_id),  # held until the run ends: one writer per thread
     ):
