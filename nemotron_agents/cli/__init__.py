@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import os
 import shlex
 import sys
@@ -39,15 +38,15 @@ from langgraph.types import Command, StateSnapshot, StreamMode
 from rich.console import Console
 from rich.markup import escape
 
-from nemotron_agents.agents.approval import (
-    ActionRequest,
-    ApprovalRequest,
-    ApprovalResponse,
-    Decision,
-    is_approval_request,
-    parse_answer,
-)
 from nemotron_agents.agents.state import InputState, merge_usage
+from nemotron_agents.cli._approval import (
+    Pending,
+    answers_from_options,
+    ask_decisions,
+    decision_options,
+    pending_approvals,
+    resume_with,
+)
 from nemotron_agents.cli._catalog import list_graphs, list_mcp_tools, list_tools
 from nemotron_agents.cli._common import (
     DECISION_OPTIONS,
@@ -69,10 +68,9 @@ from nemotron_agents.errors import (
     MissingCredentialsError,
     ModelCallError,
     ThreadBusyError,
-    ToolCallError,
 )
 from nemotron_agents.eval.command import add_eval_parser, positive_int, run_eval_command
-from nemotron_agents.graphs import GRAPHS, GraphSpec, get_spec
+from nemotron_agents.graphs import GRAPHS, get_spec
 from nemotron_agents.graphs.spec import CompiledGraph
 from nemotron_agents.persistence import list_threads, open_checkpointer, shown, writer_lock
 
@@ -357,9 +355,6 @@ def _threads(out: Console, db: str) -> int:
 #: What ``graph.stream(..., stream_mode=[...], subgraphs=True)`` yields: (namespace, mode, data).
 _StreamParts: TypeAlias = Iterator[tuple[tuple[str, ...], StreamMode, Any]]
 
-#: An approval interrupt waiting in a thread: (interrupt id, request).
-Pending = list[tuple[str, ApprovalRequest]]
-
 
 def _run(out: Console, err: Console, args: argparse.Namespace) -> int:
     spec = get_spec(args.graph)
@@ -383,17 +378,17 @@ def _run(out: Console, err: Console, args: argparse.Namespace) -> int:
         options.update(mcp_options(args, spec))
         graph = spec.build(**options)
         state = graph.get_state(config)
-        pending = _pending(state)
+        pending = pending_approvals(state)
         command = _first_command(args, prompt, state, pending, saver, thread_id)
         if not args.offline:
             settings.require_endpoint()
         final: dict[str, Any] = {}
         while True:
             if pending and command is None:  # a human must decide before anything runs
-                answers = _ask(out, pending, spec) if interactive else None
+                answers = ask_decisions(out, pending, spec) if interactive else None
                 if answers is None:
                     return _report_pending(out, err, args, thread_id, pending, final)
-                command = _resume_with(answers, pending)
+                command = resume_with(answers, pending)
             # tokens and the spinner only for a person watching: not --json, not a pipe or file
             tokens = not args.json and out.is_terminal
             modes: list[StreamMode] = ["updates", "messages"] if tokens else ["updates"]
@@ -415,7 +410,7 @@ def _run(out: Console, err: Console, args: argparse.Namespace) -> int:
                                 _accumulate(final, change)
             except ModelCallError as exc:
                 raise _RunFailed(exc, args, thread_id) from exc
-            pending, command = _pending(graph.get_state(config)), None
+            pending, command = pending_approvals(graph.get_state(config)), None
             if not pending:
                 break
         own = _graph_fields(graph, config) if args.json else {}  # while the checkpointer is open
@@ -457,7 +452,7 @@ def _first_command(
         raise ConfigError(
             f"Thread {thread_id!r} already finished; ask a new question with run --thread-id"
         )
-    decision = _decision_options(args)
+    decision = decision_options(args)
     if decision is None:
         return None
     if not pending:
@@ -465,7 +460,7 @@ def _first_command(
             f"Thread {thread_id!r} is not waiting for approval; "
             f"resume it without {DECISION_OPTIONS}"
         )
-    return _resume_with(_answers(pending, decision, thread_id), pending)
+    return resume_with(answers_from_options(pending, decision, thread_id), pending)
 
 
 def _prompt(text: str) -> str:
@@ -519,147 +514,6 @@ def _resume_hint(args: argparse.Namespace, thread_id: str) -> str:
     if getattr(args, "mcp", None):  # the run's MCP tools again
         words += ["--mcp", args.mcp]
     return shlex.join(words)
-
-
-def _pending(state: StateSnapshot) -> Pending:
-    """The approval interrupts a thread waits at; other interrupts are not ours to answer."""
-    pending: Pending = []
-    for item in state.interrupts:
-        if not is_approval_request(item.value):
-            raise ConfigError(
-                "The thread waits at an interrupt this command line cannot answer: "
-                f"{item.value!r}. "
-                "Answer it from Python with graph.invoke(Command(resume=...), config)."
-            )
-        pending.append((item.id, item.value))
-    return pending
-
-
-def _resume_with(answers: list[ApprovalResponse], pending: Pending) -> Command[str]:
-    if len(pending) == 1:
-        return Command(resume=answers[0])
-    return Command(
-        resume={
-            interrupt_id: answer
-            for (interrupt_id, _), answer in zip(pending, answers, strict=False)
-        }
-    )
-
-
-def _decision_options(args: argparse.Namespace) -> tuple[str, Any] | None:
-    """The decision given with resume's options, checked for form: (kind, value) or None."""
-    if args.approve:
-        return "all", {"type": "approve"}
-    if args.reject is not None:
-        return "all", {"type": "reject", "message": args.reject} if args.reject else {
-            "type": "reject"
-        }
-    if args.edit is not None:
-        return "edit", _json_object(args.edit, "--edit")
-    if args.decision:
-        each: dict[str, Any] = {}
-        for option in args.decision:
-            call_id, sep, choice = option.partition("=")
-            kind, _, rest = choice.partition(":")
-            if not sep or not call_id:
-                raise ConfigError(
-                    f"--decision {option!r}: write CALL_ID=approve, "
-                    "CALL_ID=reject[:REASON] or CALL_ID=edit:JSON"
-                )
-            if choice == "approve":
-                each[call_id] = {"type": "approve"}
-            elif kind == "reject":
-                each[call_id] = {"type": "reject", "message": rest} if rest else {"type": "reject"}
-            elif kind == "edit" and rest:
-                each[call_id] = {
-                    "type": "edit",
-                    "edited_action": {"args": _json_object(rest, f"--decision {call_id}=edit")},
-                }
-            else:
-                raise ConfigError(
-                    f"--decision {option!r}: the decision must be "
-                    "approve, reject, reject:REASON or edit:JSON"
-                )
-        return "each", each
-    return None
-
-
-def _json_object(text: str, option: str) -> dict[str, Any]:
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ConfigError(
-            f"{option}: not valid JSON ({exc}); give the new arguments as a JSON object"
-        ) from None
-    if not isinstance(value, dict):
-        raise ConfigError(
-            f"{option}: give the new arguments as a JSON object, e.g. '{{\"amount\": 10}}'"
-        )
-    return value
-
-
-def _answers(pending: Pending, decision: tuple[str, Any], thread_id: str) -> list[ApprovalResponse]:
-    """The answers to the pending requests from resume's options, in the canonical form."""
-    kind, value = decision
-    ids = [a["id"] for _, request in pending for a in request["action_requests"]]
-    if kind == "edit" and len(ids) != 1:
-        raise ConfigError(
-            f"--edit needs exactly one pending call; "
-            f"thread {thread_id!r} has {len(ids)} ({', '.join(ids)}): "
-            "use --decision CALL_ID=edit:JSON"
-        )
-    if kind == "each" and (unknown := [call_id for call_id in value if call_id not in ids]):
-        raise ConfigError(
-            f"--decision: no pending call {', '.join(map(repr, unknown))}; "
-            f"pending calls: {', '.join(ids)}"
-        )
-    answers = []
-    for _, request in pending:
-        actions = request["action_requests"]
-        if kind == "all":
-            answer: Any = {"decisions": [value] * len(actions)}
-        elif kind == "edit":
-            answer = {"type": "edit", "edited_action": {"args": value}}
-        else:  # calls left out are rejected
-            answer = {a["id"]: value[a["id"]] for a in actions if a["id"] in value} or False
-        answers.append(parse_answer(answer, request))
-    return answers
-
-
-def _ask(out: Console, pending: Pending, spec: GraphSpec) -> list[ApprovalResponse] | None:
-    """Ask at the terminal about every pending call; ``None`` when input ends first."""
-    answers = []
-    for _, request in pending:
-        decisions = []
-        for action in request["action_requests"]:
-            show_action(out, action)
-            try:
-                decisions.append(_ask_one(out, action, spec))
-            except EOFError:
-                return None
-        answers.append(parse_answer({"decisions": decisions}, request))
-    return answers
-
-
-def _ask_one(out: Console, action: ActionRequest, spec: GraphSpec) -> Decision:
-    while True:
-        choice = out.input(escape("  approve, edit or reject? [a/e/r]: ")).strip().lower()
-        if choice in ("a", "approve"):
-            return {"type": "approve"}
-        if choice in ("r", "reject"):
-            reason = out.input("  reason (optional; the model reads it): ").strip()
-            return {"type": "reject", "message": reason} if reason else {"type": "reject"}
-        if choice in ("e", "edit"):
-            text = out.input("  new arguments as a JSON object: ")
-            try:
-                args = _json_object(text, "edit")
-                if action["name"] in spec.registry():
-                    spec.registry().get(action["name"]).validate(args)
-            except (ConfigError, ToolCallError) as exc:
-                out.print(f"  [red]{escape(str(exc))}[/]", highlight=False)
-                continue
-            return {"type": "edit", "edited_action": {"name": action["name"], "args": args}}
-        out.print("  answer a (approve), e (edit) or r (reject)")
 
 
 def _report_pending(
