@@ -24,26 +24,22 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import shlex
 import sys
 import uuid
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, Protocol, TypeAlias, cast
 
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
+from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
 from langchain_core.runnables import RunnableConfig
-from langgraph.checkpoint.base import BaseCheckpointSaver
-from langgraph.types import Command, StateSnapshot, StreamMode
+from langgraph.types import StreamMode
 from rich.console import Console
 from rich.markup import escape
 
-from nemotron_agents.agents.state import InputState, merge_usage
+from nemotron_agents.agents.state import merge_usage
 from nemotron_agents.cli._approval import (
     Pending,
-    answers_from_options,
     ask_decisions,
-    decision_options,
     pending_approvals,
     resume_with,
 )
@@ -61,7 +57,8 @@ from nemotron_agents.cli._common import (
 from nemotron_agents.cli._endpoint import endpoint
 from nemotron_agents.cli._mcp import add_mcp_option, close_mcp, mcp_config, mcp_options
 from nemotron_agents.cli._mcp_serve import add_mcp_parser, mcp_serve
-from nemotron_agents.cli._output import OutConsole, RunView, plural, show_action, show_usage
+from nemotron_agents.cli._output import OutConsole, RunView, show_action, show_usage
+from nemotron_agents.cli._threads import first_command, resume_hint, show_threads
 from nemotron_agents.errors import (
     ApprovalAnswerError,
     ConfigError,
@@ -72,7 +69,7 @@ from nemotron_agents.errors import (
 from nemotron_agents.eval.command import add_eval_parser, positive_int, run_eval_command
 from nemotron_agents.graphs import GRAPHS, get_spec
 from nemotron_agents.graphs.spec import CompiledGraph
-from nemotron_agents.persistence import list_threads, open_checkpointer, shown, writer_lock
+from nemotron_agents.persistence import open_checkpointer, writer_lock
 
 __all__ = [
     "EXIT_APPROVAL",
@@ -231,7 +228,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "mcp":
             return mcp_serve(args)
         if args.command == "threads":
-            return _threads(out, args.db)
+            return show_threads(out, args.db)
         if args.command == "emulator":
             from nemotron_agents.testing.emulator import run_emulator
 
@@ -257,7 +254,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return failed("busy", "Busy", str(exc), EXIT_BUSY)
     except _RunFailed as stop:
         if stop.args_.db:
-            hint = _resume_hint(stop.args_, stop.thread_id)
+            hint = resume_hint(stop.args_, stop.thread_id)
             return failed(
                 "model_call_failed",
                 "Model call failed",
@@ -336,22 +333,6 @@ class _RunFailed(Exception):
         self.error, self.args_, self.thread_id = error, args, thread_id
 
 
-def _threads(out: Console, db: str) -> int:
-    with open_checkpointer(db, create=False) as saver:
-        ids = list_threads(saver)
-        for thread_id in ids:
-            saved = saver.get_tuple({"configurable": {"thread_id": thread_id}})
-            if saved is None:  # listed a moment ago: deleted since
-                continue
-            messages = saved.checkpoint["channel_values"].get("messages", [])
-            first = next((m.content for m in messages if isinstance(m, HumanMessage)), "")
-            line = f"{thread_id}  {plural(len(messages), 'message')}  {str(first)[:60]!r}"
-            out.print(escape(line), highlight=False)
-    if not ids:
-        out.print(escape(f"No threads in {shown(db)}."), highlight=False)
-    return 0
-
-
 #: What ``graph.stream(..., stream_mode=[...], subgraphs=True)`` yields: (namespace, mode, data).
 _StreamParts: TypeAlias = Iterator[tuple[tuple[str, ...], StreamMode, Any]]
 
@@ -379,7 +360,7 @@ def _run(out: Console, err: Console, args: argparse.Namespace) -> int:
         graph = spec.build(**options)
         state = graph.get_state(config)
         pending = pending_approvals(state)
-        command = _first_command(args, prompt, state, pending, saver, thread_id)
+        command = first_command(args, prompt, state, pending, saver, thread_id)
         if not args.offline:
             settings.require_endpoint()
         final: dict[str, Any] = {}
@@ -422,47 +403,6 @@ def _run(out: Console, err: Console, args: argparse.Namespace) -> int:
     return 0
 
 
-def _first_command(
-    args: argparse.Namespace,
-    prompt: str | None,
-    state: StateSnapshot,
-    pending: Pending,
-    saver: BaseCheckpointSaver[str],
-    thread_id: str,
-) -> InputState | Command[str] | None:
-    """What the run starts from: the question (run), the decision given as options (resume), or
-    ``None`` (resume a failed or crashed run, or ask about the pending approval first).
-
-    Raises:
-        ConfigError: resume of an unknown or finished thread, a decision for a thread that waits
-            for none, or a new question in a thread whose last run is unfinished.
-    """
-    if args.command == "run":
-        if _unfinished(state):
-            why = "waiting for approval" if pending else "stopped before it finished"
-            raise ConfigError(
-                f"Thread {thread_id!r} has an unfinished run ({why}). "
-                f"Continue it with: {_resume_hint(args, thread_id)}"
-            )
-        return {"messages": [HumanMessage(prompt)]}
-    if not state.values:
-        known = ", ".join(list_threads(saver)[:10]) or "none"
-        raise ConfigError(f"No thread {thread_id!r} in {shown(args.db)}. Saved threads: {known}")
-    if not _unfinished(state):
-        raise ConfigError(
-            f"Thread {thread_id!r} already finished; ask a new question with run --thread-id"
-        )
-    decision = decision_options(args)
-    if decision is None:
-        return None
-    if not pending:
-        raise ConfigError(
-            f"Thread {thread_id!r} is not waiting for approval; "
-            f"resume it without {DECISION_OPTIONS}"
-        )
-    return resume_with(answers_from_options(pending, decision, thread_id), pending)
-
-
 def _prompt(text: str) -> str:
     """The prompt argument as sent: ``-`` is standard input, ``@FILE`` a file, ``@@…`` a literal
     ``@…``; a blank prompt is refused (it would only waste a model call).
@@ -492,30 +432,6 @@ def _prompt(text: str) -> str:
     return text
 
 
-def _unfinished(state: StateSnapshot) -> bool:
-    """Whether a thread's last run stopped before its end.
-
-    ``next`` alone misses a run killed after a step's results were saved but before the
-    checkpoint closing the step was (LangGraph saves checkpoints in the background): then ``next``
-    is empty but the step's task, with its saved results, is still listed.
-    """
-    return bool(state.next or state.tasks)
-
-
-def _resume_hint(args: argparse.Namespace, thread_id: str) -> str:
-    """The ``resume`` command for this thread, shell-quoted to work as pasted (never the key)."""
-    words = ["nemotron-agents", "resume", args.graph, "--thread-id", thread_id]
-    words += ["--db", shown(args.db)]
-    for option in ("model", "fallback_model", "base_url"):
-        if getattr(args, option, None):
-            words += [f"--{option.replace('_', '-')}", getattr(args, option)]
-    if args.offline:
-        words.append("--offline")
-    if getattr(args, "mcp", None):  # the run's MCP tools again
-        words += ["--mcp", args.mcp]
-    return shlex.join(words)
-
-
 def _report_pending(
     out: Console,
     err: Console,
@@ -525,7 +441,7 @@ def _report_pending(
     final: dict[str, Any],
 ) -> int:
     """Print the pending request (JSON or text) and how to decide it; the exit code says why."""
-    hint = _resume_hint(args, thread_id) if args.db else None
+    hint = resume_hint(args, thread_id) if args.db else None
     if args.json:
         result = _result(args, final, thread_id)
         result.update(
