@@ -30,22 +30,14 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, Protocol, TypeAlias, cast
 
-from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
 from langchain_core.runnables import RunnableConfig
 from langgraph.types import StreamMode
 from rich.console import Console
 from rich.markup import escape
 
-from nemotron_agents.agents.state import merge_usage
-from nemotron_agents.cli._approval import (
-    Pending,
-    ask_decisions,
-    pending_approvals,
-    resume_with,
-)
+from nemotron_agents.cli._approval import ask_decisions, pending_approvals, resume_with
 from nemotron_agents.cli._catalog import list_graphs, list_mcp_tools, list_tools
 from nemotron_agents.cli._common import (
-    DECISION_OPTIONS,
     EXIT_APPROVAL,
     EXIT_BUSY,
     EXIT_FAILED,
@@ -57,7 +49,8 @@ from nemotron_agents.cli._common import (
 from nemotron_agents.cli._endpoint import endpoint
 from nemotron_agents.cli._mcp import add_mcp_option, close_mcp, mcp_config, mcp_options
 from nemotron_agents.cli._mcp_serve import add_mcp_parser, mcp_serve
-from nemotron_agents.cli._output import OutConsole, RunView, show_action, show_usage
+from nemotron_agents.cli._output import OutConsole, RunView, show_usage
+from nemotron_agents.cli._result import accumulate, graph_fields, report_pending, run_result
 from nemotron_agents.cli._threads import first_command, resume_hint, show_threads
 from nemotron_agents.errors import (
     ApprovalAnswerError,
@@ -68,7 +61,6 @@ from nemotron_agents.errors import (
 )
 from nemotron_agents.eval.command import add_eval_parser, positive_int, run_eval_command
 from nemotron_agents.graphs import GRAPHS, get_spec
-from nemotron_agents.graphs.spec import CompiledGraph
 from nemotron_agents.persistence import open_checkpointer, writer_lock
 
 __all__ = [
@@ -368,7 +360,7 @@ def _run(out: Console, err: Console, args: argparse.Namespace) -> int:
             if pending and command is None:  # a human must decide before anything runs
                 answers = ask_decisions(out, pending, spec) if interactive else None
                 if answers is None:
-                    return _report_pending(out, err, args, thread_id, pending, final)
+                    return report_pending(out, err, args, thread_id, pending, final)
                 command = resume_with(answers, pending)
             # tokens and the spinner only for a person watching: not --json, not a pipe or file
             tokens = not args.json and out.is_terminal
@@ -388,15 +380,15 @@ def _run(out: Console, err: Console, args: argparse.Namespace) -> int:
                             if not args.json:
                                 view.step(namespace, node, change)
                             if not namespace:  # the graph's own steps; subgraphs' are inside
-                                _accumulate(final, change)
+                                accumulate(final, change)
             except ModelCallError as exc:
                 raise _RunFailed(exc, args, thread_id) from exc
             pending, command = pending_approvals(graph.get_state(config)), None
             if not pending:
                 break
-        own = _graph_fields(graph, config) if args.json else {}  # while the checkpointer is open
+        own = graph_fields(graph, config) if args.json else {}  # while the checkpointer is open
     if args.json:
-        result = {**_result(args, final, thread_id), **own, "status": "done"}
+        result = {**run_result(args, final, thread_id), **own, "status": "done"}
         print_json(result)
     else:
         show_usage(out, final.get("usage", {}))
@@ -430,88 +422,3 @@ def _prompt(text: str) -> str:
     if not text.strip():
         raise ConfigError(f"{where[0].upper()}{where[1:]} is empty: give the question to ask")
     return text
-
-
-def _report_pending(
-    out: Console,
-    err: Console,
-    args: argparse.Namespace,
-    thread_id: str,
-    pending: Pending,
-    final: dict[str, Any],
-) -> int:
-    """Print the pending request (JSON or text) and how to decide it; the exit code says why."""
-    hint = resume_hint(args, thread_id) if args.db else None
-    if args.json:
-        result = _result(args, final, thread_id)
-        result.update(
-            status="waiting_for_approval",
-            interrupts=[{"id": i, "value": v} for i, v in pending],
-            resume=hint,
-        )
-        print_json(result)
-    else:
-        show_usage(out, final.get("usage", {}))
-        out.print(escape(f"Waiting for approval in thread {thread_id}:"), highlight=False)
-        for _, request in pending:
-            for action in request["action_requests"]:
-                show_action(out, action)
-    if hint:
-        err.print(
-            f"Decide with: {escape(hint)} and one of: {escape(DECISION_OPTIONS)}", highlight=False
-        )
-    else:
-        err.print(
-            "Without --db the thread is not kept: run again with --db FILE to decide with resume.",
-            highlight=False,
-        )
-    return EXIT_APPROVAL
-
-
-def _accumulate(final: dict[str, Any], change: dict[str, Any]) -> None:
-    final.setdefault("messages", []).extend(
-        m for m in change.get("messages", []) if isinstance(m, BaseMessage)
-    )
-    final["usage"] = merge_usage(final.get("usage"), change.get("usage"))
-    final.setdefault("turns", []).extend(change.get("turns") or [])
-    if change.get("structured_response") is not None:
-        final["structured_response"] = change["structured_response"]
-
-
-def _graph_fields(graph: CompiledGraph, config: RunnableConfig) -> dict[str, Any]:
-    """The graph's own output fields (e.g. the router's ``cost``), from the thread's final state."""
-    common = {"messages", "structured_response", "usage", "turns"}
-    fields = set(graph.get_output_jsonschema().get("properties", {})) - common
-    values = graph.get_state(config).values
-    return {name: values[name] for name in sorted(fields) if name in values}
-
-
-def _result(args: argparse.Namespace, final: dict[str, Any], thread_id: str) -> dict[str, Any]:
-    messages = final.get("messages", [])
-    answer = next(
-        (m.content for m in reversed(messages) if isinstance(m, AIMessage) and not m.tool_calls),
-        None,
-    )
-    structured: Any = final.get("structured_response")  # a pydantic model, or a checkpoint's dict
-    return {
-        "graph": args.graph,
-        "offline": bool(args.offline),
-        "thread_id": thread_id,
-        "answer": answer,
-        "structured_response": structured.model_dump()
-        if hasattr(structured, "model_dump")
-        else structured,
-        "tool_calls": [
-            {"name": c["name"], "args": c["args"]}
-            for m in messages
-            if isinstance(m, AIMessage)
-            for c in m.tool_calls
-        ],
-        "tool_results": [
-            {"name": m.name, "status": m.status, "content": m.content}
-            for m in messages
-            if isinstance(m, ToolMessage)
-        ],
-        "usage": final.get("usage", {}),
-        "turns": final.get("turns", []),
-    }
