@@ -41,6 +41,7 @@ from nemotron_agents.cli._common import (
     OFFLINE_NOTICE,
     print_json,
 )
+from nemotron_agents.cli._emulator import add_emulator_parser, serve_emulator
 from nemotron_agents.cli._mcp import add_mcp_option, close_mcp, mcp_config
 from nemotron_agents.cli._mcp_serve import add_mcp_parser, mcp_serve
 from nemotron_agents.cli._output import OutConsole
@@ -145,27 +146,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_mcp_option(tools)
 
-    emu = sub.add_parser("emulator", help="serve the NIM emulator until Ctrl-C")
-    emu.add_argument(
-        "--port", type=_port, default=8000, help="port on 127.0.0.1 (0 = any free port)"
-    )
-    emu.add_argument(
-        "--hosted", action="store_true", help="behave like NVIDIA's hosted catalog (keys required)"
-    )
+    add_emulator_parser(sub)
     add_mcp_parser(sub)
 
     add_eval_parser(sub)
     return parser
-
-
-def _port(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
-    if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"a port is 0 to 65535 (0: any free port), got {value}")
-    return value
 
 
 def _add_run_options(parser: argparse.ArgumentParser) -> None:
@@ -214,16 +199,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "threads":
             return show_threads(out, args.db)
         if args.command == "emulator":
-            from nemotron_agents.testing.emulator import run_emulator
-
-            try:
-                run_emulator(port=args.port, hosted=args.hosted)
-            except OSError as exc:  # the port is taken, or not ours to bind
-                raise ConfigError(
-                    f"emulator: cannot listen on 127.0.0.1:{args.port} ({exc.strerror or exc}); "
-                    "choose another --port, or --port 0 for any free port"
-                ) from None
-            return 0
+            return serve_emulator(args)
         if args.command == "eval":
             return run_eval_command(args)
         return run_or_resume(out, err, args)
