@@ -1,6 +1,6 @@
 """``nemotron-agents eval bfcl``: how well a model calls tools, at what latency and token cost.
 
-``cli.py`` adds the parser with :func:`add_eval_parser` and hands the parsed arguments to
+The command line adds the parser with :func:`add_eval_parser` and hands the parsed arguments to
 :func:`run_eval_command`. Live runs need an endpoint (a key or a base URL); ``--offline oracle``
 answers from the NIM emulator with the ground truth (a plumbing check that should score about
 100%), ``--offline auto`` with the emulator's rule-based policy.
