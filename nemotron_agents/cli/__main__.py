@@ -4,4 +4,5 @@ import sys
 
 from nemotron_agents.cli import main
 
-sys.exit(main())
+if __name__ == "__main__":  # importing this module (a check, a doc tool) runs nothing
+    sys.exit(main())
