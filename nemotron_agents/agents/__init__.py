@@ -3,7 +3,13 @@
 from nemotron_agents.agents._run_models import ChainSelector, pick_chain
 from nemotron_agents.agents.build import build_agent
 from nemotron_agents.agents.context import AgentContext
-from nemotron_agents.agents.state import AgentState, InputState, ModelTurn, OutputState
+from nemotron_agents.agents.state import (
+    AgentState,
+    InputState,
+    ModelTurn,
+    OutputState,
+    merge_messages,
+)
 
 __all__ = [
     "AgentContext",
@@ -13,5 +19,6 @@ __all__ = [
     "ModelTurn",
     "OutputState",
     "build_agent",
+    "merge_messages",
     "pick_chain",
 ]

@@ -27,7 +27,6 @@ from typing import Annotated, Literal
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AnyMessage
 from langgraph.graph import END, START, StateGraph
-from langgraph.graph.message import add_messages
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Checkpointer
 
@@ -36,7 +35,13 @@ from typing_extensions import TypedDict
 
 from nemotron_agents.agents import ChainSelector, build_agent
 from nemotron_agents.agents.context import AgentContext, recursion_backstop
-from nemotron_agents.agents.state import InputState, ModelTurn, add_turns, merge_usage
+from nemotron_agents.agents.state import (
+    InputState,
+    ModelTurn,
+    add_turns,
+    merge_messages,
+    merge_usage,
+)
 from nemotron_agents.errors import ConfigError
 from nemotron_agents.graphs._research_writer import Citation, make_write_node
 from nemotron_agents.graphs.spec import CompiledGraph, GraphSpec, lazy_graph
@@ -90,7 +95,7 @@ class ResearchState(TypedDict, total=False):
         citations: Every ``path:line`` the final answer cites, each checked against the folder.
     """
 
-    messages: Annotated[list[AnyMessage], add_messages]
+    messages: Annotated[list[AnyMessage], merge_messages]
     usage: Annotated[dict[str, dict[str, int]], merge_usage]
     turns: Annotated[list[ModelTurn], add_turns]
     draft: str

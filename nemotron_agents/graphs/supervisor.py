@@ -21,14 +21,13 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AnyMessage, HumanMessage
 from langchain_core.runnables import RunnableConfig, RunnableLambda
 from langgraph.graph import END, START, StateGraph
-from langgraph.graph.message import add_messages
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Checkpointer, Send
 from pydantic import BaseModel, Field
 from typing_extensions import TypedDict
 
 from nemotron_agents.agents import AgentContext, InputState, ModelTurn, build_agent
-from nemotron_agents.agents.state import add_turns, merge_usage
+from nemotron_agents.agents.state import add_turns, merge_messages, merge_usage
 from nemotron_agents.errors import ModelCallError
 from nemotron_agents.graphs import calculator, research, sql_analyst
 from nemotron_agents.graphs.spec import CompiledGraph, GraphSpec, lazy_graph
@@ -90,7 +89,7 @@ class SupervisorState(TypedDict, total=False):
         turns: One entry per model call, over every agent of the run.
     """
 
-    messages: Required[Annotated[list[AnyMessage], add_messages]]
+    messages: Required[Annotated[list[AnyMessage], merge_messages]]
     assignments: list[dict[str, Any]]
     findings: Annotated[list[Finding], _findings]
     usage: Annotated[dict[str, dict[str, int]], merge_usage]

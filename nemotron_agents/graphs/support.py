@@ -34,14 +34,13 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AnyMessage, BaseMessage, HumanMessage, ToolMessage
 from langchain_core.runnables import RunnableConfig, RunnableLambda
 from langgraph.graph import END, START, StateGraph
-from langgraph.graph.message import add_messages
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Checkpointer, Command
 from typing_extensions import TypedDict
 
 from nemotron_agents.agents import AgentState, InputState, OutputState, build_agent
 from nemotron_agents.agents.context import AgentContext, recursion_backstop
-from nemotron_agents.agents.state import ModelTurn, add_turns, merge_usage
+from nemotron_agents.agents.state import ModelTurn, add_turns, merge_messages, merge_usage
 from nemotron_agents.errors import ConfigError
 from nemotron_agents.graphs._model_calls import text_of
 from nemotron_agents.graphs._support_db import SupportDB
@@ -118,7 +117,7 @@ class SupportOutput(TypedDict, total=False):
         turns: One entry per model call, over the thread.
     """
 
-    messages: Annotated[list[AnyMessage], add_messages]
+    messages: Annotated[list[AnyMessage], merge_messages]
     customer_id: int | None
     active_desk: Desk
     usage: Annotated[dict[str, dict[str, int]], merge_usage]
