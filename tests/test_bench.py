@@ -41,3 +41,35 @@ def test_summarising_arms_run_every_call_and_keep_the_history_bounded(arm):
 def test_the_arm_without_a_summariser_refuses_a_budget():
     with pytest.raises(ValueError, match="create_react_agent has no summariser"):
         make_run("create_react_agent", 3, summarise_at=2000)
+
+
+def _loops(per_arm):
+    """Rows for ``markdown``: ``per_arm`` maps arm to {(saver, n): ms/step}; both modes alike."""
+    return [
+        {"n": n, "mode": mode, "saver": saver, "arm": arm, "ms_per_step": ms}
+        for arm, cells in per_arm.items()
+        for (saver, n), ms in cells.items()
+        for mode in ("astream", "invoke")
+    ]
+
+
+def _cells(base, saved_at_400):
+    return {(False, 10): base, (False, 400): base, (True, 10): base, (True, 400): saved_at_400}
+
+
+@pytest.mark.parametrize(
+    ("ours", "missed"),
+    [
+        (_cells(2.0, 6.5), False),  # 3.25x against 3x, but it adds 4.5 ms to 6
+        (_cells(2.0, 9.0), True),  # the history adds 7 ms to ours
+    ],
+)
+def test_saver_growth_is_judged_by_the_time_the_history_adds(ours, missed):
+    from bench.report import markdown
+
+    rows = _loops(
+        {"build_agent": ours, "create_agent": _cells(3.0, 9.0), "create_react_agent": _cells(3, 9)}
+    )
+    report, misses = markdown({"machine": "test", "loops": rows})
+    assert "3.25x (+4.50 ms)" in report or "4.50x (+7.00 ms)" in report
+    assert any("growth astream, saver" in m for m in misses) is missed
