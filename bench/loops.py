@@ -1,7 +1,7 @@
 """ms per step of each arm for N tool calls: ``invoke`` and ``astream``, with or without a saver.
 
-Arms are interleaved within each repeat (so drift in the machine hits all of them alike) and
-the median is kept.
+Arms and sizes are interleaved within each round of repeats (so drift in the machine hits all
+of them alike) and the median is kept.
 """
 
 from __future__ import annotations
@@ -52,27 +52,40 @@ def _timed_run(arm: str, n: int, mode: str, saver: bool, summarise_at: int | Non
     return elapsed
 
 
+def _rounds(sizes: list[int], quick: bool) -> list[list[int]]:
+    """The sizes to run in each round: every size until it has its repeats.
+
+    Sizes are interleaved like arms: a growth ratio divides N=400 by N=10, and on a machine
+    whose speed drifts over minutes, measuring them minutes apart measures the drift.
+    """
+    needed = {n: repeats_for(n, quick) for n in sizes}
+    return [[n for n in sizes if needed[n] > r] for r in range(max(needed.values()))]
+
+
 def measure_loops(
     sizes: list[int], *, quick: bool = False, progress: Any = print
 ) -> list[dict[str, Any]]:
     """One row per (N, mode, saver, arm): ``ms_per_step`` (median) and the samples."""
     rows = []
-    for n in sizes:
-        for mode in ("astream", "invoke"):
-            for saver in (False, True):
-                samples: dict[str, list[float]] = {arm: [] for arm in ARMS}
-                for _ in range(repeats_for(n, quick)):
+    for mode in ("astream", "invoke"):
+        for saver in (False, True):
+            samples: dict[tuple[int, str], list[float]] = {}
+            rounds = _rounds(sizes, quick)
+            for number, round_sizes in enumerate(rounds, 1):
+                for n in round_sizes:
                     for arm in ARMS:
-                        samples[arm].append(_timed_run(arm, n, mode, saver))
+                        samples.setdefault((n, arm), []).append(_timed_run(arm, n, mode, saver))
+                progress(f"  {mode} saver={'yes' if saver else 'no'}: round {number}/{len(rounds)}")
+            for n in sizes:
                 for arm in ARMS:
-                    ms = statistics.median(samples[arm]) * 1e3 / n
+                    ms = statistics.median(samples[n, arm]) * 1e3 / n
                     rows.append(
                         {"n": n, "mode": mode, "saver": saver, "arm": arm, "ms_per_step": ms}
                     )
                 progress(
                     f"  N={n:<4} {mode:<7} saver={'yes' if saver else 'no ':<3} "
                     + "  ".join(
-                        f"{arm} {statistics.median(samples[arm]) * 1e3 / n:6.2f}" for arm in ARMS
+                        f"{arm} {statistics.median(samples[n, arm]) * 1e3 / n:6.2f}" for arm in ARMS
                     )
                 )
     return rows
@@ -88,19 +101,24 @@ def measure_bounded(
     (N, mode, arm), like :func:`measure_loops`.
     """
     rows = []
-    for n in sizes:
-        for mode in ("astream", "invoke"):
-            samples: dict[str, list[float]] = {arm: [] for arm in BOUNDED_ARMS}
-            for _ in range(repeats_for(n, quick)):
+    for mode in ("astream", "invoke"):
+        samples: dict[tuple[int, str], list[float]] = {}
+        rounds = _rounds(sizes, quick)
+        for number, round_sizes in enumerate(rounds, 1):
+            for n in round_sizes:
                 for arm in BOUNDED_ARMS:
-                    samples[arm].append(_timed_run(arm, n, mode, True, SUMMARY_BUDGET))
+                    samples.setdefault((n, arm), []).append(
+                        _timed_run(arm, n, mode, True, SUMMARY_BUDGET)
+                    )
+            progress(f"  {mode} saver+summariser: round {number}/{len(rounds)}")
+        for n in sizes:
             for arm in BOUNDED_ARMS:
-                ms = statistics.median(samples[arm]) * 1e3 / n
+                ms = statistics.median(samples[n, arm]) * 1e3 / n
                 rows.append({"n": n, "mode": mode, "arm": arm, "ms_per_step": ms})
             progress(
                 f"  N={n:<4} {mode:<7} saver+summariser  "
                 + "  ".join(
-                    f"{arm} {statistics.median(samples[arm]) * 1e3 / n:6.2f}"
+                    f"{arm} {statistics.median(samples[n, arm]) * 1e3 / n:6.2f}"
                     for arm in BOUNDED_ARMS
                 )
             )

@@ -73,3 +73,13 @@ def test_saver_growth_is_judged_by_the_time_the_history_adds(ours, missed):
     report, misses = markdown({"machine": "test", "loops": rows})
     assert "3.25x (+4.50 ms)" in report or "4.50x (+7.00 ms)" in report
     assert any("growth astream, saver" in m for m in misses) is missed
+
+
+def test_sizes_are_interleaved_so_growth_is_not_machine_drift():
+    from bench.loops import _rounds, repeats_for
+
+    rounds = _rounds([1, 10, 100, 400], quick=False)
+    for n in (1, 10, 100, 400):
+        assert sum(n in r for r in rounds) == repeats_for(n, False)
+    assert rounds[0] == [1, 10, 100, 400]  # N=10 and N=400 are measured side by side
+    assert all(400 in r for r in rounds[: repeats_for(400, False)])
