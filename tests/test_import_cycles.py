@@ -64,3 +64,24 @@ def test_the_check_finds_a_cycle_when_there_is_one():
     graph.add_import(importer="pkg.b", imported="pkg.c")
     graph.add_import(importer="pkg.c", imported="pkg.a")
     assert _cycles(graph) == [["pkg.a", "pkg.b", "pkg.c"]]
+
+
+def test_importing_a_main_module_runs_nothing():
+    """A ``__main__`` module runs its command only under ``python -m``: importing it (a checker,
+    a doc tool, a test that imports every module) must not start a server or parse argv."""
+    import ast
+    import pathlib
+
+    import nemotron_agents
+
+    root = pathlib.Path(nemotron_agents.__file__).parent
+    mains = sorted(root.rglob("__main__.py"))
+    assert mains  # the command line and the emulator have one
+    for path in mains:
+        tree = ast.parse(path.read_text())
+        for statement in tree.body:
+            guarded = isinstance(statement, ast.If) and "__name__" in ast.unparse(statement.test)
+            quiet = isinstance(statement, ast.Import | ast.ImportFrom) or (
+                isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant)
+            )
+            assert guarded or quiet, f"{path.relative_to(root)}: {ast.unparse(statement)}"

@@ -2,4 +2,5 @@
 
 from nemotron_agents.testing.emulator.server import main
 
-main()
+if __name__ == "__main__":  # importing this module (a check, a doc tool) starts no server
+    main()
