@@ -10,6 +10,8 @@ import asyncio
 import gc
 import statistics
 import time
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from langgraph.checkpoint.memory import InMemorySaver
@@ -64,32 +66,50 @@ def _rounds(sizes: list[int], quick: bool) -> list[list[int]]:
     return [[n for n in sizes if needed[n] > r] for r in range(max(needed.values()))]
 
 
+def _medians(
+    sizes: list[int],
+    arms: tuple[str, ...],
+    timed: Callable[[str, int], float],
+    *,
+    quick: bool,
+    label: str,
+    progress: Any,
+) -> dict[tuple[int, str], float]:
+    """ms per step (median) for every (N, arm), sizes and arms interleaved round by round."""
+    samples: dict[tuple[int, str], list[float]] = {}
+    rounds = _rounds(sizes, quick)
+    for number, round_sizes in enumerate(rounds, 1):
+        for n in round_sizes:
+            for arm in arms:
+                samples.setdefault((n, arm), []).append(timed(arm, n))
+        progress(f"  {label.rstrip()}: round {number}/{len(rounds)}")
+    medians = {(n, arm): statistics.median(s) * 1e3 / n for (n, arm), s in samples.items()}
+    for n in sizes:
+        progress(
+            f"  N={n:<4} {label} " + "  ".join(f"{arm} {medians[n, arm]:6.2f}" for arm in arms)
+        )
+    return medians
+
+
 def measure_loops(
     sizes: list[int], *, quick: bool = False, progress: Any = print
 ) -> list[dict[str, Any]]:
-    """One row per (N, mode, saver, arm): ``ms_per_step`` (median) and the samples."""
+    """One row per (N, mode, saver, arm): ``ms_per_step`` (median)."""
     rows = []
     for mode in ("astream", "invoke"):
         for saver in (False, True):
-            samples: dict[tuple[int, str], list[float]] = {}
-            rounds = _rounds(sizes, quick)
-            for number, round_sizes in enumerate(rounds, 1):
-                for n in round_sizes:
-                    for arm in ARMS:
-                        samples.setdefault((n, arm), []).append(_timed_run(arm, n, mode, saver))
-                progress(f"  {mode} saver={'yes' if saver else 'no'}: round {number}/{len(rounds)}")
-            for n in sizes:
-                for arm in ARMS:
-                    ms = statistics.median(samples[n, arm]) * 1e3 / n
-                    rows.append(
-                        {"n": n, "mode": mode, "saver": saver, "arm": arm, "ms_per_step": ms}
-                    )
-                progress(
-                    f"  N={n:<4} {mode:<7} saver={'yes' if saver else 'no ':<3} "
-                    + "  ".join(
-                        f"{arm} {statistics.median(samples[n, arm]) * 1e3 / n:6.2f}" for arm in ARMS
-                    )
-                )
+            medians = _medians(
+                sizes,
+                ARMS,
+                partial(_timed_run, mode=mode, saver=saver),
+                quick=quick,
+                label=f"{mode:<7} saver={'yes' if saver else 'no ':<3}",
+                progress=progress,
+            )
+            rows += [
+                {"n": n, "mode": mode, "saver": saver, "arm": arm, "ms_per_step": ms}
+                for (n, arm), ms in medians.items()
+            ]
     return rows
 
 
@@ -104,24 +124,16 @@ def measure_bounded(
     """
     rows = []
     for mode in ("astream", "invoke"):
-        samples: dict[tuple[int, str], list[float]] = {}
-        rounds = _rounds(sizes, quick)
-        for number, round_sizes in enumerate(rounds, 1):
-            for n in round_sizes:
-                for arm in BOUNDED_ARMS:
-                    samples.setdefault((n, arm), []).append(
-                        _timed_run(arm, n, mode, True, SUMMARY_BUDGET)
-                    )
-            progress(f"  {mode} saver+summariser: round {number}/{len(rounds)}")
-        for n in sizes:
-            for arm in BOUNDED_ARMS:
-                ms = statistics.median(samples[n, arm]) * 1e3 / n
-                rows.append({"n": n, "mode": mode, "arm": arm, "ms_per_step": ms})
-            progress(
-                f"  N={n:<4} {mode:<7} saver+summariser  "
-                + "  ".join(
-                    f"{arm} {statistics.median(samples[n, arm]) * 1e3 / n:6.2f}"
-                    for arm in BOUNDED_ARMS
-                )
-            )
+        medians = _medians(
+            sizes,
+            BOUNDED_ARMS,
+            partial(_timed_run, mode=mode, saver=True, summarise_at=SUMMARY_BUDGET),
+            quick=quick,
+            label=f"{mode:<7} saver+summariser ",
+            progress=progress,
+        )
+        rows += [
+            {"n": n, "mode": mode, "arm": arm, "ms_per_step": ms}
+            for (n, arm), ms in medians.items()
+        ]
     return rows
